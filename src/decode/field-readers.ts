@@ -1,0 +1,73 @@
+/**
+ * Bounds-checked readers the generated decoders call for variable-length values. Each takes the
+ * record's raw data as [start, end) of the batch and never reads outside it.
+ */
+import type { ScalarType } from './c-types.js';
+
+/** Counts decode errors of one event; the generated decoder increments it. */
+export interface DecodeErrorCounter {
+  count: number;
+}
+
+/** Decodes bytes [from, to) as UTF-8 up to the first NUL. */
+export function readCString(bytes: Buffer, from: number, to: number): string {
+  let end = from;
+  while (end < to && bytes[end] !== 0) end++;
+  if (end === from) return '';
+  // Short ASCII strings (comm, most paths) are faster to build by hand than through the decoder.
+  if (end - from <= 32) {
+    let ascii = true;
+    for (let i = from; i < end; i++) {
+      if (bytes[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(from, end) as unknown as number[]);
+  }
+  return bytes.toString('utf8', from, end);
+}
+
+type TypedArrayOf =
+  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+
+/** Copies `count` elements of a scalar type starting at `from` into a new typed array. */
+export function readArray(bytes: Buffer, from: number, byteLength: number, element: ScalarType | undefined): TypedArrayOf {
+  // A copy, because the batch buffer is reused; slice() also gives the alignment typed arrays need.
+  const copy = bytes.buffer.slice(bytes.byteOffset + from, bytes.byteOffset + from + byteLength);
+  if (element === undefined) return new Uint8Array(copy);
+  const whole = Math.floor(byteLength / element.size);
+  switch (element.size) {
+    case 1:
+      return element.signed ? new Int8Array(copy, 0, whole) : new Uint8Array(copy, 0, whole);
+    case 2:
+      return element.signed ? new Int16Array(copy, 0, whole) : new Uint16Array(copy, 0, whole);
+    case 4:
+      return element.signed ? new Int32Array(copy, 0, whole) : new Uint32Array(copy, 0, whole);
+    case 8:
+      return element.signed ? new BigInt64Array(copy, 0, whole) : new BigUint64Array(copy, 0, whole);
+  }
+}
+
+/**
+ * Resolves a `__data_loc` / `__rel_loc` word at `fieldOffset` into [from, to) of the batch, or
+ * returns -1 (after counting an error) when it points outside the record.
+ */
+export function resolveDynamic(
+  view: DataView,
+  start: number,
+  size: number,
+  fieldOffset: number,
+  relative: boolean,
+  errors: DecodeErrorCounter,
+): number {
+  const loc = view.getUint32(start + fieldOffset, true);
+  const length = loc >>> 16;
+  const offset = (loc & 0xffff) + (relative ? fieldOffset + 4 : 0);
+  if (offset + length > size) {
+    errors.count++;
+    return -1;
+  }
+  // Packs (offset, length) into one number: both are < 2^17, so this stays an exact integer.
+  return offset * 0x40000 + length;
+}

@@ -1,0 +1,78 @@
+/**
+ * The native addon's surface, typed. The addon is deliberately thin: it opens perf events,
+ * maps their rings, drains them in batches and reports readiness; every decision is made here
+ * in TypeScript.
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** One perf event to open on every CPU of a capture (a `perf_event_attr` subset). */
+export interface NativeEventSpec {
+  /** `perf_event_attr.type`: PERF_TYPE_TRACEPOINT (2) or a dynamic PMU's type. */
+  type: number;
+  /** `perf_event_attr.config`: the tracepoint id for tracepoints. */
+  config: bigint;
+  /** `perf_event_attr.config1` as a string the kernel reads (perf_kprobe / perf_uprobe PMUs). */
+  config1String?: string;
+  /** `perf_event_attr.config1` as a number, when no string is given. */
+  config1?: bigint;
+  /** `perf_event_attr.config2` (probe offset or address). */
+  config2?: bigint;
+}
+
+/** Options of the native `Capture` constructor; validated in TypeScript before the call. */
+export interface NativeCaptureOptions {
+  events: NativeEventSpec[];
+  cpus: number[];
+  pid: number;
+  inherit: boolean;
+  ringPages: number;
+  wakeupEvents?: number;
+  wakeupBytes?: number;
+}
+
+/** A native capture: one ring per CPU shared by all its events. */
+export interface NativeCapture {
+  /** Sample ids, ring-major: `ids()[ring * events.length + eventIndex]`. */
+  ids(): BigUint64Array;
+  /** Enables every event and starts watching the rings for readiness. */
+  enable(): void;
+  /** Disables every event and stops watching; pending records stay in the rings. */
+  disable(): void;
+  /**
+   * Copies every complete sample record of every ring into `out` and returns the byte count.
+   * `counts[3r..3r+2]` get ring r's running lost-records, lost-samples and corrupt-reset totals;
+   * `counts[3 * ringCount]` is 1 when `out` filled before the rings were empty.
+   */
+  drain(out: ArrayBuffer, counts: Float64Array): number;
+  /** Disables, unmaps and closes everything exactly once; idempotent. */
+  close(): void;
+  readonly ringCount: number;
+}
+
+/** Constructor of {@link NativeCapture}. `onReadable(hangup)` runs on the event loop. */
+export type NativeCaptureConstructor = new (
+  options: NativeCaptureOptions,
+  onReadable: (hangup: boolean) => void,
+) => NativeCapture;
+
+/** The addon's exports. */
+export interface NativeAddon {
+  Capture: NativeCaptureConstructor;
+  /** Runs the ring reader over a ring built in JS memory (tests): same code as for real rings. */
+  drainSyntheticRing(ring: ArrayBuffer, dataSize: number, out: ArrayBuffer, counts: Float64Array): number;
+  /** Layout facts of `struct perf_event_mmap_page` as compiled. */
+  ringLayout: { pageSize: number; dataHeadOffset: number; dataTailOffset: number };
+}
+
+let addon: NativeAddon | undefined;
+
+/** Loads the compiled addon once (built by `npm install` through node-gyp). */
+export function native(): NativeAddon {
+  if (addon === undefined) {
+    const bindings = require('bindings') as (name: string) => NativeAddon;
+    addon = bindings('perf_bridge');
+  }
+  return addon;
+}

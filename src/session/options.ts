@@ -1,0 +1,142 @@
+/** Session options: what callers may set, the defaults, and validation before any syscall. */
+import { OptionError } from '../errors.js';
+import { onlineCpus } from './cpus.js';
+
+/** Options of {@link openSession}. Every one is validated before anything reaches the kernel. */
+export interface SessionOptions<Name extends string = string> {
+  /** Events to capture, as `group:name` (tracepoints). */
+  events: readonly Name[];
+  /** Ring size per CPU in pages, a power of two (default 256 pages = 1 MiB with 4 KiB pages). */
+  ringPages?: number;
+  /**
+   * When the kernel wakes the reader: after this many bytes are in a ring (default: a quarter
+   * of the ring), or after this many events. Give at most one.
+   */
+  wakeup?: { bytes: number } | { events: number };
+  /** Upper bound on delivery latency when the wakeup point is not reached, in ms (default 4). */
+  flushIntervalMs?: number;
+  /** CPUs to open the events on (default: every online CPU). */
+  cpus?: readonly number[];
+  /** Trace only this process (default: every process). */
+  pid?: number;
+  /** With `pid`: also trace the children it creates from now on (default true). */
+  inherit?: boolean;
+  /**
+   * Batches held for an async iterator that has not asked for them yet. Past this, the reader
+   * stops draining and the kernel counts what it cannot store as lost (default 64).
+   */
+  maxQueuedBatches?: number;
+  /** Sort each batch by time across CPUs (within a CPU events are always in order). Default false. */
+  sortByTime?: boolean;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedSessionOptions {
+  events: string[];
+  ringPages: number;
+  wakeupBytes?: number;
+  wakeupEvents?: number;
+  flushIntervalMs: number;
+  cpus: number[];
+  pid: number;
+  inherit: boolean;
+  maxQueuedBatches: number;
+  sortByTime: boolean;
+}
+
+/** Default ring pages per CPU. */
+export const DEFAULT_RING_PAGES = 256;
+const MAX_RING_PAGES = 1 << 18;
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+/** Applies defaults and checks every option; throws {@link OptionError} naming the bad one. */
+export function resolveSessionOptions(options: SessionOptions, pageSize: number): ResolvedSessionOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new OptionError('session options must be an object', { hint: "pass { events: ['group:name'] }" });
+  }
+  if (!Array.isArray(options.events) || options.events.length === 0) {
+    throw new OptionError('events must be a non-empty array of event names', {
+      hint: "for example { events: ['sched:sched_process_exec'] }",
+    });
+  }
+  const events = [...options.events];
+  for (const event of events) {
+    if (typeof event !== 'string') throw new OptionError(`event ${String(event)} is not a string`, { hint: 'name events as group:name' });
+  }
+  const duplicate = events.find((event, i) => events.indexOf(event) !== i);
+  if (duplicate !== undefined) {
+    throw new OptionError(`event ${duplicate} is listed twice`, { hint: 'list each event once' });
+  }
+
+  const ringPages = options.ringPages ?? DEFAULT_RING_PAGES;
+  if (!isPositiveInteger(ringPages) || (ringPages & (ringPages - 1)) !== 0 || ringPages > MAX_RING_PAGES) {
+    throw new OptionError(`ringPages must be a power of two from 1 to ${MAX_RING_PAGES}, got ${String(ringPages)}`, {
+      hint: `use for example ${DEFAULT_RING_PAGES} (${(DEFAULT_RING_PAGES * pageSize) / 1024} KiB per CPU)`,
+    });
+  }
+  const ringBytes = ringPages * pageSize;
+
+  let wakeupBytes: number | undefined;
+  let wakeupEvents: number | undefined;
+  const wakeup = options.wakeup as { bytes?: unknown; events?: unknown } | undefined;
+  if (wakeup === undefined) {
+    wakeupBytes = Math.max(1, Math.floor(ringBytes / 4));
+  } else if (typeof wakeup !== 'object' || wakeup === null || ('bytes' in wakeup && 'events' in wakeup)) {
+    throw new OptionError('wakeup must be { bytes: N } or { events: N }, not both', {
+      hint: 'bytes wakes the reader when a ring holds that much; events after that many records',
+    });
+  } else if ('bytes' in wakeup) {
+    if (!isPositiveInteger(wakeup.bytes) || wakeup.bytes >= ringBytes) {
+      throw new OptionError(`wakeup.bytes must be an integer from 1 to ${ringBytes - 1} (below the ring size), got ${String(wakeup.bytes)}`, {
+        hint: 'a quarter to a half of the ring is a good watermark',
+      });
+    }
+    wakeupBytes = wakeup.bytes;
+  } else if ('events' in wakeup) {
+    if (!isPositiveInteger(wakeup.events) || wakeup.events > 0xffffffff) {
+      throw new OptionError(`wakeup.events must be a positive integer, got ${String(wakeup.events)}`, {
+        hint: 'wakeup.events 1 wakes the reader for every record: lowest latency, highest cost',
+      });
+    }
+    wakeupEvents = wakeup.events;
+  } else {
+    throw new OptionError('wakeup must be { bytes: N } or { events: N }', { hint: 'or leave it out for the default' });
+  }
+
+  const flushIntervalMs = options.flushIntervalMs ?? 4;
+  if (typeof flushIntervalMs !== 'number' || !(flushIntervalMs > 0) || flushIntervalMs > 60_000) {
+    throw new OptionError(`flushIntervalMs must be a number of milliseconds in (0, 60000], got ${String(flushIntervalMs)}`, {
+      hint: 'the flush bounds delivery latency; 1 to 100 ms is typical',
+    });
+  }
+
+  const online = onlineCpus();
+  const cpus = options.cpus === undefined ? online : [...options.cpus];
+  if (cpus.length === 0) throw new OptionError('cpus must not be empty', { hint: `online CPUs: ${online.join(',')}` });
+  for (const cpu of cpus) {
+    if (!Number.isInteger(cpu) || !online.includes(cpu)) {
+      throw new OptionError(`CPU ${String(cpu)} is not online`, { hint: `online CPUs are ${online.join(',')}` });
+    }
+  }
+  if (new Set(cpus).size !== cpus.length) throw new OptionError('cpus lists a CPU twice', { hint: 'list each CPU once' });
+
+  const pid = options.pid ?? -1;
+  if (!Number.isInteger(pid) || (pid !== -1 && pid <= 0)) {
+    throw new OptionError(`pid must be a positive process id, got ${String(pid)}`, { hint: 'leave pid out to trace every process' });
+  }
+  const inherit = options.inherit ?? pid !== -1;
+  if (typeof inherit !== 'boolean') throw new OptionError('inherit must be a boolean', { hint: 'true or false' });
+  if (inherit && pid === -1) {
+    throw new OptionError('inherit needs a pid', { hint: 'inherit follows the children of one traced process; set pid too' });
+  }
+
+  const maxQueuedBatches = options.maxQueuedBatches ?? 64;
+  if (!isPositiveInteger(maxQueuedBatches)) {
+    throw new OptionError(`maxQueuedBatches must be a positive integer, got ${String(maxQueuedBatches)}`, { hint: 'the default is 64' });
+  }
+  const sortByTime = options.sortByTime ?? false;
+  return { events, ringPages, wakeupBytes, wakeupEvents, flushIntervalMs, cpus, pid, inherit, maxQueuedBatches, sortByTime };
+}

@@ -1,0 +1,245 @@
+/** A capture session: events opened on every CPU, drained in batches, decoded into objects. */
+import { decodeRecords, type BatchErrors, type EventSlot, type TraceEvent } from '../decode/records.js';
+import { PerfBridgeError, kernelErrorFrom } from '../errors.js';
+import { type NativeCapture, native } from '../native.js';
+import { BatchQueue } from './batch-queue.js';
+import { closeAtExit } from './exit-cleanup.js';
+import { type ResolvedSessionOptions, type SessionOptions, resolveSessionOptions } from './options.js';
+import { type ResolvedEvent, resolveTracepoint } from './resolved-event.js';
+
+/** Field types per event name, stated by a caller who wants typed `fields`. */
+export type FieldsMap = Record<string, Record<string, unknown>>;
+
+/** The union of typed events a session with field map `M` delivers. */
+export type EventOf<M extends FieldsMap> = { [K in keyof M & string]: TraceEvent<K, M[K]> }[keyof M & string];
+
+/** Counters of a session since it was opened. */
+export interface SessionStats {
+  /** Events decoded and handed to listeners or iterators. */
+  delivered: number;
+  /** Batches delivered. */
+  batches: number;
+  /** Records the kernel reported as lost (ring full), in total and per CPU. */
+  lost: { total: number; perCpu: Record<number, number> };
+  /** Times a ring was reset because its data made no sense (each also loses records). */
+  ringResets: number;
+  /** Records whose fields could not all be decoded (truncated, bad `__data_loc`). */
+  decodeErrors: number;
+  /** Records with an unknown sample id or impossible sizes (skipped). */
+  malformedRecords: number;
+  /** Per event: delivered and decode errors. */
+  events: Record<string, { delivered: number; decodeErrors: number }>;
+}
+
+const MAX_RECORD_BYTES = 0x10000; // perf_event_header.size is 16 bits
+
+/** A running capture. Create with {@link openSession}. */
+export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<EventOf<M>[]> {
+  private capture: NativeCapture | undefined;
+  private readonly slots = new Map<number, EventSlot>();
+  private readonly slotList: EventSlot[] = [];
+  private readonly buffer: Buffer;
+  private readonly view: DataView;
+  private readonly counts: Float64Array;
+  private readonly batchErrors: BatchErrors = { malformed: 0 };
+  private readonly listeners = new Set<(batch: EventOf<M>[]) => void>();
+  private readonly iterators = new Set<BatchQueue<EventOf<M>>>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private unregisterExit: () => void;
+  private running = false;
+  private delivered = 0;
+  private batches = 0;
+
+  /** @internal use {@link openSession}. */
+  constructor(
+    private readonly options: ResolvedSessionOptions,
+    private readonly resolved: readonly ResolvedEvent[],
+  ) {
+    const addon = native();
+    // The readiness callback holds the session weakly, so an unclosed, unreferenced session can
+    // be collected; the native finalizer then closes its fds.
+    const self = new WeakRef(this);
+    try {
+      this.capture = new addon.Capture(
+        {
+          events: resolved.map((event) => event.spec),
+          cpus: options.cpus,
+          pid: options.pid,
+          inherit: options.inherit,
+          ringPages: options.ringPages,
+          wakeupBytes: options.wakeupBytes,
+          wakeupEvents: options.wakeupEvents,
+        },
+        () => self.deref()?.pump(),
+      );
+    } catch (error) {
+      const index = (error as { eventIndex?: number }).eventIndex;
+      const what = index === undefined ? 'opening perf events' : `opening ${resolved[index]!.name} on CPU ${(error as { cpu?: number }).cpu}`;
+      throw kernelErrorFrom(error, what);
+    }
+    const ids = this.capture.ids();
+    for (const event of resolved) {
+      const slot: EventSlot = { name: event.name, decode: event.decode, errors: { count: 0 }, delivered: 0 };
+      this.slotList.push(slot);
+    }
+    ids.forEach((id, i) => this.slots.set(Number(id), this.slotList[i % resolved.length]!));
+    const ringBytes = options.ringPages * addon.ringLayout.pageSize;
+    const bufferBytes = Math.min(Math.max(ringBytes * options.cpus.length, 2 * MAX_RECORD_BYTES), 16 * 1024 * 1024);
+    this.buffer = Buffer.allocUnsafeSlow(bufferBytes);
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+    this.counts = new Float64Array(3 * this.capture.ringCount + 1);
+    this.unregisterExit = closeAtExit(this);
+  }
+
+  /** The formats of the session's events, by `group:name`. */
+  get formats(): ReadonlyMap<string, ResolvedEvent['format']> {
+    return new Map(this.resolved.map((event) => [event.name, event.format]));
+  }
+
+  /** True between start() and stop() / close(). */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Enables the events; batches flow to listeners and iterators until stop() or close(). */
+  start(): this {
+    const capture = this.requireOpen('start');
+    if (this.running) return this;
+    try {
+      capture.enable();
+    } catch (error) {
+      throw kernelErrorFrom(error, 'enabling perf events');
+    }
+    this.running = true;
+    this.flushTimer = setInterval(() => this.pump(), this.options.flushIntervalMs);
+    return this;
+  }
+
+  /** Disables the events and delivers what is still in the rings. The session can start again. */
+  stop(): void {
+    if (!this.running || this.capture === undefined) return;
+    this.running = false;
+    clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
+    this.capture.disable();
+    this.pump(true);
+  }
+
+  /** Stops, delivers what is left, closes every fd and mapping, ends iterators. Idempotent. */
+  close(): void {
+    if (this.capture === undefined) return;
+    this.stop();
+    this.capture.close();
+    this.capture = undefined;
+    this.unregisterExit();
+    for (const iterator of this.iterators) iterator.end();
+    this.iterators.clear();
+  }
+
+  /** Calls `listener` with every batch; returns the function that removes it. */
+  onBatch(listener: (batch: EventOf<M>[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Iterates over batches until the session closes. Each iterator sees every later batch. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<EventOf<M>[]> {
+    const queue: BatchQueue<EventOf<M>> = new BatchQueue(
+      () => this.pump(),
+      () => this.iterators.delete(queue),
+    );
+    if (this.capture === undefined) queue.end();
+    else this.iterators.add(queue);
+    return queue;
+  }
+
+  /** Counters since the session was opened. */
+  stats(): SessionStats {
+    const perCpu: Record<number, number> = {};
+    let total = 0;
+    let ringResets = 0;
+    this.options.cpus.forEach((cpu, ring) => {
+      const lost = this.counts[3 * ring]! + this.counts[3 * ring + 1]!;
+      perCpu[cpu] = lost;
+      total += lost;
+      ringResets += this.counts[3 * ring + 2]!;
+    });
+    const events: SessionStats['events'] = {};
+    let decodeErrors = 0;
+    for (const slot of this.slotList) {
+      events[slot.name] = { delivered: slot.delivered, decodeErrors: slot.errors.count };
+      decodeErrors += slot.errors.count;
+    }
+    return {
+      delivered: this.delivered,
+      batches: this.batches,
+      lost: { total, perCpu },
+      ringResets,
+      decodeErrors,
+      malformedRecords: this.batchErrors.malformed,
+      events,
+    };
+  }
+
+  private requireOpen(action: string): NativeCapture {
+    if (this.capture === undefined) {
+      throw new PerfBridgeError(`cannot ${action} a closed session`, { hint: 'open a new session with openSession()' });
+    }
+    return this.capture;
+  }
+
+  /** True when every iterator is full and nobody else takes batches: leave data in the rings. */
+  private backpressured(): boolean {
+    if (this.listeners.size > 0 || this.iterators.size === 0) return false;
+    for (const iterator of this.iterators) {
+      if (iterator.length < this.options.maxQueuedBatches) return false;
+    }
+    return true;
+  }
+
+  /** Drains every ring (one native call per buffer-full) and delivers the decoded batch. */
+  private pump(final = false): void {
+    const capture = this.capture;
+    if (capture === undefined || (!final && this.backpressured())) return;
+    for (;;) {
+      const bytes = capture.drain(this.buffer.buffer as ArrayBuffer, this.counts);
+      if (bytes > 0) {
+        const batch: TraceEvent[] = [];
+        decodeRecords(this.buffer, this.view, bytes, this.slots, batch, this.batchErrors);
+        if (this.options.sortByTime) batch.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+        this.deliver(batch as EventOf<M>[]);
+      }
+      if (this.counts[this.counts.length - 1] !== 1) return;
+    }
+  }
+
+  private deliver(batch: EventOf<M>[]): void {
+    if (batch.length === 0) return;
+    this.delivered += batch.length;
+    this.batches++;
+    for (const iterator of this.iterators) iterator.push(batch);
+    for (const listener of this.listeners) {
+      try {
+        listener(batch);
+      } catch (error) {
+        // A listener's bug must surface, but not inside the native readiness callback.
+        process.nextTick(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Opens a session on tracepoints named `group:name`. Events start disabled: call start().
+ * State the events' fields as `M` to get them typed, e.g.
+ * `openSession<{ 'sched:sched_process_exec': { filename: string; pid: number; old_pid: number } }>(...)`.
+ */
+export function openSession<M extends FieldsMap = FieldsMap>(options: SessionOptions<keyof M & string>): Session<M> {
+  const resolvedOptions = resolveSessionOptions(options, native().ringLayout.pageSize);
+  const events = resolvedOptions.events.map((name) => resolveTracepoint(name));
+  return new Session<M>(resolvedOptions, events);
+}
