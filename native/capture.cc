@@ -16,6 +16,9 @@
 namespace perfbridge {
 namespace {
 
+// PERF_FORMAT_LOST (Linux 6.0): read() also returns the samples this event could not write.
+constexpr uint64_t PERF_FORMAT_LOST_BIT = 1U << 4;
+
 constexpr uint64_t kSampleType = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
                                  PERF_SAMPLE_CPU | PERF_SAMPLE_RAW;
 
@@ -48,6 +51,7 @@ Napi::Function Capture::Define(Napi::Env env) {
                          InstanceMethod<&Capture::Disable>("disable"),
                          InstanceMethod<&Capture::Drain>("drain"),
                          InstanceMethod<&Capture::Close>("close"),
+                         InstanceMethod<&Capture::ReadLost>("readLost"),
                          InstanceAccessor<&Capture::RingCount>("ringCount"),
                      });
 }
@@ -112,6 +116,7 @@ void Capture::OpenAll(Napi::Env env, const Napi::Object& options) {
     attr.sample_type = kSampleType;
     attr.disabled = 1;
     attr.inherit = inherit ? 1 : 0;
+    attr.read_format = PERF_FORMAT_LOST_BIT;
     attr.use_clockid = 1;
     attr.clockid = CLOCK_MONOTONIC;
     if (wakeupBytes > 0) {
@@ -122,6 +127,8 @@ void Capture::OpenAll(Napi::Env env, const Napi::Object& options) {
     }
   }
 
+  eventsPerRing_ = events.Length();
+  lostCounters_ = true;
   epollFd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epollFd_ < 0) throw ErrnoError(env, errno, "epoll_create1", "");
 
@@ -130,6 +137,12 @@ void Capture::OpenAll(Napi::Env env, const Napi::Object& options) {
     Ring ring;
     for (uint32_t e = 0; e < events.Length(); e++) {
       int fd = PerfEventOpen(&attrs[e], pid, cpu);
+      if (fd < 0 && errno == EINVAL && lostCounters_ && fds_.empty()) {
+        // Kernels before 6.0 reject the unknown read_format bit: fall back to PERF_RECORD_LOST only.
+        for (perf_event_attr& a : attrs) a.read_format = 0;
+        lostCounters_ = false;
+        fd = PerfEventOpen(&attrs[e], pid, cpu);
+      }
       if (fd < 0) {
         int err = errno;
         Napi::Error error = ErrnoError(env, err, "perf_event_open",
@@ -177,6 +190,23 @@ void Capture::OpenAll(Napi::Env env, const Napi::Object& options) {
 Napi::Value Capture::Ids(const Napi::CallbackInfo& info) {
   Napi::BigUint64Array out = Napi::BigUint64Array::New(info.Env(), ids_.size());
   for (size_t i = 0; i < ids_.size(); i++) out[i] = ids_[i];
+  return out;
+}
+
+// readLost() -> Float64Array(ringCount) of samples the kernel dropped per ring, summed over the
+// ring's events, or null when the kernel has no PERF_FORMAT_LOST. Unlike PERF_RECORD_LOST, which
+// the kernel writes only when a later record fits, this count is current even after the
+// traced task exited.
+Napi::Value Capture::ReadLost(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_ || !lostCounters_) return env.Null();
+  Napi::Float64Array out = Napi::Float64Array::New(env, rings_.size());
+  for (size_t i = 0; i < fds_.size(); i++) {
+    uint64_t values[2] = {0, 0};  // {value, lost}
+    if (read(fds_[i], values, sizeof values) == static_cast<ssize_t>(sizeof values)) {
+      out[i / eventsPerRing_] += static_cast<double>(values[1]);
+    }
+  }
   return out;
 }
 

@@ -35,6 +35,7 @@ class Capture : public Napi::ObjectWrap<Capture> {
   Napi::Value Drain(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value RingCount(const Napi::CallbackInfo& info);
+  Napi::Value ReadLost(const Napi::CallbackInfo& info);
 
   void OpenAll(Napi::Env env, const Napi::Object& options);
   void StartPolling();
@@ -47,6 +48,8 @@ class Capture : public Napi::ObjectWrap<Capture> {
   std::vector<int> fds_;          // every perf fd, ring-major then event order
   std::vector<uint64_t> ids_;     // sample id of fds_[i]
   std::vector<Ring> rings_;
+  size_t eventsPerRing_ = 0;
+  bool lostCounters_ = false;     // kernel >= 6.0: read() reports PERF_FORMAT_LOST per fd
   uint64_t dataBytes_ = 0;        // size of each ring's data area
   size_t nextRing_ = 0;           // rotates so a full output buffer does not starve late rings
   int epollFd_ = -1;

@@ -46,6 +46,11 @@ export interface NativeCapture {
    * `counts[3 * ringCount]` is 1 when `out` filled before the rings were empty.
    */
   drain(out: ArrayBuffer, counts: Float64Array): number;
+  /**
+   * Samples the kernel dropped per ring (PERF_FORMAT_LOST, Linux 6.0+), read now from every fd;
+   * null on older kernels or after close.
+   */
+  readLost(): Float64Array | null;
   /** Disables, unmaps and closes everything exactly once; idempotent. */
   close(): void;
   readonly ringCount: number;

@@ -6,7 +6,8 @@
  *   loadgen exec COUNT PATH [ARGS...]            fork + exec PATH COUNT times, one after another
  *
  * --rate N paces the work at N events per second (default: as fast as possible);
- * --cpu C pins the generator to CPU C. On exit it prints one JSON line on stdout:
+ * --cpu C pins the generator to CPU C; --gate waits for one byte on stdin before starting, so a
+ * tracer can attach to the pid first. On exit it prints one JSON line on stdout:
  *   {"mode":"getppid","produced":COUNT,"seconds":S,"pid":PID}
  * pb_target's arguments are a pure function of the call index i (see pb_label / pb_value), so a
  * test can recompute every value the uprobe must have seen.
@@ -58,7 +59,7 @@ static void pace(long i, double rate, double start) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: loadgen getppid|call COUNT [--rate N] [--cpu C] | loadgen exec COUNT PATH [ARGS...]\n");
+  fprintf(stderr, "usage: loadgen getppid|call COUNT [--rate N] [--cpu C] [--gate] | loadgen exec COUNT PATH [ARGS...]\n");
   return 2;
 }
 
@@ -70,11 +71,13 @@ int main(int argc, char **argv) {
   if (*end != '\0' || count < 0) return usage();
   double rate = 0;
   int cpu = -1;
+  int gate = 0;
   int next = 3;
   if (strcmp(mode, "exec") != 0) {
     for (; next < argc; next++) {
       if (strcmp(argv[next], "--rate") == 0 && next + 1 < argc) rate = atof(argv[++next]);
       else if (strcmp(argv[next], "--cpu") == 0 && next + 1 < argc) cpu = atoi(argv[++next]);
+      else if (strcmp(argv[next], "--gate") == 0) gate = 1;
       else return usage();
     }
   }
@@ -88,6 +91,13 @@ int main(int argc, char **argv) {
     }
   }
 
+  if (gate) {
+    char byte;
+    if (read(0, &byte, 1) != 1) {
+      fprintf(stderr, "loadgen: --gate: stdin closed before the start byte\n");
+      return 1;
+    }
+  }
   double start = now_seconds();
   if (strcmp(mode, "getppid") == 0) {
     for (long i = 0; i < count; i++) {

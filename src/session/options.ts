@@ -6,7 +6,7 @@ import { onlineCpus } from './cpus.js';
 export interface SessionOptions<Name extends string = string> {
   /** Events to capture, as `group:name` (tracepoints). */
   events: readonly Name[];
-  /** Ring size per CPU in pages, a power of two (default 256 pages = 1 MiB with 4 KiB pages). */
+  /** Ring size per CPU in pages, a power of two (default 512 pages = 2 MiB with 4 KiB pages). */
   ringPages?: number;
   /**
    * When the kernel wakes the reader: after this many bytes are in a ring (default: a quarter
@@ -45,7 +45,7 @@ export interface ResolvedSessionOptions {
 }
 
 /** Default ring pages per CPU. */
-export const DEFAULT_RING_PAGES = 256;
+export const DEFAULT_RING_PAGES = 512;
 const MAX_RING_PAGES = 1 << 18;
 
 function isPositiveInteger(value: unknown): value is number {

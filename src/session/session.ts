@@ -31,7 +31,12 @@ export interface SessionStats {
   events: Record<string, { delivered: number; decodeErrors: number }>;
 }
 
-const MAX_RECORD_BYTES = 0x10000; // perf_event_header.size is 16 bits
+/**
+ * Bytes drained per native call, hence per batch. Small batches keep the decoded objects young:
+ * the scavenger then frees them instead of copying them, which at 64k-event batches cost 6x the
+ * decode throughput. It must exceed the largest record (perf_event_header.size is 16 bits).
+ */
+const BATCH_BYTES = 256 * 1024;
 
 /** A running capture. Create with {@link openSession}. */
 export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<EventOf<M>[]> {
@@ -45,6 +50,8 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   private readonly listeners = new Set<(batch: EventOf<M>[]) => void>();
   private readonly iterators = new Set<BatchQueue<EventOf<M>>>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Last PERF_FORMAT_LOST reading per ring, kept for stats() after close. */
+  private fdLost: Float64Array | undefined;
   private unregisterExit: () => void;
   private running = false;
   private delivered = 0;
@@ -83,9 +90,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       this.slotList.push(slot);
     }
     ids.forEach((id, i) => this.slots.set(Number(id), this.slotList[i % resolved.length]!));
-    const ringBytes = options.ringPages * addon.ringLayout.pageSize;
-    const bufferBytes = Math.min(Math.max(ringBytes * options.cpus.length, 2 * MAX_RECORD_BYTES), 16 * 1024 * 1024);
-    this.buffer = Buffer.allocUnsafeSlow(bufferBytes);
+    this.buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
     this.counts = new Float64Array(3 * this.capture.ringCount + 1);
     this.unregisterExit = closeAtExit(this);
@@ -129,6 +134,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   close(): void {
     if (this.capture === undefined) return;
     this.stop();
+    this.fdLost = this.capture.readLost() ?? undefined;
     this.capture.close();
     this.capture = undefined;
     this.unregisterExit();
@@ -160,8 +166,11 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     const perCpu: Record<number, number> = {};
     let total = 0;
     let ringResets = 0;
+    if (this.capture !== undefined) this.fdLost = this.capture.readLost() ?? undefined;
     this.options.cpus.forEach((cpu, ring) => {
-      const lost = this.counts[3 * ring]! + this.counts[3 * ring + 1]!;
+      // Two views of the same drops: loss records arrive only once a later record fits, the fd
+      // counters miss drops of inherited child events. Neither over-counts, so take the larger.
+      const lost = Math.max(this.counts[3 * ring]! + this.counts[3 * ring + 1]!, this.fdLost?.[ring] ?? 0);
       perCpu[cpu] = lost;
       total += lost;
       ringResets += this.counts[3 * ring + 2]!;
