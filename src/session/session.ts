@@ -38,6 +38,15 @@ export interface SessionStats {
  */
 const BATCH_BYTES = 256 * 1024;
 
+/**
+ * The native side holds its readiness callback strongly. Built out here, the closure captures
+ * nothing but a weak reference, so an unclosed, unreferenced session can still be collected
+ * (and the native finalizer then closes its fds).
+ */
+function weakReadinessCallback(session: WeakRef<{ drainNow(): void }>): () => void {
+  return () => session.deref()?.drainNow();
+}
+
 /** A running capture. Create with {@link openSession}. */
 export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<EventOf<M>[]> {
   private capture: NativeCapture | undefined;
@@ -63,9 +72,6 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     private readonly resolved: readonly ResolvedEvent[],
   ) {
     const addon = native();
-    // The readiness callback holds the session weakly, so an unclosed, unreferenced session can
-    // be collected; the native finalizer then closes its fds.
-    const self = new WeakRef(this);
     try {
       this.capture = new addon.Capture(
         {
@@ -77,7 +83,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
           wakeupBytes: options.wakeupBytes,
           wakeupEvents: options.wakeupEvents,
         },
-        () => self.deref()?.pump(),
+        weakReadinessCallback(new WeakRef(this)),
       );
     } catch (error) {
       const index = (error as { eventIndex?: number }).eventIndex;
@@ -190,6 +196,11 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       malformedRecords: this.batchErrors.malformed,
       events,
     };
+  }
+
+  /** @internal Called by the native readiness watch: drain every ring now. */
+  drainNow(): void {
+    this.pump();
   }
 
   private requireOpen(action: string): NativeCapture {

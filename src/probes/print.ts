@@ -1,0 +1,47 @@
+/**
+ * Model → kernel text. print() validates first, so what it returns is always
+ * one line the kernel accepts (and that parse() reads back as the same model).
+ */
+import type { ProbeDefinition, ProbeFields } from './definition.js';
+import { fail } from './errors.js';
+import { checkName, type ResolvedNames } from './names.js';
+import { renderDefinition, renderLocation } from './render.js';
+import { validate } from './validate.js';
+
+/**
+ * The definition as the line to write to `kprobe_events` (kprobes),
+ * `uprobe_events` (uprobes) or `dynamic_events` (any kind), without a
+ * trailing newline. Throws {@link ProbeDefinitionError} when the definition
+ * is invalid or is a PATH:SYMBOL uprobe that has not been resolved.
+ */
+export function print(def: ProbeDefinition<ProbeFields>): string {
+  validate(def);
+  if (def.location.type === 'usym') {
+    fail(
+      'UNRESOLVED_SYMBOL',
+      `Uprobe location '${renderLocation(def.location, false)}' names a symbol; the kernel only takes a file offset.`,
+      'resolve it first with resolveUprobeSymbols(def, resolver), e.g. with perf-bridge\'s ELF resolver',
+      { part: 'location' },
+    );
+  }
+  return renderDefinition(def);
+}
+
+/** The tracefs file a definition of this kind is written to (`dynamic_events` takes every kind). */
+export function probeEventsFile(def: Pick<ProbeDefinition<ProbeFields>, 'kind'>): 'kprobe_events' | 'uprobe_events' | 'dynamic_events' {
+  switch (def.kind) {
+    case 'kprobe':
+      return 'kprobe_events';
+    case 'uprobe':
+      return 'uprobe_events';
+    default:
+      return 'dynamic_events';
+  }
+}
+
+/** The line that deletes the probe event `GROUP/EVENT`: `-:GROUP/EVENT`. */
+export function printDeleteCommand(names: ResolvedNames): string {
+  checkName(names.group, 'group');
+  checkName(names.event, 'event');
+  return `-:${names.group}/${names.event}`;
+}

@@ -1,0 +1,189 @@
+/**
+ * Checks a whole definition against the kernel's rules before anything is
+ * written: names, probe type vs location, maxactive, the location itself,
+ * every argument (validate-arg.ts), and the text as it will be written (one
+ * line, no comment character, within the kernel's line length).
+ */
+import { LIMITS, type ProbeDefinition, type ProbeFields, type ProbeKind, type ProbeLocation } from './definition.js';
+import { fail, ProbeDefinitionError } from './errors.js';
+import { checkName } from './names.js';
+import { U64_MAX } from './numbers.js';
+import { renderDefinition } from './render.js';
+import { argDataSize, KERNEL_SYMBOL, validateArg, type ArgContext } from './validate-arg.js';
+
+/** ELF symbol names as perf-bridge's resolver takes them (`name`, `name@VER`, `name@@VER`, C++/Rust mangled). */
+export const USER_SYMBOL = /^[A-Za-z_.$][A-Za-z0-9_.$@]*$/;
+const MODULE_NAME = /^[A-Za-z0-9_-]+$/;
+const TRACEPOINT_NAME = /^[A-Za-z0-9_]+$/;
+
+const LOCATION_TYPES: Readonly<Record<ProbeKind, readonly ProbeLocation['type'][]>> = {
+  kprobe: ['ksym', 'kaddr'],
+  uprobe: ['uoffset', 'usym'],
+  fprobe: ['function'],
+  tprobe: ['tracepoint'],
+};
+
+/**
+ * Throws {@link ProbeDefinitionError} unless `def` is a definition the kernel
+ * accepts (PATH:SYMBOL uprobes pass; print() requires them resolved).
+ * Returns `def` for chaining.
+ */
+export function validate<D extends ProbeDefinition<ProbeFields>>(def: D): D {
+  checkShape(def);
+  if (def.group !== undefined) checkName(def.group, 'group');
+  if (def.event !== undefined) checkName(def.event, 'event');
+  checkMaxactive(def);
+  checkLocation(def);
+  checkArgs(def);
+  if (def.location.type !== 'usym') checkDefinitionText(renderDefinition(def));
+  return def;
+}
+
+function checkShape(def: ProbeDefinition<ProbeFields>): void {
+  const where = { part: 'head' } as const;
+  if (!(def.kind in LOCATION_TYPES)) fail('KIND_MISMATCH', `Unknown probe kind '${String(def.kind)}'.`, 'use kprobe, uprobe, fprobe or tprobe', where);
+  if (!LOCATION_TYPES[def.kind].includes(def.location.type)) {
+    fail('KIND_MISMATCH', `A ${def.kind} cannot have a '${def.location.type}' location.`, `${def.kind} locations are ${LOCATION_TYPES[def.kind].join(' or ')}`, { part: 'location' });
+  }
+  if (def.isReturn !== (def.returnSyntax !== undefined)) {
+    fail('KIND_MISMATCH', def.isReturn ? 'A return probe needs returnSyntax (prefix or suffix).' : 'returnSyntax is set on a probe that is not a return probe.', "set returnSyntax exactly when isReturn is true ('prefix' writes r..., 'suffix' writes ...%return)", where);
+  }
+  if (def.kind === 'tprobe' && def.isReturn) fail('BAD_ADDR_SUFFIX', 'A tracepoint probe cannot be a return probe.', 'drop isReturn; tracepoints have no exit', where);
+  if (def.kind === 'fprobe' && def.returnSyntax === 'prefix') {
+    fail('BAD_PROBE_TYPE', "An fprobe exit is written FUNCTION%return; fprobes have no 'r' prefix.", "use returnSyntax 'suffix'", where);
+  }
+  if (def.returnSyntax === 'suffix' && def.location.type === 'kaddr') {
+    fail('BAD_ADDR_SUFFIX', `'%return' cannot follow an address (${def.location.address.toString(16)}).`, "use the 'r' prefix (returnSyntax 'prefix') for a return probe on an address", { part: 'location' });
+  }
+}
+
+function checkMaxactive(def: ProbeDefinition<ProbeFields>): void {
+  const n = def.maxactive;
+  if (n === undefined) return;
+  const where = { part: 'maxactive' } as const;
+  if (def.kind === 'uprobe' || def.kind === 'tprobe') {
+    fail('BAD_MAXACT_TYPE', `maxactive (${n}) is set on a ${def.kind}, which has none.`, `remove it: maxactive is for kretprobes and fprobe exits (the kernel would silently ignore 'r${n}' on a uprobe, together with the event name)`, where);
+  }
+  if (!def.isReturn) fail('BAD_MAXACT_TYPE', `maxactive (${n}) is set on an entry probe.`, 'maxactive only applies to return probes: use r<N>: or remove it', where);
+  if (!Number.isSafeInteger(n) || n < 1) fail('BAD_MAXACT', `maxactive ${n} is not a positive integer.`, 'use 1 to 4096, or leave it out for the kernel default', where);
+  if (n > LIMITS.maxMaxactive) fail('MAXACT_TOO_BIG', `maxactive ${n} is too big; the kernel allows ${LIMITS.maxMaxactive} (KRETPROBE_MAXACTIVE_MAX).`, `use at most ${LIMITS.maxMaxactive}`, where);
+}
+
+function checkLocation(def: ProbeDefinition<ProbeFields>): void {
+  const loc = def.location;
+  const where = { part: 'location' } as const;
+  switch (loc.type) {
+    case 'ksym':
+    case 'function':
+      if (loc.module !== undefined && !MODULE_NAME.test(loc.module)) {
+        fail('BAD_MODULE', `'${loc.module}' is not a module name.`, 'module names contain letters, digits, _ and -', where);
+      }
+      if (!KERNEL_SYMBOL.test(loc.symbol)) {
+        fail('BAD_SYMBOL', `'${loc.symbol}' is not a kernel symbol name.`, 'kernel symbols contain letters, digits, _ and . and do not start with a digit (write an address as 0x...)', where);
+      }
+      if (loc.type === 'ksym') {
+        if (!Number.isSafeInteger(loc.offset) || loc.offset < 0 || loc.offset > LIMITS.maxSymbolOffset) {
+          fail('BAD_PROBE_ADDR', `Offset ${loc.offset} after '${loc.symbol}' is out of range.`, 'use 0 to 4294967295 bytes', where);
+        }
+        if (def.isReturn && loc.offset !== 0) {
+          fail('BAD_RETPROBE', `A return probe must be at a function entry, not at ${loc.symbol}+${loc.offset}.`, `probe ${loc.symbol} (offset 0), or use an entry probe at ${loc.symbol}+${loc.offset}`, where);
+        }
+      }
+      return;
+    case 'kaddr':
+      if (loc.address <= 0n || loc.address > U64_MAX) fail('BAD_PROBE_ADDR', `0x${loc.address.toString(16)} is not a kernel address.`, 'use a non-zero 64-bit address', where);
+      return;
+    case 'uoffset':
+    case 'usym':
+      checkPath(loc.path);
+      if (!Number.isSafeInteger(loc.offset) || loc.offset < 0) fail('BAD_UPROBE_OFFS', `Uprobe offset ${loc.offset} is not a file offset.`, 'use a non-negative whole number', where);
+      if (loc.type === 'usym' && !USER_SYMBOL.test(loc.symbol)) {
+        fail('BAD_SYMBOL', `'${loc.symbol}' is not a symbol name.`, 'write PATH:SYMBOL[+OFFSET] with an ELF symbol name (name, name@VERSION), or PATH:OFFSET', where);
+      }
+      if (loc.refCtrOffset !== undefined && (!Number.isSafeInteger(loc.refCtrOffset) || loc.refCtrOffset < 1)) {
+        fail('BAD_REFCNT', `Reference counter offset ${loc.refCtrOffset} is not valid.`, 'use the positive file offset of the SDT semaphore, or leave it out (the kernel treats 0 as none)', where);
+      }
+      return;
+    case 'tracepoint':
+      if (!TRACEPOINT_NAME.test(loc.name)) fail('BAD_TP_NAME', `'${loc.name}' is not a tracepoint name.`, 'tracepoint names contain letters, digits and _ only (e.g. sched_switch)', where);
+      return;
+  }
+}
+
+function checkPath(path: string): void {
+  const where = { part: 'location' } as const;
+  if (path.length === 0) fail('BAD_PATH', 'The uprobe path is empty.', 'give the path of the executable or library', where);
+  checkToken(path, 'uprobe path', 'BAD_PATH', where);
+  if (!path.includes('/')) {
+    fail('BAD_PATH', `Uprobe path '${path}' has no '/', so the kernel would not recognize it as a uprobe.`, `write ./${path} for a file in the current directory, or better an absolute path`, where);
+  }
+  if (path.endsWith('/')) fail('BAD_PATH', `Uprobe path '${path}' names a directory.`, 'give the path of a regular file', where);
+}
+
+// A value written as part of one token must not split the token or the line.
+function checkToken(value: string, what: string, code: 'BAD_PATH', where: { part: 'location' }): void {
+  const index = [...value].findIndex((c) => /\s/.test(c) || c === '#' || isControl(c));
+  if (index < 0) return;
+  const c = [...value][index] ?? '';
+  const why = c === ' ' ? 'a space would split it into two tokens' : c === '#' ? "'#' starts a comment in the kernel's parser" : `${describe(c)} is a control character; it could end the line and start another command`;
+  fail(code, `The ${what} '${JSON.stringify(value).slice(1, -1)}' contains ${describe(c)}: ${why}.`, 'use a path without spaces, control characters or # (e.g. through a symlink)', where);
+}
+
+function checkArgs(def: ProbeDefinition<ProbeFields>): void {
+  if (def.args.length > LIMITS.maxArgs) {
+    fail('TOO_MANY_ARGS', `The probe has ${def.args.length} arguments; the kernel allows ${LIMITS.maxArgs} (MAX_TRACE_ARGS).`, 'split them over several probes', { part: 'arg', argIndex: LIMITS.maxArgs });
+  }
+  const ctx: ArgContext = { kind: def.kind, isReturn: def.isReturn, location: def.location };
+  const names = new Set<string>();
+  let size = 0;
+  def.args.forEach((arg, index) => {
+    validateArg(arg, ctx, index, names);
+    names.add(arg.name);
+    size += argDataSize(arg);
+    if (size > LIMITS.maxEventDataSize) {
+      fail('EVENT_TOO_BIG', `The arguments up to '${arg.name}' take ${size} bytes; the kernel allows ${LIMITS.maxEventDataSize} per event (MAX_PROBE_EVENT_SIZE).`, 'use smaller types or shorter arrays, or split the arguments over several probes', { part: 'arg', argIndex: index });
+    }
+  });
+}
+
+function isControl(c: string): boolean {
+  const code = c.codePointAt(0) ?? 0;
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+
+function describe(c: string): string {
+  const names: Record<string, string> = { '\n': 'a newline', '\r': 'a carriage return', '\t': 'a tab', ' ': 'a space', '#': "'#'", '\0': 'a NUL byte' };
+  return names[c] ?? `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * Checks text that is about to be (or was) one line of a tracefs probe file:
+ * no control characters (a newline would start a second command), no '#'
+ * (the kernel cuts the line there), and at most 4094 characters.
+ */
+export function checkDefinitionText(text: string): void {
+  let position = 0;
+  for (const c of text) {
+    if (isControl(c)) {
+      throw new ProbeDefinitionError(`The definition contains ${describe(c)} at index ${position}; a definition must be a single line of printable text.`, {
+        code: 'BAD_CHARACTER',
+        hint: c === '\n' ? 'pass one definition per call; never join definitions with newlines' : 'separate tokens with single spaces and remove control characters',
+        position,
+      });
+    }
+    if (c === '#') {
+      throw new ProbeDefinitionError(`The definition contains '#' at index ${position}; the kernel treats everything after '#' as a comment.`, {
+        code: 'COMMENT_CHARACTER',
+        hint: 'remove the #; names, paths and strings cannot contain it',
+        position,
+      });
+    }
+    position += c.length;
+  }
+  if (text.length > LIMITS.maxDefinitionLength) {
+    throw new ProbeDefinitionError(`The definition is ${text.length} characters long; the kernel reads lines of at most ${LIMITS.maxDefinitionLength}.`, {
+      code: 'DEFINITION_TOO_LONG',
+      hint: 'use fewer or shorter arguments, or split them over several probes',
+    });
+  }
+}

@@ -1,0 +1,151 @@
+/** Opening, closing and failing: nothing leaks, errors say what to do. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Worker } from 'node:worker_threads';
+
+import { KernelError, OptionError, PerfBridgeError } from '../../src/errors.js';
+import { openSession } from '../../src/session/session.js';
+import { loadgen } from '../helpers/programs.js';
+import { exited, openFds } from '../helpers/processes.js';
+
+const GETPPID = 'syscalls:sys_enter_getppid';
+
+test('close() leaves no fd open, and is idempotent', async () => {
+  const before = openFds();
+  const session = openSession({ events: [GETPPID, 'sched:sched_process_exec'] });
+  assert.ok(openFds().length > before.length, 'the session holds fds while open');
+  session.start();
+  await exited(spawn(loadgen(), ['getppid', '10']));
+  session.close();
+  session.close();
+  assert.deepEqual(openFds(), before);
+  assert.throws(() => session.start(), /closed session/);
+});
+
+test('a failed open leaves no fd behind and names the event', () => {
+  const before = openFds();
+  assert.throws(
+    () => openSession({ events: [GETPPID, 'nosuchgroup:nosuchevent'] }),
+    (error: unknown) => {
+      assert.ok(error instanceof KernelError);
+      assert.equal(error.code, 'ENOENT');
+      assert.equal(error.errno, 2);
+      assert.match(error.message, /no trace event nosuchgroup:nosuchevent/);
+      assert.match(error.message, /hint: no such event/);
+      return true;
+    },
+  );
+  assert.deepEqual(openFds(), before);
+});
+
+test('a perf_event_open failure carries errno, code and syscall, and closes what was opened', () => {
+  const before = openFds();
+  // CPU 0 is online, but a pid that does not exist makes the kernel refuse with ESRCH.
+  assert.throws(
+    () => openSession({ events: [GETPPID], pid: 0x3ffffff, inherit: false }),
+    (error: unknown) => {
+      assert.ok(error instanceof KernelError);
+      assert.equal(error.syscall, 'perf_event_open');
+      assert.equal(error.code, 'ESRCH');
+      assert.match(error.message, /opening syscalls:sys_enter_getppid on CPU \d/);
+      assert.match(error.message, /target process does not exist/);
+      return true;
+    },
+  );
+  assert.deepEqual(openFds(), before);
+});
+
+test('bad options are refused before anything is opened, each naming the option', () => {
+  const cases: [Parameters<typeof openSession>[0], RegExp][] = [
+    [{ events: [] }, /events must be a non-empty array/],
+    [{ events: ['no-colon'] }, /"no-colon" is not an event name/],
+    [{ events: ['../../etc:passwd'] }, /is not an event name/],
+    [{ events: [GETPPID, GETPPID] }, /listed twice/],
+    [{ events: [GETPPID], ringPages: 3 }, /ringPages must be a power of two/],
+    [{ events: [GETPPID], ringPages: 0 }, /ringPages must be a power of two/],
+    [{ events: [GETPPID], wakeup: { bytes: 0 } }, /wakeup.bytes must be an integer/],
+    [{ events: [GETPPID], ringPages: 1, wakeup: { bytes: 4096 } }, /below the ring size/],
+    [{ events: [GETPPID], wakeup: { events: 1.5 } }, /wakeup.events must be a positive integer/],
+    [{ events: [GETPPID], wakeup: { bytes: 1, events: 1 } as never }, /not both/],
+    [{ events: [GETPPID], cpus: [4096] }, /CPU 4096 is not online/],
+    [{ events: [GETPPID], cpus: [] }, /cpus must not be empty/],
+    [{ events: [GETPPID], pid: -5 }, /pid must be a positive process id/],
+    [{ events: [GETPPID], inherit: true }, /inherit needs a pid/],
+    [{ events: [GETPPID], flushIntervalMs: 0 }, /flushIntervalMs must be/],
+    [{ events: [GETPPID], maxQueuedBatches: 0 }, /maxQueuedBatches must be a positive integer/],
+  ];
+  const before = openFds();
+  for (const [options, message] of cases) {
+    assert.throws(() => openSession(options), (error: unknown) => {
+      assert.ok(error instanceof PerfBridgeError, String(error));
+      assert.match((error as Error).message, message);
+      assert.match((error as Error).message, /hint: /);
+      return true;
+    });
+  }
+  assert.ok(new OptionError('x') instanceof PerfBridgeError);
+  assert.deepEqual(openFds(), before);
+});
+
+test('an unclosed session is closed when garbage-collected', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const before = openFds();
+  (() => {
+    openSession({ events: [GETPPID] }).start().stop();
+  })();
+  assert.ok(openFds().length > before.length);
+  for (let i = 0; i < 50 && openFds().length !== before.length; i++) {
+    gc();
+    await nextTurn();
+  }
+  assert.deepEqual(openFds(), before);
+});
+
+test('sessions work inside worker threads (the addon is context-aware)', async () => {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { spawnSync } = require('node:child_process');
+    import(workerData.module).then(({ openSession }) => {
+      const session = openSession({ events: ['syscalls:sys_enter_getppid'] });
+      let count = 0;
+      let pid = -1;
+      session.onBatch((batch) => { for (const e of batch) if (e.pid === pid) count++; });
+      session.start();
+      pid = spawnSync(workerData.loadgen, ['getppid', '500']).pid;
+      setTimeout(() => { session.close(); parentPort.postMessage(count); }, 50);
+    });`;
+  const worker = new Worker(source, {
+    eval: true,
+    workerData: { module: new URL('../../src/session/session.js', import.meta.url).href, loadgen: loadgen() },
+  });
+  const count = await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  assert.equal(count, 500);
+});
+
+test('closing at the end of an async iteration ends the loop; stop() keeps what was pending', async () => {
+  const session = openSession({ events: [GETPPID], wakeup: { events: 1 } });
+  session.start();
+  const child = spawn(loadgen(), ['getppid', '300']);
+  const pid = child.pid;
+  await exited(child);
+  session.stop(); // disables, then drains: the 300 events are delivered now, after stop
+  let count = 0;
+  const loop = (async () => {
+    for await (const batch of session) count += batch.filter((e) => e.pid === pid).length;
+  })();
+  session.start();
+  await exited(spawn(loadgen(), ['getppid', '5']));
+  session.close();
+  await loop;
+  assert.equal(session.stats().events[GETPPID]!.delivered >= 305, true);
+  assert.equal(count, 0, 'an iterator sees only batches after it started');
+});
