@@ -57,8 +57,8 @@ Napi::Function Capture::Define(Napi::Env env) {
 }
 
 // new Capture({ events: [{type, config, config1?, config2?, config1String?}], cpus: number[],
-//               pid: number, inherit: boolean, ringPages: number, wakeupEvents?: number,
-//               wakeupBytes?: number }, onReadable: (hangup: boolean) => void)
+//               pid: number, inherit: boolean, enableOnExec: boolean, ringPages: number,
+//               wakeupEvents?: number, wakeupBytes?: number }, onReadable: (hangup: boolean) => void)
 Capture::Capture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Capture>(info) {
   Napi::Env env = info.Env();
   env_ = env;
@@ -88,6 +88,7 @@ void Capture::OpenAll(Napi::Env env, const Napi::Object& options) {
   const uint32_t ringPages = GetU32(options, "ringPages", 0);
   const uint32_t wakeupEvents = GetU32(options, "wakeupEvents", 0);
   const uint32_t wakeupBytes = GetU32(options, "wakeupBytes", 0);
+  enableOnExec_ = options.Get("enableOnExec").ToBoolean();
   if (events.Length() == 0 || cpus.Length() == 0 || ringPages == 0 ||
       (ringPages & (ringPages - 1)) != 0) {
     throw Napi::TypeError::New(env, "Capture: events, cpus and a power-of-two ringPages are required");
@@ -116,6 +117,7 @@ void Capture::OpenAll(Napi::Env env, const Napi::Object& options) {
     attr.sample_type = kSampleType;
     attr.disabled = 1;
     attr.inherit = inherit ? 1 : 0;
+    attr.enable_on_exec = enableOnExec_ ? 1 : 0;
     attr.read_format = PERF_FORMAT_LOST_BIT;
     attr.use_clockid = 1;
     attr.clockid = CLOCK_MONOTONIC;
@@ -216,7 +218,9 @@ Napi::Value Capture::RingCount(const Napi::CallbackInfo& info) {
 
 Napi::Value Capture::Enable(const Napi::CallbackInfo& info) {
   if (closed_) throw Napi::Error::New(info.Env(), "Capture is closed");
-  for (int fd : fds_) {
+  // With enable_on_exec the kernel enables the events when the target execs; enabling them now
+  // would also capture what the target does before that.
+  for (int fd : enableOnExec_ ? std::vector<int>() : fds_) {
     if (ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
       throw ErrnoError(info.Env(), errno, "ioctl", "PERF_EVENT_IOC_ENABLE");
     }

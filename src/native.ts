@@ -27,6 +27,8 @@ export interface NativeCaptureOptions {
   cpus: number[];
   pid: number;
   inherit: boolean;
+  /** Leave enabling to the kernel at the target's next exec (for commands we start). */
+  enableOnExec?: boolean;
   ringPages: number;
   wakeupEvents?: number;
   wakeupBytes?: number;

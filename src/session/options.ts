@@ -22,6 +22,11 @@ export interface SessionOptions<Name extends string = string> {
   /** With `pid`: also trace the children it creates from now on (default true). */
   inherit?: boolean;
   /**
+   * With `pid`: start counting only when that process next calls exec, even after start()
+   * (default false). For tracing a command you start: nothing of the launcher is captured.
+   */
+  enableOnExec?: boolean;
+  /**
    * Batches held for an async iterator that has not asked for them yet. Past this, the reader
    * stops draining and the kernel counts what it cannot store as lost (default 64).
    */
@@ -40,6 +45,7 @@ export interface ResolvedSessionOptions {
   cpus: number[];
   pid: number;
   inherit: boolean;
+  enableOnExec: boolean;
   maxQueuedBatches: number;
   sortByTime: boolean;
 }
@@ -133,10 +139,15 @@ export function resolveSessionOptions(options: SessionOptions, pageSize: number)
     throw new OptionError('inherit needs a pid', { hint: 'inherit follows the children of one traced process; set pid too' });
   }
 
+  const enableOnExec = options.enableOnExec ?? false;
+  if (enableOnExec && pid === -1) {
+    throw new OptionError('enableOnExec needs a pid', { hint: 'it waits for one process to exec; set pid too' });
+  }
+
   const maxQueuedBatches = options.maxQueuedBatches ?? 64;
   if (!isPositiveInteger(maxQueuedBatches)) {
     throw new OptionError(`maxQueuedBatches must be a positive integer, got ${String(maxQueuedBatches)}`, { hint: 'the default is 64' });
   }
   const sortByTime = options.sortByTime ?? false;
-  return { events, ringPages, wakeupBytes, wakeupEvents, flushIntervalMs, cpus, pid, inherit, maxQueuedBatches, sortByTime };
+  return { events, ringPages, wakeupBytes, wakeupEvents, flushIntervalMs, cpus, pid, inherit, enableOnExec, maxQueuedBatches, sortByTime };
 }

@@ -79,6 +79,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
           cpus: options.cpus,
           pid: options.pid,
           inherit: options.inherit,
+          enableOnExec: options.enableOnExec,
           ringPages: options.ringPages,
           wakeupBytes: options.wakeupBytes,
           wakeupEvents: options.wakeupEvents,

@@ -1,0 +1,93 @@
+/** The perf-bridge command, run as a user would run it. */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+
+import { PROJECT_ROOT } from '../helpers/fixtures.js';
+import { loadgen } from '../helpers/programs.js';
+
+const run = promisify(execFile);
+const CLI = join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
+
+/** Parses a JSON line keeping 64-bit integers exact (they are printed as plain digits). */
+function parseLine(line: string): Record<string, unknown> {
+  return JSON.parse(line.replace(/:(\d{16,})/g, ':"$1"')) as Record<string, unknown>;
+}
+
+test('trace -- COMMAND traces exactly that command and its descendants, from its exec', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-bridge-cli-'));
+  const generator = join(dir, 'gen');
+  copyFileSync(loadgen(), generator);
+  try {
+    // dash itself calls getppid() at start-up: enable_on_exec must keep that out.
+    const { stdout, stderr } = await run('node', [CLI, 'trace', 'syscalls:sys_enter_getppid', 'sched:sched_process_exec', '--', generator, 'exec', '3', generator, 'getppid', '1000'], {
+      maxBuffer: 64 << 20,
+    });
+    const lines = stdout.split('\n').filter((line) => line.startsWith('{"event"'));
+    const events = lines.map(parseLine);
+    const execs = events.filter((e) => e.event === 'sched:sched_process_exec');
+    assert.equal(execs.length, 4, 'the command itself and its 3 children');
+    for (const e of execs) assert.equal((e.fields as { filename: string }).filename, generator);
+    assert.equal(events.filter((e) => e.event === 'syscalls:sys_enter_getppid').length, 3000);
+    for (const e of events) {
+      assert.deepEqual(Object.keys(e), ['event', 'cpu', 'pid', 'tid', 'time', 'fields']);
+      assert.match(String(e.time), /^\d+$/);
+    }
+    assert.match(stderr, /perf-bridge: 3004 events written, 3004 delivered, 0 lost/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the command exit status is passed on', async () => {
+  await assert.rejects(run('node', [CLI, 'trace', 'sched:sched_process_exec', '--', '/bin/sh', '-c', 'exit 7']), (error: { code?: number }) => {
+    assert.equal(error.code, 7);
+    return true;
+  });
+});
+
+test('--count stops after exactly N events', async () => {
+  const { stdout, stderr } = await run('node', [CLI, 'trace', 'syscalls:sys_enter_getppid', '--count', '10', '--', loadgen(), 'getppid', '50000']);
+  assert.equal(stdout.split('\n').filter((line) => line.startsWith('{"event"')).length, 10);
+  assert.match(stderr, /perf-bridge: 10 events written/);
+});
+
+test('Ctrl-C stops cleanly and still prints the summary', async () => {
+  const child = spawn('node', [CLI, 'trace', 'sched:sched_process_exec'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  child.kill('SIGINT');
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0);
+  assert.match(stderr, /perf-bridge: \d+ events written, \d+ delivered, 0 lost/);
+});
+
+test('usage errors say what is wrong and exit 2', async () => {
+  const cases: [string[], RegExp][] = [
+    [['trace'], /trace needs at least one event/],
+    [['trace', 'sched:sched_process_exec', '--count', 'x'], /--count must be a positive integer/],
+    [['trace', 'sched:sched_process_exec', '--format', 'csv'], /--format csv is not supported/],
+    [['trace', 'nope:nothing'], /no trace event nope:nothing/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['trace', 'sched:sched_process_exec', '--'], /nothing after --/],
+  ];
+  for (const [args, message] of cases) {
+    await assert.rejects(run('node', [CLI, ...args]), (error: { code?: number; stderr?: string }) => {
+      assert.equal(error.code, 2, args.join(' '));
+      assert.match(error.stderr ?? '', message);
+      return true;
+    });
+  }
+});
+
+test('list and format describe the kernel\'s events', async () => {
+  const list = await run('node', [CLI, 'list', 'sched_process_e']);
+  assert.match(list.stdout, /^sched:sched_process_exec$/m);
+  const format = await run('node', [CLI, 'format', 'sched:sched_process_exec']);
+  assert.match(format.stdout, /^filename\t__data_loc char\[\]\toffset 8\tsize 4/m);
+});
