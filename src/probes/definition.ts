@@ -146,7 +146,7 @@ export const fieldsBrand: unique symbol = Symbol('perf-bridge.probeFields');
  * `F` is the compile-time shape of the event's fields; the builder fills it
  * in, while parsed text gets the general {@link ProbeFields}.
  */
-export interface ProbeDefinition<F extends ProbeFields = ProbeFields> {
+export interface ProbeDefinition<F extends object = ProbeFields> {
   readonly kind: ProbeKind;
   /** True for kretprobes, uretprobes and fprobe exits. */
   readonly isReturn: boolean;
@@ -159,14 +159,17 @@ export interface ProbeDefinition<F extends ProbeFields = ProbeFields> {
   /** kretprobe/fprobe-exit instance count, 1..4096; absent means the kernel default. */
   readonly maxactive?: number;
   /** Event group (tracefs `events/<group>/`); absent means the caller's or the kernel's default. */
-  readonly group?: string;
+  readonly groupName?: string;
   /** Event name; absent means the kernel generates one (see names.ts). */
-  readonly event?: string;
+  readonly eventName?: string;
   readonly location: ProbeLocation;
   readonly args: readonly ProbeArg[];
   /** Compile-time only; see {@link fieldsBrand}. */
   readonly [fieldsBrand]?: F;
 }
+
+/** Any definition, whatever its compile-time fields; what functions that only read definitions take. */
+export type AnyProbeDefinition = ProbeDefinition<object>;
 
 /** Flattens an intersection into one object type so editors and errors show plain fields. */
 export type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -249,14 +252,14 @@ export function isStringType(type: ArgType | undefined): boolean {
  * A plain copy of `def` holding only the model's own keys (no builder methods,
  * no keys set to undefined), so definitions compare with deepStrictEqual.
  */
-export function plainDefinition<F extends ProbeFields>(def: ProbeDefinition<F>): ProbeDefinition<F> {
+export function plainDefinition<F extends object>(def: ProbeDefinition<F>): ProbeDefinition<F> {
   return {
     kind: def.kind,
     isReturn: def.isReturn,
     ...(def.returnSyntax !== undefined && { returnSyntax: def.returnSyntax }),
     ...(def.maxactive !== undefined && { maxactive: def.maxactive }),
-    ...(def.group !== undefined && { group: def.group }),
-    ...(def.event !== undefined && { event: def.event }),
+    ...(def.groupName !== undefined && { groupName: def.groupName }),
+    ...(def.eventName !== undefined && { eventName: def.eventName }),
     location: def.location,
     args: def.args,
   };

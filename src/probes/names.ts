@@ -3,7 +3,7 @@
  * a definition leaves them out, and {@link resolveNames}, which makes both
  * explicit so perf-bridge always knows the tracefs path of its events.
  */
-import { LIMITS, plainDefinition, type ProbeDefinition, type ProbeFields, type ProbeKind } from './definition.js';
+import { LIMITS, plainDefinition, type AnyProbeDefinition, type ProbeDefinition, type ProbeKind } from './definition.js';
 import { fail } from './errors.js';
 import { hex } from './numbers.js';
 
@@ -57,7 +57,7 @@ function truncate(name: string): string {
  *
  * Throws for `PATH:SYMBOL` uprobes, whose name depends on the resolved offset.
  */
-export function defaultEventName(def: ProbeDefinition<ProbeFields>): string {
+export function defaultEventName(def: AnyProbeDefinition): string {
   const loc = def.location;
   const letter = def.isReturn ? 'r' : 'p';
   switch (loc.type) {
@@ -99,9 +99,9 @@ export interface ResolvedNames {
  * passes an owner group such as `perfbridge_<pid>`), else the kernel default;
  * and its own event name, else the one the kernel would generate.
  */
-export function namesOf(def: ProbeDefinition<ProbeFields>, defaultGroup?: string): ResolvedNames {
-  const group = def.group ?? defaultGroup ?? kernelDefaultGroup(def.kind);
-  const event = def.event ?? defaultEventName(def);
+export function namesOf(def: AnyProbeDefinition, defaultGroup?: string): ResolvedNames {
+  const group = def.groupName ?? defaultGroup ?? kernelDefaultGroup(def.kind);
+  const event = def.eventName ?? defaultEventName(def);
   checkName(group, 'group');
   checkName(event, 'event');
   return { group, event };
@@ -112,9 +112,9 @@ export function namesOf(def: ProbeDefinition<ProbeFields>, defaultGroup?: string
  * kernel never has to invent a name and perf-bridge knows where the event's
  * `format` file is.
  */
-export function resolveNames<F extends ProbeFields>(def: ProbeDefinition<F>, defaultGroup?: string): ProbeDefinition<F> {
+export function resolveNames<F extends object>(def: ProbeDefinition<F>, defaultGroup?: string): ProbeDefinition<F> {
   const { group, event } = namesOf(def, defaultGroup);
-  return { ...plainDefinition(def), group, event };
+  return { ...plainDefinition(def), groupName: group, eventName: event };
 }
 
 /** Throws unless `name` is a valid group or event name. */

@@ -72,8 +72,8 @@ function parseChecked(text: string): ProbeDefinition {
     isReturn,
     ...(isReturn && { returnSyntax: place.returnSuffix ? 'suffix' : 'prefix' }),
     ...(head.maxactive !== undefined && { maxactive: head.maxactive }),
-    ...(head.group !== undefined && { group: head.group }),
-    ...(head.event !== undefined && { event: head.event }),
+    ...(head.group !== undefined && { groupName: head.group }),
+    ...(head.event !== undefined && { eventName: head.event }),
     location: place.location,
     args,
   };

@@ -2,7 +2,7 @@
  * Model → kernel text. print() validates first, so what it returns is always
  * one line the kernel accepts (and that parse() reads back as the same model).
  */
-import type { ProbeDefinition, ProbeFields } from './definition.js';
+import type { AnyProbeDefinition } from './definition.js';
 import { fail } from './errors.js';
 import { checkName, type ResolvedNames } from './names.js';
 import { renderDefinition, renderLocation } from './render.js';
@@ -14,7 +14,7 @@ import { validate } from './validate.js';
  * trailing newline. Throws {@link ProbeDefinitionError} when the definition
  * is invalid or is a PATH:SYMBOL uprobe that has not been resolved.
  */
-export function print(def: ProbeDefinition<ProbeFields>): string {
+export function print(def: AnyProbeDefinition): string {
   validate(def);
   if (def.location.type === 'usym') {
     fail(
@@ -28,7 +28,7 @@ export function print(def: ProbeDefinition<ProbeFields>): string {
 }
 
 /** The tracefs file a definition of this kind is written to (`dynamic_events` takes every kind). */
-export function probeEventsFile(def: Pick<ProbeDefinition<ProbeFields>, 'kind'>): 'kprobe_events' | 'uprobe_events' | 'dynamic_events' {
+export function probeEventsFile(def: Pick<AnyProbeDefinition, 'kind'>): 'kprobe_events' | 'uprobe_events' | 'dynamic_events' {
   switch (def.kind) {
     case 'kprobe':
       return 'kprobe_events';

@@ -11,11 +11,11 @@
  * counter offsets and `@+` file offsets in `0x` hex (as the kernel lists
  * uprobes, without its zero padding); `+0` omitted after a symbol.
  */
-import type { ArgType, FetchNode, ProbeArg, ProbeDefinition, ProbeFields, ProbeLocation } from './definition.js';
+import type { AnyProbeDefinition, ArgType, FetchNode, ProbeArg, ProbeLocation } from './definition.js';
 import { hex } from './numbers.js';
 
 /** `p`, `r`, `f` or `t`, maxactive, and `:GROUP/EVENT` as far as they are set. */
-export function renderHead(def: ProbeDefinition<ProbeFields>): string {
+export function renderHead(def: AnyProbeDefinition): string {
   let letter: string;
   if (def.kind === 'fprobe') letter = 'f';
   else if (def.kind === 'tprobe') letter = 't';
@@ -23,8 +23,8 @@ export function renderHead(def: ProbeDefinition<ProbeFields>): string {
   else letter = def.isReturn && (def.returnSyntax !== 'suffix' || def.maxactive !== undefined) ? 'r' : 'p';
   const maxactive = def.maxactive === undefined ? '' : String(def.maxactive);
   let names = '';
-  if (def.group !== undefined) names = `:${def.group}/${def.event ?? ''}`;
-  else if (def.event !== undefined) names = `:${def.event}`;
+  if (def.groupName !== undefined) names = `:${def.groupName}/${def.eventName ?? ''}`;
+  else if (def.eventName !== undefined) names = `:${def.eventName}`;
   return `${letter}${maxactive}${names}`;
 }
 
@@ -103,7 +103,7 @@ export function renderArg(arg: ProbeArg): string {
 }
 
 /** The whole definition line, unchecked. */
-export function renderDefinition(def: ProbeDefinition<ProbeFields>): string {
+export function renderDefinition(def: AnyProbeDefinition): string {
   const returnSuffix = def.isReturn && def.returnSyntax === 'suffix';
   return [renderHead(def), renderLocation(def.location, returnSuffix), ...def.args.map(renderArg)].join(' ');
 }

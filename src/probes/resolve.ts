@@ -3,7 +3,7 @@
  * takes. The ELF lookup itself is injected (perf-bridge passes its ELF
  * resolver), which keeps this model free of file I/O and easy to test.
  */
-import { plainDefinition, type ProbeDefinition, type ProbeFields } from './definition.js';
+import { plainDefinition, type AnyProbeDefinition, type ProbeDefinition } from './definition.js';
 import { fail } from './errors.js';
 import { isNonNegativeInteger } from './numbers.js';
 
@@ -15,7 +15,7 @@ import { isNonNegativeInteger } from './numbers.js';
 export type UprobeSymbolResolver = (path: string, symbol: string, offsetInSymbol: number) => number;
 
 /** True when `def` can be printed: it is not a PATH:SYMBOL uprobe. */
-export function isResolved(def: ProbeDefinition<ProbeFields>): boolean {
+export function isResolved(def: AnyProbeDefinition): boolean {
   return def.location.type !== 'usym';
 }
 
@@ -23,7 +23,7 @@ export function isResolved(def: ProbeDefinition<ProbeFields>): boolean {
  * `def` with a PATH:SYMBOL location replaced by PATH:OFFSET (the reference
  * counter offset is kept); any other definition is returned unchanged.
  */
-export function resolveUprobeSymbols<F extends ProbeFields>(def: ProbeDefinition<F>, resolver: UprobeSymbolResolver): ProbeDefinition<F> {
+export function resolveUprobeSymbols<F extends object>(def: ProbeDefinition<F>, resolver: UprobeSymbolResolver): ProbeDefinition<F> {
   const loc = def.location;
   if (loc.type !== 'usym') return def;
   const offset = resolver(loc.path, loc.symbol, loc.offset);

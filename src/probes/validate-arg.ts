@@ -87,7 +87,8 @@ export function fetchOpCount(arg: ProbeArg): number {
  */
 export function validateArg(arg: ProbeArg, ctx: ArgContext, index: number, earlierNames: ReadonlySet<string>): void {
   const where = { part: 'arg', argIndex: index } as const;
-  const reject = (code: ProbeErrorCode, message: string, hint: string): never => fail(code, message, hint, where);
+  // Messages often start with the argument's label; sentences start upper-case.
+  const reject = (code: ProbeErrorCode, message: string, hint: string): never => fail(code, message.charAt(0).toUpperCase() + message.slice(1), hint, where);
   checkArgName(arg.name, earlierNames, reject);
   const label = `argument '${arg.name}'`;
   checkFetch(arg.fetch, ctx, false, label, reject);

@@ -4,7 +4,7 @@
  * every argument (validate-arg.ts), and the text as it will be written (one
  * line, no comment character, within the kernel's line length).
  */
-import { LIMITS, type ProbeDefinition, type ProbeFields, type ProbeKind, type ProbeLocation } from './definition.js';
+import { LIMITS, type AnyProbeDefinition, type ProbeKind, type ProbeLocation } from './definition.js';
 import { fail, ProbeDefinitionError } from './errors.js';
 import { checkName } from './names.js';
 import { U64_MAX } from './numbers.js';
@@ -28,10 +28,10 @@ const LOCATION_TYPES: Readonly<Record<ProbeKind, readonly ProbeLocation['type'][
  * accepts (PATH:SYMBOL uprobes pass; print() requires them resolved).
  * Returns `def` for chaining.
  */
-export function validate<D extends ProbeDefinition<ProbeFields>>(def: D): D {
+export function validate<D extends AnyProbeDefinition>(def: D): D {
   checkShape(def);
-  if (def.group !== undefined) checkName(def.group, 'group');
-  if (def.event !== undefined) checkName(def.event, 'event');
+  if (def.groupName !== undefined) checkName(def.groupName, 'group');
+  if (def.eventName !== undefined) checkName(def.eventName, 'event');
   checkMaxactive(def);
   checkLocation(def);
   checkArgs(def);
@@ -39,7 +39,7 @@ export function validate<D extends ProbeDefinition<ProbeFields>>(def: D): D {
   return def;
 }
 
-function checkShape(def: ProbeDefinition<ProbeFields>): void {
+function checkShape(def: AnyProbeDefinition): void {
   const where = { part: 'head' } as const;
   if (!(def.kind in LOCATION_TYPES)) fail('KIND_MISMATCH', `Unknown probe kind '${String(def.kind)}'.`, 'use kprobe, uprobe, fprobe or tprobe', where);
   if (!LOCATION_TYPES[def.kind].includes(def.location.type)) {
@@ -57,19 +57,22 @@ function checkShape(def: ProbeDefinition<ProbeFields>): void {
   }
 }
 
-function checkMaxactive(def: ProbeDefinition<ProbeFields>): void {
+function checkMaxactive(def: AnyProbeDefinition): void {
   const n = def.maxactive;
   if (n === undefined) return;
   const where = { part: 'maxactive' } as const;
   if (def.kind === 'uprobe' || def.kind === 'tprobe') {
     fail('BAD_MAXACT_TYPE', `maxactive (${n}) is set on a ${def.kind}, which has none.`, `remove it: maxactive is for kretprobes and fprobe exits (the kernel would silently ignore 'r${n}' on a uprobe, together with the event name)`, where);
   }
-  if (!def.isReturn) fail('BAD_MAXACT_TYPE', `maxactive (${n}) is set on an entry probe.`, 'maxactive only applies to return probes: use r<N>: or remove it', where);
+  if (!def.isReturn) {
+    const how = def.kind === 'fprobe' ? 'write f<N>: with FUNCTION%return' : 'use r<N>:';
+    fail('BAD_MAXACT_TYPE', `maxactive (${n}) is set on an entry probe.`, `maxactive only applies to return probes: ${how}, or remove it`, where);
+  }
   if (!Number.isSafeInteger(n) || n < 1) fail('BAD_MAXACT', `maxactive ${n} is not a positive integer.`, 'use 1 to 4096, or leave it out for the kernel default', where);
   if (n > LIMITS.maxMaxactive) fail('MAXACT_TOO_BIG', `maxactive ${n} is too big; the kernel allows ${LIMITS.maxMaxactive} (KRETPROBE_MAXACTIVE_MAX).`, `use at most ${LIMITS.maxMaxactive}`, where);
 }
 
-function checkLocation(def: ProbeDefinition<ProbeFields>): void {
+function checkLocation(def: AnyProbeDefinition): void {
   const loc = def.location;
   const where = { part: 'location' } as const;
   switch (loc.type) {
@@ -129,7 +132,7 @@ function checkToken(value: string, what: string, code: 'BAD_PATH', where: { part
   fail(code, `The ${what} '${JSON.stringify(value).slice(1, -1)}' contains ${describe(c)}: ${why}.`, 'use a path without spaces, control characters or # (e.g. through a symlink)', where);
 }
 
-function checkArgs(def: ProbeDefinition<ProbeFields>): void {
+function checkArgs(def: AnyProbeDefinition): void {
   if (def.args.length > LIMITS.maxArgs) {
     fail('TOO_MANY_ARGS', `The probe has ${def.args.length} arguments; the kernel allows ${LIMITS.maxArgs} (MAX_TRACE_ARGS).`, 'split them over several probes', { part: 'arg', argIndex: LIMITS.maxArgs });
   }

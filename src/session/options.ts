@@ -1,11 +1,26 @@
 /** Session options: what callers may set, the defaults, and validation before any syscall. */
 import { OptionError } from '../errors.js';
+import type { ProbeInput } from '../probes/probe-set.js';
 import { onlineCpus } from './cpus.js';
+
+/**
+ * Dynamic probes to create for a session: kernel text (`p:...`, `r:...`, `PATH:SYMBOL` uprobes)
+ * or definitions from the builder. In a record, each key names the probe's events; in an array,
+ * events are named `group:event` as created.
+ */
+export type ProbeInputs = readonly ProbeInput[] | Readonly<Record<string, ProbeInput>>;
 
 /** Options of {@link openSession}. Every one is validated before anything reaches the kernel. */
 export interface SessionOptions<Name extends string = string> {
-  /** Events to capture, as `group:name` (tracepoints). */
-  events: readonly Name[];
+  /** Tracepoints to capture, as `group:name` (static ones, or dynamic ones that already exist). */
+  events?: readonly Name[];
+  /** Probes to create for this session and remove when it closes. */
+  probes?: ProbeInputs;
+  /**
+   * Open kprobes and kretprobes without fetch arguments through the perf_kprobe PMU: nothing is
+   * written to tracefs and the probe vanishes with its fd (default false).
+   */
+  kprobePmu?: boolean;
   /** Ring size per CPU in pages, a power of two (default 512 pages = 2 MiB with 4 KiB pages). */
   ringPages?: number;
   /**
@@ -38,6 +53,9 @@ export interface SessionOptions<Name extends string = string> {
 /** Options after defaults and validation. */
 export interface ResolvedSessionOptions {
   events: string[];
+  /** Probes with the label their events are reported under (undefined: `group:event`). */
+  probes: { label?: string; input: ProbeInput }[];
+  kprobePmu: boolean;
   ringPages: number;
   wakeupBytes?: number;
   wakeupEvents?: number;
@@ -63,19 +81,26 @@ export function resolveSessionOptions(options: SessionOptions, pageSize: number)
   if (options === null || typeof options !== 'object') {
     throw new OptionError('session options must be an object', { hint: "pass { events: ['group:name'] }" });
   }
-  if (!Array.isArray(options.events) || options.events.length === 0) {
-    throw new OptionError('events must be a non-empty array of event names', {
-      hint: "for example { events: ['sched:sched_process_exec'] }",
-    });
+  const events = options.events === undefined ? [] : options.events;
+  if (!Array.isArray(events)) {
+    throw new OptionError('events must be an array of event names', { hint: "for example { events: ['sched:sched_process_exec'] }" });
   }
-  const events = [...options.events];
   for (const event of events) {
     if (typeof event !== 'string') throw new OptionError(`event ${String(event)} is not a string`, { hint: 'name events as group:name' });
   }
-  const duplicate = events.find((event, i) => events.indexOf(event) !== i);
-  if (duplicate !== undefined) {
-    throw new OptionError(`event ${duplicate} is listed twice`, { hint: 'list each event once' });
+  const probes = resolveProbes(options.probes);
+  if (events.length === 0 && probes.length === 0) {
+    throw new OptionError('nothing to capture: give events, probes, or both', {
+      hint: "for example { events: ['sched:sched_process_exec'] } or { probes: ['p:do_sys_openat2'] }",
+    });
   }
+  const labels = [...events, ...probes.flatMap((p) => (p.label === undefined ? [] : [p.label]))];
+  const duplicate = labels.find((label, i) => labels.indexOf(label) !== i);
+  if (duplicate !== undefined) {
+    throw new OptionError(`event ${duplicate} is listed twice`, { hint: 'list each event once, and give probes names no tracepoint has' });
+  }
+  const kprobePmu = options.kprobePmu ?? false;
+  if (typeof kprobePmu !== 'boolean') throw new OptionError('kprobePmu must be a boolean', { hint: 'true or false' });
 
   const ringPages = options.ringPages ?? DEFAULT_RING_PAGES;
   if (!isPositiveInteger(ringPages) || (ringPages & (ringPages - 1)) !== 0 || ringPages > MAX_RING_PAGES) {
@@ -149,5 +174,22 @@ export function resolveSessionOptions(options: SessionOptions, pageSize: number)
     throw new OptionError(`maxQueuedBatches must be a positive integer, got ${String(maxQueuedBatches)}`, { hint: 'the default is 64' });
   }
   const sortByTime = options.sortByTime ?? false;
-  return { events, ringPages, wakeupBytes, wakeupEvents, flushIntervalMs, cpus, pid, inherit, enableOnExec, maxQueuedBatches, sortByTime };
+  return { events: [...events], probes, kprobePmu, ringPages, wakeupBytes, wakeupEvents, flushIntervalMs, cpus, pid, inherit, enableOnExec, maxQueuedBatches, sortByTime };
+}
+
+function resolveProbes(probes: ProbeInputs | undefined): { label?: string; input: ProbeInput }[] {
+  if (probes === undefined) return [];
+  const checkInput = (input: unknown, where: string) => {
+    if (typeof input !== 'string' && (input === null || typeof input !== 'object' || !('location' in input))) {
+      throw new OptionError(`probe ${where} is neither definition text nor a probe definition`, {
+        hint: "give kernel text such as 'p:do_sys_openat2 name=+0(%si):string', or use the builder (kprobe(), uprobe(), ...)",
+      });
+    }
+    return input as ProbeInput;
+  };
+  if (Array.isArray(probes)) return probes.map((input, i) => ({ input: checkInput(input, `#${i}`) }));
+  if (probes === null || typeof probes !== 'object') {
+    throw new OptionError('probes must be an array or a record of definitions', { hint: "for example { probes: { open: 'p:do_sys_openat2' } }" });
+  }
+  return Object.entries(probes).map(([label, input]) => ({ label, input: checkInput(input, `"${label}"`) }));
 }

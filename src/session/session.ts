@@ -4,11 +4,27 @@ import { PerfBridgeError, kernelErrorFrom } from '../errors.js';
 import { type NativeCapture, native } from '../native.js';
 import { BatchQueue } from './batch-queue.js';
 import { closeAtExit } from './exit-cleanup.js';
+import type { fieldsBrand } from '../probes/definition.js';
+import { fitsKprobePmu, pmuKprobeEvent } from '../probes/pmu.js';
+import { type ProbeInput, ProbeSet, prepareDefinition, kernelProbeFeatures } from '../probes/probe-set.js';
+import { sweepDeadOwners } from '../probes/sweep.js';
+import { tracefsRoot } from '../tracefs/mount.js';
 import { type ResolvedSessionOptions, type SessionOptions, resolveSessionOptions } from './options.js';
 import { type ResolvedEvent, resolveTracepoint } from './resolved-event.js';
 
 /** Field types per event name, stated by a caller who wants typed `fields`. */
 export type FieldsMap = Record<string, Record<string, unknown>>;
+
+/** The field types of each probe in a record of probes: typed for builder definitions. */
+export type ProbeFieldsMap<P> = P extends readonly unknown[]
+  ? { [label: string]: Record<string, unknown> }
+  : {
+      [K in keyof P & string]: P[K] extends { readonly [fieldsBrand]?: infer F }
+        ? unknown extends F
+          ? Record<string, unknown>
+          : F & Record<string, unknown>
+        : Record<string, unknown>;
+    };
 
 /** The union of typed events a session with field map `M` delivers. */
 export type EventOf<M extends FieldsMap> = { [K in keyof M & string]: TraceEvent<K, M[K]> }[keyof M & string];
@@ -27,6 +43,8 @@ export interface SessionStats {
   decodeErrors: number;
   /** Records with an unknown sample id or impossible sizes (skipped). */
   malformedRecords: number;
+  /** Per dynamic probe (by label): hits and misses from kprobe_profile / uprobe_profile. */
+  probes: Record<string, { hits: number; misses: number }>;
   /** Per event: delivered and decode errors. */
   events: Record<string, { delivered: number; decodeErrors: number }>;
 }
@@ -59,6 +77,8 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   private readonly listeners = new Set<(batch: EventOf<M>[]) => void>();
   private readonly iterators = new Set<BatchQueue<EventOf<M>>>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Probe hit counts read just before the probes were removed, for stats() after close. */
+  private lastProfiles: SessionStats['probes'] = {};
   /** Last PERF_FORMAT_LOST reading per ring, kept for stats() after close. */
   private fdLost: Float64Array | undefined;
   private unregisterExit: () => void;
@@ -70,6 +90,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   constructor(
     private readonly options: ResolvedSessionOptions,
     private readonly resolved: readonly ResolvedEvent[],
+    private readonly probeSet?: ProbeSet,
   ) {
     const addon = native();
     try {
@@ -101,6 +122,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
     this.counts = new Float64Array(3 * this.capture.ringCount + 1);
     this.unregisterExit = closeAtExit(this);
+    if (probeSet) probeFinalizer.register(this, probeSet, this);
   }
 
   /** The formats of the session's events, by `group:name`. */
@@ -137,16 +159,26 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     this.pump(true);
   }
 
-  /** Stops, delivers what is left, closes every fd and mapping, ends iterators. Idempotent. */
+  /**
+   * Stops, delivers what is left, closes every fd and mapping, ends iterators, and removes the
+   * session's probes. Idempotent; throws only if a probe could not be removed (calling close()
+   * again retries, and a later session's sweep removes it once this process is gone).
+   */
   close(): void {
-    if (this.capture === undefined) return;
-    this.stop();
-    this.fdLost = this.capture.readLost() ?? undefined;
-    this.capture.close();
-    this.capture = undefined;
-    this.unregisterExit();
-    for (const iterator of this.iterators) iterator.end();
-    this.iterators.clear();
+    if (this.capture !== undefined) {
+      this.stop();
+      this.fdLost = this.capture.readLost() ?? undefined;
+      this.capture.close();
+      this.capture = undefined;
+      this.unregisterExit();
+      for (const iterator of this.iterators) iterator.end();
+      this.iterators.clear();
+    }
+    if (this.probeSet && !this.probeSet.isRemoved) {
+      this.lastProfiles = this.probeSet.profiles();
+      this.probeSet.remove();
+      probeFinalizer.unregister(this);
+    }
   }
 
   /** Calls `listener` with every batch; returns the function that removes it. */
@@ -196,6 +228,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       decodeErrors,
       malformedRecords: this.batchErrors.malformed,
       events,
+      probes: this.probeSet && !this.probeSet.isRemoved ? this.probeSet.profiles() : this.lastProfiles,
     };
   }
 
@@ -255,12 +288,74 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 }
 
 /**
- * Opens a session on tracepoints named `group:name`. Events start disabled: call start().
- * State the events' fields as `M` to get them typed, e.g.
- * `openSession<{ 'sched:sched_process_exec': { filename: string; pid: number; old_pid: number } }>(...)`.
+ * Removes the probes of sessions that were garbage-collected without close(). The native side
+ * closes the perf fds from its own finalizer, possibly later: while the kernel still calls the
+ * events busy, removal is retried.
  */
-export function openSession<M extends FieldsMap = FieldsMap>(options: SessionOptions<keyof M & string>): Session<M> {
-  const resolvedOptions = resolveSessionOptions(options, native().ringLayout.pageSize);
-  const events = resolvedOptions.events.map((name) => resolveTracepoint(name));
-  return new Session<M>(resolvedOptions, events);
+const probeFinalizer = new FinalizationRegistry<ProbeSet>((probeSet) => {
+  const attempt = (left: number) => {
+    try {
+      probeSet.remove();
+    } catch {
+      if (left > 0) setTimeout(() => attempt(left - 1), 100).unref();
+    }
+  };
+  attempt(20);
+});
+
+let swept = false;
+
+/** Resolves the session's events: tracepoints, tracefs probes (created now) and PMU kprobes. */
+function resolveEvents(options: ResolvedSessionOptions): { events: ResolvedEvent[]; probeSet?: ProbeSet } {
+  const root = tracefsRoot();
+  const events = options.events.map((name) => resolveTracepoint(name, root));
+  if (options.probes.length === 0) return { events };
+  if (!swept) {
+    // Probes left by perf-bridge processes that died (SIGKILL, crash) are removed once per process.
+    swept = true;
+    sweepDeadOwners(root);
+  }
+  const viaPmu: ResolvedEvent[] = [];
+  const viaTracefs: { label?: string; input: ProbeInput }[] = [];
+  const features = kernelProbeFeatures(root);
+  for (const probe of options.probes) {
+    const def = options.kprobePmu ? prepareDefinition(probe.input, 'perf_kprobe', features) : undefined;
+    if (def && fitsKprobePmu(def)) {
+      const location = def.location.type === 'ksym' ? def.location.symbol : 'address';
+      viaPmu.push(pmuKprobeEvent(def, probe.label ?? `${def.isReturn ? 'kretprobe' : 'kprobe'}:${location}`));
+    } else {
+      viaTracefs.push(probe);
+    }
+  }
+  const probeSet = viaTracefs.length > 0 ? ProbeSet.create(root, viaTracefs) : undefined;
+  try {
+    for (const probe of probeSet?.probes ?? []) {
+      events.push({ ...resolveTracepoint(`${probe.group}:${probe.event}`, root), name: probe.label });
+    }
+  } catch (error) {
+    probeSet?.remove();
+    throw error;
+  }
+  return { events: [...events, ...viaPmu], probeSet };
 }
+
+/**
+ * Opens a session on tracepoints (`group:name`) and dynamic probes. Events start disabled: call
+ * start(). Tracepoint fields are typed when stated as `M`, e.g.
+ * `openSession<{ 'sched:sched_process_exec': { filename: string; pid: number; old_pid: number } }>(...)`;
+ * probes given as a record of builder definitions are typed from the builder.
+ */
+export function openSession<M extends FieldsMap = {}, const N extends string = never, const P extends object = {}>(
+  options: SessionOptions<N | (keyof M & string)> & { probes?: P },
+): Session<Simplify<M & { [K in N]: Record<string, unknown> } & ProbeFieldsMap<P>>> {
+  const resolvedOptions = resolveSessionOptions(options as SessionOptions, native().ringLayout.pageSize);
+  const { events, probeSet } = resolveEvents(resolvedOptions);
+  try {
+    return new Session(resolvedOptions, events, probeSet);
+  } catch (error) {
+    probeSet?.remove();
+    throw error;
+  }
+}
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};

@@ -61,7 +61,9 @@ test('a perf_event_open failure carries errno, code and syscall, and closes what
 
 test('bad options are refused before anything is opened, each naming the option', () => {
   const cases: [Parameters<typeof openSession>[0], RegExp][] = [
-    [{ events: [] }, /events must be a non-empty array/],
+    [{ events: [] }, /nothing to capture: give events, probes, or both/],
+    [{ events: 'sched:sched_switch' as never }, /events must be an array of event names/],
+    [{ probes: [42 as never] }, /probe #0 is neither definition text nor a probe definition/],
     [{ events: ['no-colon'] }, /"no-colon" is not an event name/],
     [{ events: ['../../etc:passwd'] }, /is not an event name/],
     [{ events: [GETPPID, GETPPID] }, /listed twice/],

@@ -1,0 +1,66 @@
+/**
+ * Kprobes through the perf_kprobe PMU (`/sys/bus/event_source/devices/kprobe`, Linux 4.17+):
+ * perf_event_open creates the probe itself, nothing is written to tracefs, and the probe is gone
+ * with the fd. Only probes without fetch arguments can go this way.
+ */
+import { readFileSync } from 'node:fs';
+
+import { compileDecoder } from '../decode/compile.js';
+import { parseFormat } from '../decode/format.js';
+import { KernelError } from '../errors.js';
+import type { ResolvedEvent } from '../session/resolved-event.js';
+import type { AnyProbeDefinition } from './definition.js';
+
+const PMU_DIR = '/sys/bus/event_source/devices/kprobe';
+
+/** True when `def` can be opened through the PMU: a kprobe or kretprobe without fetch arguments. */
+export function fitsKprobePmu(def: AnyProbeDefinition): boolean {
+  return def.kind === 'kprobe' && def.args.length === 0 && (def.location.type === 'ksym' || def.location.type === 'kaddr');
+}
+
+function readPmuFile(file: string): string {
+  try {
+    return readFileSync(`${PMU_DIR}/${file}`, 'utf8').trim();
+  } catch (error) {
+    throw new KernelError(`kernel has no perf_kprobe PMU (${PMU_DIR}/${file} is missing)`, {
+      errno: 2,
+      code: 'ENOENT',
+      syscall: 'open',
+      hint: 'the kprobe PMU needs Linux 4.17+ with CONFIG_KPROBE_EVENTS; create the probe through kprobe_events instead (kprobePmu: false)',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The record layout of a PMU kprobe matches a tracefs kprobe without arguments: the common fields,
+ * then the probed address (kprobe) or the function and return addresses (kretprobe). This is the
+ * `format` the kernel shows for such probes (checked against Linux 6.1 and 6.18 kprobe_events).
+ */
+function pmuFormat(isReturn: boolean): string {
+  const common = [
+    'field:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;',
+    'field:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;',
+    'field:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;',
+    'field:int common_pid;\toffset:4;\tsize:4;\tsigned:1;',
+  ];
+  const own = isReturn
+    ? ['field:unsigned long __probe_func;\toffset:8;\tsize:8;\tsigned:0;', 'field:unsigned long __probe_ret_ip;\toffset:16;\tsize:8;\tsigned:0;']
+    : ['field:unsigned long __probe_ip;\toffset:8;\tsize:8;\tsigned:0;'];
+  return `name: perf_kprobe\nID: 0\nformat:\n${[...common, '', ...own].map((l) => `\t${l}`).join('\n')}\n`;
+}
+
+/** The perf event that opens `def` through the kprobe PMU, reported under `label`. */
+export function pmuKprobeEvent(def: AnyProbeDefinition, label: string): ResolvedEvent {
+  const type = Number.parseInt(readPmuFile('type'), 10);
+  // format/retprobe reads "config:<bit>": the bit of attr.config that asks for a return probe.
+  const retprobeBit = BigInt(/config:(\d+)/.exec(readPmuFile('format/retprobe'))?.[1] ?? '0');
+  const location = def.location;
+  const format = parseFormat(pmuFormat(def.isReturn));
+  const config = def.isReturn ? 1n << retprobeBit : 0n;
+  const spec =
+    location.type === 'ksym'
+      ? { type, config, config1String: location.module ? `${location.module}:${location.symbol}` : location.symbol, config2: BigInt(location.offset) }
+      : { type, config, config1: 0n, config2: location.type === 'kaddr' ? location.address : 0n };
+  return { name: label, spec, format, decode: compileDecoder(format) };
+}
