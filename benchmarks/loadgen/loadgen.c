@@ -3,6 +3,8 @@
  *
  *   loadgen getppid COUNT [--rate N] [--cpu C]   COUNT getppid() syscalls
  *   loadgen call COUNT [--rate N] [--cpu C]      COUNT calls of pb_target(label, value)
+ *   loadgen nested COUNT                          COUNT calls of pb_nested(&call): the same label and
+ *                                                 value behind a pointer, for nested dereferences
  *   loadgen exec COUNT PATH [ARGS...]            fork + exec PATH COUNT times, one after another
  *
  * --rate N paces the work at N events per second (default: as fast as possible);
@@ -32,6 +34,16 @@ __attribute__((noinline, used)) long pb_target(const char *label, long value) {
   return pb_sink;
 }
 
+/* What pb_nested receives: a pointer to this, so reaching the label takes two dereferences. */
+struct pb_call {
+  const char *label;
+  long value;
+};
+
+__attribute__((noinline, used)) long pb_nested(const struct pb_call *call) {
+  return pb_target(call->label, call->value);
+}
+
 /* The label of call i: "item-<i % 1000>", plus a longer tail every 7th call. */
 static void pb_label(long i, char *out, size_t size) {
   if (i % 7 == 0) snprintf(out, size, "item-%ld/with-a-longer-tail-%ld", i % 1000, i);
@@ -59,7 +71,7 @@ static void pace(long i, double rate, double start) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: loadgen getppid|call COUNT [--rate N] [--cpu C] [--gate] | loadgen exec COUNT PATH [ARGS...]\n");
+  fprintf(stderr, "usage: loadgen getppid|call|nested COUNT [--rate N] [--cpu C] [--gate] | loadgen exec COUNT PATH [ARGS...]\n");
   return 2;
 }
 
@@ -110,6 +122,14 @@ int main(int argc, char **argv) {
       pace(i, rate, start);
       pb_label(i, label, sizeof label);
       pb_target(label, pb_value(i));
+    }
+  } else if (strcmp(mode, "nested") == 0) {
+    char label[96];
+    for (long i = 0; i < count; i++) {
+      pace(i, rate, start);
+      pb_label(i, label, sizeof label);
+      struct pb_call call = {label, pb_value(i)};
+      pb_nested(&call);
     }
   } else if (strcmp(mode, "exec") == 0) {
     if (argc < 4) return usage();

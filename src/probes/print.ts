@@ -3,9 +3,9 @@
  * one line the kernel accepts (and that parse() reads back as the same model).
  */
 import type { AnyProbeDefinition } from './definition.js';
-import { fail } from './errors.js';
+import { fail, ProbeDefinitionError, type ProbeErrorWhere } from './errors.js';
 import { checkName, type ResolvedNames } from './names.js';
-import { renderDefinition, renderLocation } from './render.js';
+import { renderArg, renderDefinition, renderHead, renderLocation } from './render.js';
 import { validate } from './validate.js';
 
 /**
@@ -15,6 +15,37 @@ import { validate } from './validate.js';
  * is invalid or is a PATH:SYMBOL uprobe that has not been resolved.
  */
 export function print(def: AnyProbeDefinition): string {
+  try {
+    return printChecked(def);
+  } catch (error) {
+    // Show the (unchecked) text the definition stands for, with a caret at the bad part.
+    if (!(error instanceof ProbeDefinitionError) || error.definition !== undefined) throw error;
+    throw error.inText(renderDefinition(def), positionIn(def, error.where));
+  }
+}
+
+function positionIn(def: AnyProbeDefinition, where: ProbeErrorWhere | undefined): number | undefined {
+  const head = renderHead(def);
+  const locationStart = head.length + 1;
+  switch (where?.part) {
+    case 'head':
+    case 'group':
+    case 'event':
+    case 'maxactive':
+      return 0;
+    case 'location':
+      return locationStart;
+    case 'arg': {
+      const before = def.args.slice(0, where.argIndex ?? 0).map((a) => renderArg(a).length + 1);
+      const location = renderLocation(def.location, def.isReturn && def.returnSyntax === 'suffix');
+      return before.reduce((sum, n) => sum + n, locationStart + location.length + 1);
+    }
+    default:
+      return undefined;
+  }
+}
+
+function printChecked(def: AnyProbeDefinition): string {
   validate(def);
   if (def.location.type === 'usym') {
     fail(

@@ -61,11 +61,12 @@ export function killAllGuests(): void {
   }
 }
 
-/** The qemu command line for a guest; exported so failures can be reproduced by hand. */
-export function qemuArgs(opts: Pick<BootOptions, 'kernel' | 'jobDir' | 'memory' | 'cpus'>): string[] {
+/** The qemu command line for a guest. */
+function qemuArgs(opts: Pick<BootOptions, 'kernel' | 'jobDir' | 'memory' | 'cpus'>): string[] {
   const share = (id: string, path: string, tag: string, readonly: boolean) => [
     '-fsdev',
-    `local,id=${id},path=${path},security_model=none,multidevs=remap${readonly ? ',readonly=on' : ''}`,
+    // qemu option values escape a literal comma by doubling it.
+    `local,id=${id},path=${path.replace(/,/g, ',,')},security_model=none,multidevs=remap${readonly ? ',readonly=on' : ''}`,
     '-device',
     `virtio-9p-pci,fsdev=${id},mount_tag=${tag}`,
   ];

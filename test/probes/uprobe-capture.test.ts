@@ -1,0 +1,177 @@
+/**
+ * Uprobes and uretprobes for real on this machine's kernel: exact counts, every value checked
+ * against the load generator's own arguments, and against perf script.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { comm, deref, reg, retval } from '../../src/probes/fetch.js';
+import { uprobe, uretprobe } from '../../src/probes/builder.js';
+import { openSession } from '../../src/session/session.js';
+import { KernelError } from '../../src/errors.js';
+import { callLabel, callReturns, callValue } from '../helpers/loadgen-calls.js';
+import { havePerf, perfRecord } from '../helpers/perf-script.js';
+import { loadgen, parseLoadgenReport } from '../helpers/programs.js';
+import { spawnGated } from '../helpers/processes.js';
+import { ourProbeLines, probeLines } from '../helpers/tracefs-state.js';
+import { existsSync } from 'node:fs';
+
+const noUprobes = !existsSync('/sys/kernel/tracing/uprobe_events') && 'kernel has no uprobe_events';
+
+test('a uprobe with string, s64, $comm and dereference args: exact count and every value', { skip: noUprobes }, async () => {
+  const N = 20_000;
+  const binary = loadgen();
+  const call = uprobe(binary, 'pb_target')
+    .arg('label', deref(reg('di')).as('string'))
+    .arg('value', reg('si').as('s64'))
+    .arg('first', deref(reg('di')).as('u8'))
+    .arg('name', comm());
+  const gated = spawnGated(binary, ['call', String(N)]);
+  const session = openSession({ probes: { call }, pid: gated.child.pid! });
+  const seen: { label: string; value: bigint; first: number; name: string; pid: number }[] = [];
+  session.onBatch((batch) => {
+    for (const event of batch) {
+      assert.equal(event.event, 'call');
+      // Typed from the builder: no casts needed.
+      const { label, value, first, name } = event.fields;
+      seen.push({ label, value, first, name, pid: event.pid });
+    }
+  });
+  session.start();
+  assert.equal(ourProbeLines().length, 1, 'the probe exists in our group while the session is open');
+  gated.open();
+  const report = parseLoadgenReport(await gated.done);
+  session.stop();
+  const stats = session.stats();
+  session.close();
+  assert.equal(ourProbeLines().length, 0, 'close() removed the probe');
+
+  assert.equal(seen.length, N);
+  assert.equal(stats.lost.total, 0);
+  assert.equal(stats.probes.call?.hits, N, 'uprobe_profile counted every hit');
+  const comm15 = binary.split('/').pop()!.slice(0, 15);
+  seen.forEach((event, i) => {
+    assert.equal(event.pid, report.pid);
+    assert.equal(event.label, callLabel(i), `call ${i}`);
+    assert.equal(event.value, callValue(i), `call ${i}`);
+    assert.equal(event.first, 'i'.charCodeAt(0));
+    assert.equal(event.name, comm15);
+  });
+});
+
+test('a uretprobe with $retval gives every return value; kernel text works like the builder', { skip: noUprobes }, async () => {
+  const N = 5_000;
+  const binary = loadgen();
+  const gated = spawnGated(binary, ['call', String(N)]);
+  const session = openSession({
+    probes: {
+      ret: uretprobe(binary, 'pb_target').arg('ret', retval().as('s64')),
+      text: `r:${'textgroup'}/textret ${binary}:pb_target rv=$retval:s64`,
+    },
+    pid: gated.child.pid!,
+  });
+  const returns: bigint[] = [];
+  const textReturns: unknown[] = [];
+  session.onBatch((batch) => {
+    for (const event of batch) {
+      if (event.event === 'ret') returns.push(event.fields.ret);
+      else textReturns.push(event.fields.rv);
+    }
+  });
+  session.start();
+  assert.equal(ourProbeLines('textgroup').length, 1, 'a user-named group is used as given');
+  gated.open();
+  await gated.done;
+  session.close();
+  assert.deepEqual(returns, [...callReturns(N)]);
+  assert.deepEqual(textReturns, returns);
+  assert.equal(ourProbeLines('textgroup').length, 0);
+});
+
+test('nested dereference reaches a string behind two pointers', { skip: noUprobes }, async () => {
+  const N = 1_000;
+  const binary = loadgen();
+  const gated = spawnGated(binary, ['nested', String(N)]);
+  const session = openSession({
+    probes: { nested: `p ${binary}:pb_nested label=+0(+0(%di)):string value=+8(%di):s64` },
+    pid: gated.child.pid!,
+  });
+  const seen: [unknown, unknown][] = [];
+  session.onBatch((batch) => batch.forEach((event) => seen.push([event.fields.label, event.fields.value])));
+  session.start();
+  gated.open();
+  await gated.done;
+  session.close();
+  assert.equal(seen.length, N);
+  seen.forEach(([label, value], i) => assert.deepEqual([label, value], [callLabel(i), callValue(i)]));
+});
+
+test('one session mixes tracepoints and uprobes', { skip: noUprobes }, async () => {
+  const binary = loadgen();
+  const gated = spawnGated(binary, ['call', '100']);
+  const session = openSession({
+    events: ['syscalls:sys_exit_write'],
+    probes: [`p ${binary}:pb_target v=%si:s64`],
+    pid: gated.child.pid!,
+  });
+  const counts = new Map<string, number>();
+  session.onBatch((batch) => batch.forEach((event) => counts.set(event.event, (counts.get(event.event) ?? 0) + 1)));
+  session.start();
+  gated.open();
+  await gated.done;
+  session.close();
+  const probeName = [...counts.keys()].find((name) => name.startsWith('perfbridge_'));
+  assert.ok(probeName, `an array probe is named group:event, got ${[...counts.keys()].join(', ')}`);
+  // The kernel names it p_<basename cut at the first ".-_">_0x<offset>.
+  assert.match(probeName, /^perfbridge_\d+_\d+:p_loadgen_0x[0-9a-f]+$/);
+  assert.equal(counts.get(probeName), 100);
+  assert.equal(counts.get('syscalls:sys_exit_write'), 1, 'the closing report line');
+});
+
+test('decoded uprobe values equal what perf script prints', { skip: noUprobes || (!havePerf() && 'perf (apt linux-perf) is not installed') }, async () => {
+  const binary = loadgen();
+  // The session creates the probe; perf records the same tracefs event by name.
+  const session = openSession({ probes: [`p:pbcompare/call ${binary}:pb_target label=+0(%di):string value=%si:s64`] });
+  const ours: string[] = [];
+  session.onBatch((batch) => batch.forEach((e) => ours.push(`${e.pid} label="${String(e.fields.label)}" value=${String(e.fields.value)}`)));
+  session.start();
+  let reference;
+  try {
+    reference = await perfRecord(['pbcompare:call'], [binary, 'call', '300']);
+  } finally {
+    session.close();
+  }
+  const theirs = reference.events.map((e) => `${e.pid} ${e.trace.replace(/^\([0-9a-f]+\)\s*/, '')}`);
+  assert.equal(theirs.length, 300);
+  const pid = reference.events[0]!.pid;
+  assert.deepEqual(ours.filter((line) => line.startsWith(`${pid} `)), theirs);
+});
+
+test('the kernel refusing a definition gives errno, code and the error_log with its caret', { skip: noUprobes }, () => {
+  assert.throws(
+    () => openSession({ probes: ['p:pbtest/nofile /nonexistent/binary:0x10'] }),
+    (error: unknown) => {
+      assert.ok(error instanceof KernelError, String(error));
+      assert.equal(error.code, 'ENOENT');
+      assert.equal(error.errno, 2);
+      assert.equal(error.syscall, 'write');
+      assert.match(error.errorLog ?? '', /Failed to find the given file/);
+      assert.match(error.errorLog ?? '', /Command: p:pbtest\/nofile \/nonexistent\/binary:0x10\n\s+\^/);
+      assert.match(error.message, /hint: the binary or offset does not exist/);
+      return true;
+    },
+  );
+  assert.equal(probeLines('uprobe_events').filter((l) => l.includes('pbtest')).length, 0);
+});
+
+test('a failure midway removes the probes created before it', { skip: noUprobes }, () => {
+  const binary = loadgen();
+  assert.throws(() => openSession({ probes: [`p:pbtest/good ${binary}:pb_target`, 'p:pbtest/bad /nonexistent:0x10'] }), KernelError);
+  assert.equal(probeLines('uprobe_events').filter((l) => l.includes('pbtest')).length, 0);
+});
+
+test('an unresolvable uprobe symbol is refused before anything is written', { skip: noUprobes }, () => {
+  const before = probeLines('uprobe_events');
+  assert.throws(() => openSession({ probes: [`p ${loadgen()}:pb_targte`] }), /pb_targte[\s\S]*pb_target/);
+  assert.deepEqual(probeLines('uprobe_events'), before);
+});
