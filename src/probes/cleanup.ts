@@ -4,7 +4,7 @@
  * process ends the way it would have without perf-bridge.
  */
 
-/** Something whose probes can be removed synchronously. */
+/** Something whose probes can be removed synchronously (a session: close its fds, then remove). */
 export interface RemovableProbes {
   remove(): void;
 }

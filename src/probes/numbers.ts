@@ -9,8 +9,9 @@
 
 /** 2^64 - 1: the largest unsigned long on a 64-bit kernel. */
 export const U64_MAX = (1n << 64n) - 1n;
-/** 2^63 - 1 and -2^63: the range of a 64-bit long. */
+/** 2^63 - 1: the largest long. */
 export const S64_MAX = (1n << 63n) - 1n;
+/** -2^63: the smallest long. */
 export const S64_MIN = -(1n << 63n);
 
 /**

@@ -17,7 +17,6 @@ import { parse } from './parse.js';
 import { print, printDeleteCommand, probeEventsFile } from './print.js';
 import { resolveUprobeSymbols } from './resolve.js';
 import { type OwnedProbe, OwnerRegistry, ownerGroup } from './ownership.js';
-import { installProbeCleanup } from './cleanup.js';
 
 /** A definition as the API takes it: kernel text or a model (from the builder or parse()). */
 export type ProbeInput = string | AnyProbeDefinition;
@@ -61,11 +60,8 @@ export function prepareDefinition(input: ProbeInput, defaultGroup: string, featu
 export class ProbeSet {
   readonly probes: CreatedProbe[] = [];
   private removed = false;
-  private readonly unregister: () => void;
 
-  private constructor(private readonly root: string) {
-    this.unregister = installProbeCleanup(this);
-  }
+  private constructor(private readonly root: string) {}
 
   /**
    * Creates every probe (labels default to `group:event`). All or nothing: when one fails, the
@@ -121,7 +117,6 @@ export class ProbeSet {
     }
     if (firstError !== undefined) throw firstError;
     this.removed = true;
-    this.unregister();
   }
 
   /** True once every probe was removed. */

@@ -82,7 +82,10 @@ function checkLocation(def: AnyProbeDefinition): void {
         fail('BAD_MODULE', `'${loc.module}' is not a module name.`, 'module names contain letters, digits, _ and -', where);
       }
       if (!KERNEL_SYMBOL.test(loc.symbol)) {
-        fail('BAD_SYMBOL', `'${loc.symbol}' is not a kernel symbol name.`, 'kernel symbols contain letters, digits, _ and . and do not start with a digit (write an address as 0x...)', where);
+        const hint = /[+-]/.test(loc.symbol)
+          ? 'give the offset separately (the offset option of kprobe(), or SYMBOL+OFFSET in text); fprobes take no offset'
+          : 'kernel symbols contain letters, digits, _ and . and do not start with a digit (write an address as 0x...)';
+        fail('BAD_SYMBOL', `'${loc.symbol}' is not a kernel symbol name.`, hint, where);
       }
       if (loc.type === 'ksym') {
         if (!Number.isSafeInteger(loc.offset) || loc.offset < 0 || loc.offset > LIMITS.maxSymbolOffset) {

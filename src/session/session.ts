@@ -5,6 +5,7 @@ import { type NativeCapture, native } from '../native.js';
 import { BatchQueue } from './batch-queue.js';
 import { closeAtExit } from './exit-cleanup.js';
 import type { fieldsBrand } from '../probes/definition.js';
+import { installProbeCleanup } from '../probes/cleanup.js';
 import { fitsKprobePmu, pmuKprobeEvent } from '../probes/pmu.js';
 import { type ProbeInput, ProbeSet, prepareDefinition, kernelProbeFeatures } from '../probes/probe-set.js';
 import { sweepDeadOwners } from '../probes/sweep.js';
@@ -82,6 +83,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   /** Last PERF_FORMAT_LOST reading per ring, kept for stats() after close. */
   private fdLost: Float64Array | undefined;
   private unregisterExit: () => void;
+  private unregisterProbeCleanup: () => void = () => {};
   private running = false;
   private delivered = 0;
   private batches = 0;
@@ -122,7 +124,10 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
     this.counts = new Float64Array(3 * this.capture.ringCount + 1);
     this.unregisterExit = closeAtExit(this);
-    if (probeSet) probeFinalizer.register(this, probeSet, this);
+    if (probeSet) {
+      this.unregisterProbeCleanup = installProbeCleanup(weakProbeCleanup(new WeakRef(this), probeSet));
+      probeFinalizer.register(this, { probeSet, unregister: this.unregisterProbeCleanup }, this);
+    }
   }
 
   /** The formats of the session's events, by `group:name`. */
@@ -178,6 +183,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       this.lastProfiles = this.probeSet.profiles();
       this.probeSet.remove();
       probeFinalizer.unregister(this);
+      this.unregisterProbeCleanup();
     }
   }
 
@@ -288,14 +294,29 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 }
 
 /**
+ * What runs at exit or on a fatal signal: the perf fds must close before the kernel lets the
+ * probes go, so close the session first, then remove. Built at module level so the closure
+ * holds the session only weakly and an unclosed session can still be collected.
+ */
+function weakProbeCleanup(session: WeakRef<{ close(): void }>, probeSet: ProbeSet): { remove(): void } {
+  return {
+    remove: () => {
+      session.deref()?.close();
+      probeSet.remove();
+    },
+  };
+}
+
+/**
  * Removes the probes of sessions that were garbage-collected without close(). The native side
  * closes the perf fds from its own finalizer, possibly later: while the kernel still calls the
  * events busy, removal is retried.
  */
-const probeFinalizer = new FinalizationRegistry<ProbeSet>((probeSet) => {
+const probeFinalizer = new FinalizationRegistry<{ probeSet: ProbeSet; unregister: () => void }>(({ probeSet, unregister }) => {
   const attempt = (left: number) => {
     try {
       probeSet.remove();
+      unregister();
     } catch {
       if (left > 0) setTimeout(() => attempt(left - 1), 100).unref();
     }

@@ -73,6 +73,14 @@ test('PATH:SYMBOL uprobes are resolved through the injected resolver', () => {
   assert.equal(resolveUprobeSymbols(kp, () => 0), kp);
 });
 
+test('print() errors show the text the definition stands for, with a caret', () => {
+  const bad = { kind: 'kprobe', isReturn: false, eventName: 'ev', location: { type: 'ksym', symbol: 'vfs_read', offset: 0 }, args: [{ name: 'a', fetch: { op: 'reg', name: 'di' } }, { name: 'b', fetch: { op: 'reg', name: 'rsi' } }] } as const;
+  assert.throws(
+    () => print(bad),
+    (e: unknown) => e instanceof Error && (e as { position?: number }).position === 20 && /in: "p:ev vfs_read a=%di b=%rsi"/.test(e.message) && /write %si/.test(e.message),
+  );
+});
+
 test('delete commands and target files', () => {
   assert.equal(printDeleteCommand({ group: 'perfbridge_1', event: 'open' }), '-:perfbridge_1/open');
   assert.throws(() => printDeleteCommand({ group: 'a b', event: 'x' }), /not a valid C identifier/);
