@@ -128,7 +128,19 @@ export interface ProbeArg {
 }
 
 /** A decoded field value: what a field of each type becomes in JavaScript. */
-export type FieldValue = number | bigint | string | readonly number[] | readonly bigint[] | readonly string[];
+export type FieldValue =
+  | number
+  | bigint
+  | string
+  | readonly string[]
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | BigUint64Array
+  | BigInt64Array;
 
 /** Field names to decoded values; the fields of a definition whose types are only known at run time. */
 export type ProbeFields = { readonly [name: string]: FieldValue };

@@ -7,8 +7,8 @@
  * Value types follow what the record holds: 8..32-bit numbers and `char`
  * decode to `number`; 64-bit numbers to `bigint`; `symbol` is an address
  * (an unsigned long the kernel only *prints* as `sym+off`), so also `bigint`;
- * string types to `string`; bitfields to `number`; arrays to readonly arrays
- * of their element type. Without `.as()` a fetch has the kernel's default
+ * string types to `string`; bitfields to `number`; numeric arrays to typed
+ * arrays (as the decoder copies them) and `char[N]` to a string. Without `.as()` a fetch has the kernel's default
  * type, an unsigned long (u64 in 4.15, x64 since 4.20): `bigint`.
  */
 import type { ArgType, BasicTypeName, FetchNode, FieldValue, StringTypeName } from './definition.js';
@@ -31,8 +31,42 @@ type ElementValue<S extends string> = S extends 'u64' | 's64' | 'x64' | 'symbol'
         ? number
         : never;
 
+/**
+ * What an array field decodes to: the decoder copies numeric arrays into typed arrays (no per-element
+ * allocation), and a `char[N]` array is text, so a string.
+ */
+type ArrayValue<S extends string> = S extends 'char'
+  ? string
+  : S extends 'u8' | 'x8'
+    ? Uint8Array
+    : S extends 's8'
+      ? Int8Array
+      : S extends 'u16' | 'x16'
+        ? Uint16Array
+        : S extends 's16'
+          ? Int16Array
+          : S extends 'u32' | 'x32'
+            ? Uint32Array
+            : S extends 's32'
+              ? Int32Array
+              : S extends 'u64' | 'x64' | 'symbol'
+                ? BigUint64Array
+                : S extends 's64'
+                  ? BigInt64Array
+                  : S extends StringTypeName
+                    ? readonly string[]
+                    : S extends `b${string}/8`
+                      ? Uint8Array
+                      : S extends `b${string}/16`
+                        ? Uint16Array
+                        : S extends `b${string}/32`
+                          ? Uint32Array
+                          : S extends `b${string}/64`
+                            ? BigUint64Array
+                            : never;
+
 /** The JavaScript type a field of type spelling `S` decodes to. */
-export type ValueOfType<S extends string> = S extends `${infer Element}[${number}]` ? readonly ElementValue<Element>[] : ElementValue<S>;
+export type ValueOfType<S extends string> = S extends `${infer Element}[${number}]` ? ArrayValue<Element> : ElementValue<S>;
 
 declare const valueBrand: unique symbol;
 

@@ -205,7 +205,9 @@ function splitModule(body: string): [string | undefined, string] {
 }
 
 function parseKprobePlace(body: string, token: string): ProbeLocation {
-  if (/^[0-9]/.test(body)) {
+  // Like modern kernels: a number is an address; anything else is a symbol, so modules whose
+  // names start with a digit (9p, 8021q) work as MODULE:SYMBOL.
+  if (/^[0-9]/.test(body) && !body.includes(':')) {
     const address = parseKernelUnsigned(body);
     if (address === undefined) {
       const extra = /[+%-]/.test(token);

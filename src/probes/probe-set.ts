@@ -4,7 +4,7 @@
  * ownership, writes the definitions, and removes exactly what it created — on close, at exit,
  * on fatal signals, or when its session is garbage-collected.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { resolveUprobeOffset } from '../elf/resolve.js';
@@ -56,6 +56,22 @@ export function prepareDefinition(input: ProbeInput, defaultGroup: string, featu
   return named;
 }
 
+/**
+ * Refuses `MOD:SYMBOL` when MOD is not loaded. Kernels accept such a kprobe and arm it only when
+ * the module loads, so without this check a typo in the module name would capture nothing, silently.
+ */
+function assertModuleLoaded(definition: AnyProbeDefinition): void {
+  const location = definition.location;
+  const module = location.type === 'ksym' || location.type === 'function' ? location.module : undefined;
+  if (module === undefined || existsSync(`/sys/module/${module}`)) return;
+  throw new KernelError(`module ${module} is not loaded: the probe on ${module}:${location.type === 'ksym' || location.type === 'function' ? location.symbol : ''} would never fire`, {
+    errno: 2,
+    code: 'ENOENT',
+    syscall: 'open',
+    hint: `load it first (modprobe ${module}), or check the module name in /proc/modules`,
+  });
+}
+
 /** The probes one session created. */
 export class ProbeSet {
   readonly probes: CreatedProbe[] = [];
@@ -81,6 +97,7 @@ export class ProbeSet {
   }
 
   private createOne(label: string | undefined, definition: AnyProbeDefinition): void {
+    assertModuleLoaded(definition);
     const { group, event } = namesOf(definition);
     const file: ProbeEventsFile = probeEventsFile(definition);
     const command = print(definition);

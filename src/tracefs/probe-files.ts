@@ -20,9 +20,24 @@ export interface ExistingProbe {
   line: string;
 }
 
-/** What each errno means when writing a probe definition, and what to do. */
-function hintForProbeWrite(code: string, file: ProbeEventsFile): string {
+/**
+ * The kernel's error_log messages (trace_probe.h ERRORS) that say more than the errno, which
+ * differs between kernels for the same mistake (6.1: ENOENT, 6.12: EINVAL for a missing symbol).
+ */
+const ERROR_LOG_HINTS: [RegExp, string][] = [
+  [/Invalid probed address or symbol|Failed to find symbol/, 'no such symbol, or its module is not loaded: check the name in /proc/kallsyms (or load the module)'],
+  [/not an instruction boundary/, 'the offset is not on an instruction boundary: probe the function start (+0) or an offset taken from objdump -d'],
+  [/symbol is not unique/, 'several kernel functions share this name: probe one by address (from /proc/kallsyms), or as MODULE:SYMBOL'],
+  [/Failed to find the given file/, 'the binary does not exist: check the path (it must be absolute or relative to the tracer)'],
+  [/This probe point already exists|already exists/, 'an event with this group/name already exists: choose another event name (NAME in p:GROUP/NAME)'],
+];
+
+/** What a refused probe write means, from the kernel's error_log line when known, else from errno. */
+function hintForProbeWrite(code: string, file: ProbeEventsFile, errorLog: string): string {
+  for (const [pattern, hint] of ERROR_LOG_HINTS) if (pattern.test(errorLog)) return hint;
   switch (code) {
+    case 'EADDRNOTAVAIL':
+      return 'several kernel functions share this name: probe one by address (from /proc/kallsyms), or as MODULE:SYMBOL';
     case 'ENOENT':
       return file === 'uprobe_events'
         ? 'the binary or offset does not exist: check the path and that the offset lies in an executable section'
@@ -94,7 +109,7 @@ export function writeProbeCommand(root: string, file: ProbeEventsFile, line: str
       errno: Math.abs(e.errno ?? 0),
       code,
       syscall: e.syscall ?? 'write',
-      hint: hintForProbeWrite(code, file),
+      hint: hintForProbeWrite(code, file, log),
       errorLog: log || undefined,
       cause: error,
     });

@@ -50,8 +50,8 @@ export type MixedCheck = Expect<
     FieldsOf<typeof mixed>,
     {
       readonly count: bigint;
-      readonly bytes: readonly number[];
-      readonly words: readonly bigint[];
+      readonly bytes: Uint8Array;
+      readonly words: BigUint64Array;
       readonly names: readonly string[];
       readonly bits: number;
       readonly sym: bigint;
