@@ -1,4 +1,7 @@
 /** A capture session: events opened on every CPU, drained in batches, decoded into objects. */
+import { type ColumnSlot, decodeColumns } from '../decode/column-records.js';
+import type { ColumnBatch } from '../decode/columns.js';
+import { compileColumns } from '../decode/compile-columns.js';
 import { decodeRecords, type BatchErrors, type EventSlot, type TraceEvent } from '../decode/records.js';
 import { PerfBridgeError, kernelErrorFrom } from '../errors.js';
 import { type NativeCapture, native } from '../native.js';
@@ -6,12 +9,11 @@ import { BatchQueue } from './batch-queue.js';
 import { closeAtExit } from './exit-cleanup.js';
 import type { fieldsBrand } from '../probes/definition.js';
 import { installProbeCleanup } from '../probes/cleanup.js';
-import { fitsKprobePmu, pmuKprobeEvent } from '../probes/pmu.js';
-import { type ProbeInput, ProbeSet, prepareDefinition, kernelProbeFeatures } from '../probes/probe-set.js';
-import { sweepDeadOwners } from '../probes/sweep.js';
-import { tracefsRoot } from '../tracefs/mount.js';
+import type { ProbeSet } from '../probes/probe-set.js';
 import { type ResolvedSessionOptions, type SessionOptions, resolveSessionOptions } from './options.js';
-import { type ResolvedEvent, resolveTracepoint } from './resolved-event.js';
+import { resolveEvents } from './resolve-events.js';
+import type { ResolvedEvent } from './resolved-event.js';
+import { callSafely, probeFinalizer, weakProbeCleanup, weakReadinessCallback } from './weak-hooks.js';
 
 /** Field types per event name, stated by a caller who wants typed `fields`. */
 export type FieldsMap = Record<string, Record<string, unknown>>;
@@ -57,15 +59,6 @@ export interface SessionStats {
  */
 const BATCH_BYTES = 256 * 1024;
 
-/**
- * The native side holds its readiness callback strongly. Built out here, the closure captures
- * nothing but a weak reference, so an unclosed, unreferenced session can still be collected
- * (and the native finalizer then closes its fds).
- */
-function weakReadinessCallback(session: WeakRef<{ drainNow(): void }>): () => void {
-  return () => session.deref()?.drainNow();
-}
-
 /** A running capture. Create with {@link openSession}. */
 export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<EventOf<M>[]> {
   private capture: NativeCapture | undefined;
@@ -76,6 +69,10 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   private readonly counts: Float64Array;
   private readonly batchErrors: BatchErrors = { malformed: 0 };
   private readonly listeners = new Set<(batch: EventOf<M>[]) => void>();
+  private readonly columnListeners = new Set<(batch: ColumnBatch) => void>();
+  /** Column decoders by sample id, compiled when the first column listener arrives. */
+  private columnSlots: Map<number, ColumnSlot> | undefined;
+  private columnSlotOf = new Map<EventSlot, ColumnSlot>();
   private readonly iterators = new Set<BatchQueue<EventOf<M>>>();
   private flushTimer: NodeJS.Timeout | undefined;
   /** Probe hit counts read just before the probes were removed, for stats() after close. */
@@ -195,6 +192,23 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     };
   }
 
+  /**
+   * Calls `listener` with every batch in columnar form: per event, one typed array per field and no
+   * allocation per event. The batch's columns are the listener's to keep. Returns the remover.
+   */
+  onColumns(listener: (batch: ColumnBatch) => void): () => void {
+    if (this.columnSlots === undefined) {
+      const bySlot = new Map<EventSlot, ColumnSlot>();
+      this.slotList.forEach((slot, i) => bySlot.set(slot, { name: slot.name, columns: compileColumns(this.resolved[i]!.format), errors: { count: 0 } }));
+      this.columnSlots = new Map([...this.slots].map(([id, slot]) => [id, bySlot.get(slot)!]));
+      this.columnSlotOf = bySlot;
+    }
+    this.columnListeners.add(listener);
+    return () => {
+      this.columnListeners.delete(listener);
+    };
+  }
+
   /** Iterates over batches until the session closes. Each iterator sees every later batch. */
   [Symbol.asyncIterator](): AsyncIterableIterator<EventOf<M>[]> {
     const queue: BatchQueue<EventOf<M>> = new BatchQueue(
@@ -252,7 +266,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 
   /** True when every iterator is full and nobody else takes batches: leave data in the rings. */
   private backpressured(): boolean {
-    if (this.listeners.size > 0 || this.iterators.size === 0) return false;
+    if (this.listeners.size > 0 || this.columnListeners.size > 0 || this.iterators.size === 0) return false;
     for (const iterator of this.iterators) {
       if (iterator.length < this.options.maxQueuedBatches) return false;
     }
@@ -265,99 +279,42 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     if (capture === undefined || (!final && this.backpressured())) return;
     for (;;) {
       const bytes = capture.drain(this.buffer.buffer as ArrayBuffer, this.counts);
-      if (bytes > 0) {
-        const batch: TraceEvent[] = [];
-        decodeRecords(this.buffer, this.view, bytes, this.slots, batch, this.batchErrors);
-        if (this.options.sortByTime) batch.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-        this.deliver(batch as EventOf<M>[]);
-      }
+      if (bytes > 0) this.decodeAndDeliver(bytes);
       if (this.counts[this.counts.length - 1] !== 1) return;
     }
   }
 
-  private deliver(batch: EventOf<M>[]): void {
-    if (batch.length === 0) return;
-    this.delivered += batch.length;
-    this.batches++;
-    for (const iterator of this.iterators) iterator.push(batch);
-    for (const listener of this.listeners) {
-      try {
-        listener(batch);
-      } catch (error) {
-        // A listener's bug must surface, but not inside the native readiness callback.
-        process.nextTick(() => {
-          throw error;
-        });
+  /** Decodes drained bytes into the forms that have takers (objects, columns, or both) and delivers. */
+  private decodeAndDeliver(bytes: number): void {
+    const wantObjects = this.listeners.size > 0 || this.iterators.size > 0;
+    let count = 0;
+    if (wantObjects) {
+      const batch: TraceEvent[] = [];
+      decodeRecords(this.buffer, this.view, bytes, this.slots, batch, this.batchErrors);
+      if (this.options.sortByTime) batch.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+      count = batch.length;
+      for (const iterator of this.iterators) iterator.push(batch as EventOf<M>[]);
+      for (const listener of this.listeners) callSafely(listener, batch as EventOf<M>[]);
+    }
+    if (this.columnListeners.size > 0 && this.columnSlots) {
+      // When objects were decoded too, they already counted errors and deliveries: the column
+      // walker's own counts are dropped then, and folded into the event's otherwise.
+      const columns = decodeColumns(this.buffer, this.view, bytes, this.columnSlots, wantObjects ? { malformed: 0 } : this.batchErrors);
+      for (const [slot, columnSlot] of this.columnSlotOf) {
+        if (!wantObjects) {
+          slot.delivered += columns.events.get(slot.name)?.length ?? 0;
+          slot.errors.count += columnSlot.errors.count;
+        }
+        columnSlot.errors.count = 0;
       }
+      if (!wantObjects) count = columns.length;
+      for (const listener of this.columnListeners) callSafely(listener, columns);
+    }
+    if (count > 0) {
+      this.delivered += count;
+      this.batches++;
     }
   }
-}
-
-/**
- * What runs at exit or on a fatal signal: the perf fds must close before the kernel lets the
- * probes go, so close the session first, then remove. Built at module level so the closure
- * holds the session only weakly and an unclosed session can still be collected.
- */
-function weakProbeCleanup(session: WeakRef<{ close(): void }>, probeSet: ProbeSet): { remove(): void } {
-  return {
-    remove: () => {
-      session.deref()?.close();
-      probeSet.remove();
-    },
-  };
-}
-
-/**
- * Removes the probes of sessions that were garbage-collected without close(). The native side
- * closes the perf fds from its own finalizer, possibly later: while the kernel still calls the
- * events busy, removal is retried.
- */
-const probeFinalizer = new FinalizationRegistry<{ probeSet: ProbeSet; unregister: () => void }>(({ probeSet, unregister }) => {
-  const attempt = (left: number) => {
-    try {
-      probeSet.remove();
-      unregister();
-    } catch {
-      if (left > 0) setTimeout(() => attempt(left - 1), 100).unref();
-    }
-  };
-  attempt(20);
-});
-
-let swept = false;
-
-/** Resolves the session's events: tracepoints, tracefs probes (created now) and PMU kprobes. */
-function resolveEvents(options: ResolvedSessionOptions): { events: ResolvedEvent[]; probeSet?: ProbeSet } {
-  const root = tracefsRoot();
-  const events = options.events.map((name) => resolveTracepoint(name, root));
-  if (options.probes.length === 0) return { events };
-  if (!swept) {
-    // Probes left by perf-bridge processes that died (SIGKILL, crash) are removed once per process.
-    swept = true;
-    sweepDeadOwners(root);
-  }
-  const viaPmu: ResolvedEvent[] = [];
-  const viaTracefs: { label?: string; input: ProbeInput }[] = [];
-  const features = kernelProbeFeatures(root);
-  for (const probe of options.probes) {
-    const def = options.kprobePmu ? prepareDefinition(probe.input, 'perf_kprobe', features) : undefined;
-    if (def && fitsKprobePmu(def)) {
-      const location = def.location.type === 'ksym' ? def.location.symbol : 'address';
-      viaPmu.push(pmuKprobeEvent(def, probe.label ?? `${def.isReturn ? 'kretprobe' : 'kprobe'}:${location}`));
-    } else {
-      viaTracefs.push(probe);
-    }
-  }
-  const probeSet = viaTracefs.length > 0 ? ProbeSet.create(root, viaTracefs) : undefined;
-  try {
-    for (const probe of probeSet?.probes ?? []) {
-      events.push({ ...resolveTracepoint(`${probe.group}:${probe.event}`, root), name: probe.label });
-    }
-  } catch (error) {
-    probeSet?.remove();
-    throw error;
-  }
-  return { events: [...events, ...viaPmu], probeSet };
 }
 
 /**

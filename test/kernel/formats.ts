@@ -58,7 +58,12 @@ export async function collectGuestFormats(label: KernelLabel, options: CollectFo
     // Written last: its presence marks a complete collection.
     writeFileSync(join(tree, 'count'), `${Object.keys(formats).length}\n`);
     rmSync(dir, { recursive: true, force: true });
-    renameSync(tree, dir);
+    try {
+      renameSync(tree, dir);
+    } catch (err) {
+      // Another process collected the same kernel meanwhile; its copy is as good.
+      if (!existsSync(join(dir, 'count'))) throw err;
+    }
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

@@ -187,20 +187,25 @@ export async function ensureKernel(label: KernelLabel, log: (line: string) => vo
     log(`provisioning ${wanted.package} ${wanted.version} into ${dir}`);
     const started = Date.now();
     const staging = `${dir}.new-${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
     try {
-      await buildCacheEntry(wanted, staging, tools);
-    } catch (err) {
       rmSync(staging, { recursive: true, force: true });
+      await buildCacheEntry(wanted, staging, tools);
+      // Swap in the new entry whole, so a crash never leaves a half-built cache.
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(staging, dir);
+    } catch (err) {
+      try {
+        rmSync(staging, { recursive: true, force: true });
+      } catch {
+        // Keep the original error; it says more than a failed cleanup.
+      }
       throw new Error(
         `cannot provision kernel ${label} (${wanted.package} ${wanted.version}): ${(err as Error).message}\n` +
           'Check that apt can download it (apt-get download ' +
-          `${wanted.package}=${wanted.version}) and that there is free space in ${kernelCacheRoot()}.`,
+          `${wanted.package}=${wanted.version}) and that ${kernelCacheRoot()} is writable with ~600 MB free ` +
+          '(set PERF_BRIDGE_KERNEL_CACHE to use another directory).',
       );
     }
-    // Swap in the new entry whole, so a crash never leaves a half-built cache.
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(staging, dir);
     log(`provisioned ${label} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     cached = readManifest(dir)!;
   }

@@ -168,3 +168,32 @@ test('a pid-filtered session sees only that process and its children', async () 
   assert.deepEqual([...pids], [gated.child.pid]);
   assert.equal(count, 1000);
 });
+
+test('columnar mode: exactly N getppid rows for the child, same fields as object mode', async () => {
+  const N = 100_000;
+  const gated = spawnGated(loadgen(), ['getppid', String(N)]);
+  const pid = gated.child.pid!;
+  const session = openSession({ events: [GETPPID], ringPages: 4096 });
+  let rows = 0;
+  let wrongNr = 0;
+  session.onColumns((batch) => {
+    const getppid = batch.events.get(GETPPID);
+    if (!getppid) return;
+    const nr = getppid.fields.__syscall_nr as Int32Array;
+    for (let i = 0; i < getppid.length; i++) {
+      if (getppid.pid[i] !== pid) continue;
+      rows++;
+      if (nr[i] !== GETPPID_NR || getppid.tid[i] !== pid) wrongNr++;
+    }
+  });
+  session.start();
+  gated.open();
+  await gated.done;
+  session.stop();
+  const stats = session.stats();
+  session.close();
+  assert.equal(rows, N);
+  assert.equal(wrongNr, 0);
+  assert.equal(stats.lost.total, 0);
+  assert.ok(stats.events[GETPPID]!.delivered >= N);
+});

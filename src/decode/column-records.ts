@@ -1,0 +1,111 @@
+/**
+ * Walking a drained batch of sample records into columns: one pass counts rows and raw bytes per
+ * event, so every column is allocated once at its exact size; a second pass fills them.
+ */
+import type { ColumnBatch, Column, EventColumns } from './columns.js';
+import type { CompiledColumns } from './compile-columns.js';
+import type { DecodeErrorCounter } from './field-readers.js';
+import { type BatchErrors, SampleLayout } from './records.js';
+
+/** What the column walker needs to know about one opened event. */
+export interface ColumnSlot {
+  name: string;
+  columns: CompiledColumns;
+  errors: DecodeErrorCounter;
+}
+
+interface Pending {
+  slot: ColumnSlot;
+  rows: number;
+  rawBytes: number;
+  row: number;
+  cpu?: Uint32Array;
+  pid?: Uint32Array;
+  tid?: Uint32Array;
+  time?: BigUint64Array;
+  time32?: Uint32Array;
+  fields?: Record<string, Column>;
+  stores?: unknown[];
+}
+
+/** True when the record at `pos` lies inside the batch with a raw part inside the record. */
+function recordSize(view: DataView, pos: number, length: number): number {
+  if (pos + SampleLayout.raw > length) return -1;
+  const size = view.getUint16(pos + SampleLayout.size, true);
+  if (size < SampleLayout.raw || pos + size > length) return -1;
+  return size;
+}
+
+/**
+ * Decodes `length` bytes of sample records into one {@link ColumnBatch}. Records with an unknown
+ * id or impossible sizes are counted in `errors` and skipped; nothing is read outside the batch.
+ */
+export function decodeColumns(bytes: Buffer, view: DataView, length: number, slots: Map<number, ColumnSlot>, errors: BatchErrors): ColumnBatch {
+  const pending = new Map<ColumnSlot, Pending>();
+  const byId = new Map<number, Pending>();
+  let total = 0;
+  let countedId = -1;
+  let counted: Pending | undefined;
+  for (let pos = 0, size = 0; (size = recordSize(view, pos, length)) > 0; pos += size) {
+    const id = view.getUint32(pos + SampleLayout.id, true) + view.getUint32(pos + SampleLayout.id + 4, true) * 0x100000000;
+    const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
+    let entry = id === countedId ? counted : byId.get(id);
+    if (entry === undefined) {
+      const slot = slots.get(id);
+      if (slot === undefined) continue;
+      entry = pending.get(slot);
+      if (entry === undefined) pending.set(slot, (entry = { slot, rows: 0, rawBytes: 0, row: 0 }));
+      byId.set(id, entry);
+    }
+    countedId = id;
+    counted = entry;
+    if (SampleLayout.raw + rawSize > size) continue;
+    entry.rows++;
+    entry.rawBytes += rawSize;
+    total++;
+  }
+  for (const entry of pending.values()) {
+    entry.cpu = new Uint32Array(entry.rows);
+    entry.pid = new Uint32Array(entry.rows);
+    entry.tid = new Uint32Array(entry.rows);
+    entry.time = new BigUint64Array(entry.rows);
+    entry.time32 = new Uint32Array(entry.time.buffer);
+    const { fields, stores } = entry.slot.columns.allocate(entry.rows, entry.rawBytes);
+    entry.fields = fields;
+    entry.stores = stores;
+  }
+  let pos = 0;
+  // Consecutive records mostly belong to one event: keep its columns in locals between records.
+  let lastId = -1;
+  let entry: Pending | undefined;
+  let cpu: Uint32Array = new Uint32Array(0);
+  let pid = cpu;
+  let tid = cpu;
+  let time32 = cpu;
+  for (let size = 0; (size = recordSize(view, pos, length)) > 0; pos += size) {
+    const id = view.getUint32(pos + SampleLayout.id, true) + view.getUint32(pos + SampleLayout.id + 4, true) * 0x100000000;
+    const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
+    if (id !== lastId) {
+      entry = byId.get(id);
+      lastId = id;
+      if (entry !== undefined) ({ cpu, pid, tid, time32 } = entry as Required<Pending>);
+    }
+    if (entry === undefined || SampleLayout.raw + rawSize > size) {
+      errors.malformed++;
+      continue;
+    }
+    const r = entry.row++;
+    cpu[r] = view.getUint32(pos + SampleLayout.cpu, true);
+    pid[r] = view.getUint32(pos + SampleLayout.pid, true);
+    tid[r] = view.getUint32(pos + SampleLayout.tid, true);
+    time32[2 * r] = view.getUint32(pos + SampleLayout.time, true);
+    time32[2 * r + 1] = view.getUint32(pos + SampleLayout.time + 4, true);
+    entry.slot.columns.fill(bytes, view, pos + SampleLayout.raw, rawSize, r, entry.stores!, entry.slot.errors);
+  }
+  if (pos < length) errors.malformed++; // a record whose size overruns the batch ends the walk
+  const events = new Map<string, EventColumns>();
+  for (const entry of pending.values()) {
+    events.set(entry.slot.name, { length: entry.rows, cpu: entry.cpu!, pid: entry.pid!, tid: entry.tid!, time: entry.time!, fields: entry.fields! });
+  }
+  return { length: total, events };
+}

@@ -1,0 +1,134 @@
+/**
+ * Compiles one column filler per event: generated code that writes a record's fields into row r
+ * of the event's columns. 64-bit values are copied as two 32-bit halves into a Uint32Array view
+ * of the BigInt column, so no BigInt is created per event.
+ */
+import { resolveDynamic } from './field-readers.js';
+import type { DecodeErrorCounter } from './field-readers.js';
+import type { EventFormat, FieldDecoding, FormatField } from './format.js';
+import { BytesColumn, type Column, StringColumn } from './columns.js';
+
+/** Fills row `r` of `stores` from the record's raw data at [s, s + n) of the batch. */
+export type ColumnFiller = (b: Buffer, v: DataView, s: number, n: number, r: number, stores: unknown[], e: DecodeErrorCounter) => void;
+
+/** How to allocate an event's field columns and fill them. */
+export interface CompiledColumns {
+  /** Allocates columns for `rows` rows whose raw data totals at most `rawBytes`. */
+  allocate(rows: number, rawBytes: number): { fields: Record<string, Column>; stores: unknown[] };
+  fill: ColumnFiller;
+}
+
+type Allocator = (rows: number, rawBytes: number) => { column: Column; store: unknown };
+
+function typedAllocator(size: number, signed: boolean): Allocator {
+  return (rows) => {
+    switch (size) {
+      case 1:
+        return wrap(signed ? new Int8Array(rows) : new Uint8Array(rows));
+      case 2:
+        return wrap(signed ? new Int16Array(rows) : new Uint16Array(rows));
+      case 4:
+        return wrap(signed ? new Int32Array(rows) : new Uint32Array(rows));
+      default: {
+        const column = signed ? new BigInt64Array(rows) : new BigUint64Array(rows);
+        return { column, store: new Uint32Array(column.buffer) };
+      }
+    }
+  };
+}
+
+function wrap(column: Column): { column: Column; store: unknown } {
+  return { column, store: column };
+}
+
+function fieldEnd(field: FormatField): number {
+  return field.decoding.kind === 'flexible' ? field.offset : field.offset + field.size;
+}
+
+/** Copies the text at [from, to) up to its first NUL as the next row. */
+function pushText(column: StringColumn, b: Buffer, from: number, to: number): void {
+  let end = from;
+  while (end < to && b[end] !== 0) end++;
+  column.push(b, from, end);
+}
+
+function pushDynamic(column: StringColumn | BytesColumn, b: Buffer, s: number, packed: number): void {
+  if (packed < 0) {
+    column.push(b, 0, 0);
+    return;
+  }
+  const from = s + Math.floor(packed / 0x40000);
+  const to = from + (packed % 0x40000);
+  if (column instanceof StringColumn) pushText(column, b, from, to);
+  else column.push(b, from, to);
+}
+
+function plan(field: FormatField, i: number): { allocate: Allocator; write: string; empty: string } {
+  const at = `s + ${field.offset}`;
+  const d: FieldDecoding = field.decoding;
+  const store = `t[${i}]`;
+  const text = (): Allocator => (rows, rawBytes) => wrap(new StringColumn(rows, rawBytes));
+  const bytes = (): Allocator => (rows, rawBytes) => wrap(new BytesColumn(rows, rawBytes));
+  switch (d.kind) {
+    case 'int':
+      if (d.size === 8) {
+        return {
+          allocate: typedAllocator(8, d.signed),
+          write: `${store}[2 * r] = v.getUint32(${at}, true); ${store}[2 * r + 1] = v.getUint32(${at} + 4, true);`,
+          empty: '',
+        };
+      }
+      return {
+        allocate: typedAllocator(d.size, d.signed),
+        write: `${store}[r] = ${d.size === 1 ? (d.signed ? `v.getInt8(${at})` : `b[${at}]`) : `v.get${d.signed ? 'Int' : 'Uint'}${d.size * 8}(${at}, true)`};`,
+        empty: '',
+      };
+    case 'bool':
+      return { allocate: typedAllocator(1, false), write: `${store}[r] = b[${at}] !== 0 ? 1 : 0;`, empty: '' };
+    case 'chars':
+      return { allocate: text(), write: `pushText(${store}, b, ${at}, ${at} + ${d.size});`, empty: `${store}.push(b, 0, 0);` };
+    case 'array':
+    case 'bytes':
+      return { allocate: bytes(), write: `${store}.push(b, ${at}, ${at} + ${field.size});`, empty: `${store}.push(b, 0, 0);` };
+    case 'flexible':
+      return d.text
+        ? { allocate: text(), write: `pushText(${store}, b, ${at}, s + n);`, empty: `${store}.push(b, 0, 0);` }
+        : { allocate: bytes(), write: `${store}.push(b, ${at}, s + n);`, empty: `${store}.push(b, 0, 0);` };
+    case 'dynamic':
+      return {
+        allocate: d.text ? text() : bytes(),
+        write: `pushDynamic(${store}, b, s, resolveDynamic(v, s, n, ${field.offset}, ${d.relative}, e));`,
+        empty: `${store}.push(b, 0, 0);`,
+      };
+  }
+}
+
+/** Builds the column allocator and filler of an event's own fields. */
+export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledColumns {
+  const fields = format.fields;
+  const plans = fields.map(plan);
+  const minSize = fields.reduce((max, field) => Math.max(max, fieldEnd(field)), 0);
+  const full = plans.map((p) => p.write).join('\n');
+  const partial = plans.map((p, i) => `if (n >= ${fieldEnd(fields[i]!)}) { ${p.write} } else { ${p.empty} }`).join('\n');
+  const source = `
+    return function fillColumns(b, v, s, n, r, t, e) {
+      if (n >= ${minSize}) { ${full} return; }
+      e.count++;
+      ${partial}
+    };`;
+  const fill = new Function('pushText', 'pushDynamic', 'resolveDynamic', source)(pushText, pushDynamic, resolveDynamic) as ColumnFiller;
+  return {
+    allocate(rows, rawBytes) {
+      const out: Record<string, Column> = {};
+      const stores: unknown[] = [];
+      plans.forEach((p, i) => {
+        const { column, store } = p.allocate(rows, rawBytes);
+        // Defined as own data properties, so a field called __proto__ cannot reach the prototype.
+        Object.defineProperty(out, fields[i]!.name, { value: column, enumerable: true, writable: false, configurable: false });
+        stores.push(store);
+      });
+      return { fields: out, stores };
+    },
+    fill,
+  };
+}
