@@ -6,7 +6,10 @@ import { PerfBridgeError } from '../errors.js';
 /** The parsed `trace` command. */
 export interface TraceCommand {
   kind: 'trace';
+  /** Tracepoints, as `group:name`. */
   events: string[];
+  /** Probe definitions in kernel syntax (a `PATH:SYMBOL` alone means `p PATH:SYMBOL`). */
+  probes: string[];
   count?: number;
   durationSeconds?: number;
   format: 'jsonl';
@@ -24,9 +27,11 @@ export type CliCommand =
 
 /** Usage text. */
 export const USAGE = `usage:
-  perf-bridge trace <group:event>... [--count N] [--duration SEC] [--format jsonl] [--ring-pages N] [-- COMMAND ARGS...]
-      Capture events and print one JSON object per line on stdout. With -- COMMAND, run the
-      command and trace only it and its descendants until it exits. A summary goes to stderr.
+  perf-bridge trace <group:event | 'PROBE DEFINITION' | PATH:SYMBOL>... [--count N] [--duration SEC] [--format jsonl] [--ring-pages N] [-- COMMAND ARGS...]
+      Capture events and print one JSON object per line on stdout. Probe definitions use the
+      kernel's syntax (quote them: 'p:open do_sys_openat2 path=+0(%si):string'); a bare
+      /path/to/binary:function is a uprobe on that function. With -- COMMAND, run the command and
+      trace only it and its descendants until it exits. A summary goes to stderr.
   perf-bridge list [SUBSTRING]       list the tracepoints of this kernel
   perf-bridge format <group:event>   show how an event's fields decode
   perf-bridge help`;
@@ -83,11 +88,19 @@ export function parseCli(argv: string[]): CliCommand {
   }
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw usageError('trace needs at least one event, for example sched:sched_process_exec');
+  const events: string[] = [];
+  const probes: string[] = [];
+  for (const item of positionals) {
+    if (/\s/.test(item.trim())) probes.push(item.trim()); // a definition: kind, place and arguments
+    else if (item.startsWith('/') || item.startsWith('./')) probes.push(`p ${item}`); // PATH:SYMBOL
+    else events.push(item);
+  }
   if (values.format !== 'jsonl') throw usageError(`--format ${values.format} is not supported; use jsonl`);
   if (command !== undefined && command.length === 0) throw usageError('nothing after --: give the command to run');
   return {
     kind: 'trace',
-    events: positionals,
+    events,
+    probes,
     count: positiveNumber('count', values.count, true),
     durationSeconds: positiveNumber('duration', values.duration, false),
     ringPages: positiveNumber('ring-pages', values['ring-pages'], true),

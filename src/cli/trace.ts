@@ -42,6 +42,7 @@ export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream
   try {
     session = openSession({
       events: options.events,
+      probes: options.probes,
       ringPages: options.ringPages,
       ...(held ? { pid: held.child.pid!, inherit: true, enableOnExec: true } : {}),
     });

@@ -1,7 +1,7 @@
 /** The perf-bridge command, run as a user would run it. */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -90,4 +90,18 @@ test('list and format describe the kernel\'s events', async () => {
   assert.match(list.stdout, /^sched:sched_process_exec$/m);
   const format = await run('node', [CLI, 'format', 'sched:sched_process_exec']);
   assert.match(format.stdout, /^filename\t__data_loc char\[\]\toffset 8\tsize 4/m);
+});
+
+test('trace takes probe definitions and PATH:SYMBOL uprobes beside tracepoints, and removes them', { skip: !existsSync('/sys/kernel/tracing/uprobe_events') && 'kernel has no uprobe_events' }, async () => {
+  const binary = loadgen();
+  const { stdout } = await run('node', [
+    CLI, 'trace', 'syscalls:sys_enter_getppid', `${binary}:pb_target`, `r:clitest_${process.pid}/ret ${binary}:pb_target rv=$retval:s64`,
+    '--', binary, 'call', '25',
+  ]);
+  const events = stdout.split('\n').filter((line) => line.startsWith('{"event"')).map(parseLine);
+  assert.equal(events.filter((e) => /^perfbridge_\d+_0:p_loadgen_0x[0-9a-f]+$/.test(String(e.event))).length, 25);
+  const returns = events.filter((e) => e.event === `clitest_${process.pid}:ret`).map((e) => (e.fields as { rv: number }).rv);
+  assert.equal(returns.length, 25);
+  assert.equal(returns[0], 'i'.charCodeAt(0)); // pb_target(“item-0”, 0) returns 0 + 'i'
+  assert.equal(readFileSync('/sys/kernel/tracing/uprobe_events', 'utf8').includes(`clitest_${process.pid}`), false);
 });

@@ -120,6 +120,8 @@ async function runKernel(label: KernelLabel, files: string[], fileTimeoutSec: nu
   const counts = parseTapSummary(tap);
   let problem = describeGuestFailure(result, timeoutMs);
   if (problem === undefined && counts === undefined) problem = 'node --test wrote no complete TAP report';
+  // node exits 1 when tests fail; the counts already say so.
+  if (result.status === 1 && counts !== undefined && failedCount(counts) > 0) problem = undefined;
   // The console already streamed live; qemu's own complaints did not.
   if (problem !== undefined && result.qemuExit.stderr) say(label, `qemu: ${result.qemuExit.stderr}`);
   say(label, `finished: boot ${seconds(result.bootMs)}, whole VM ${seconds(result.totalMs)}`);
