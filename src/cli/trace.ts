@@ -1,6 +1,7 @@
 /** `perf-bridge trace`: capture events and write JSON lines until a limit, the command, or a signal. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { constants as osConstants } from 'node:os';
 
 import { PerfBridgeError } from '../errors.js';
 import { type Session, openSession } from '../session/session.js';
@@ -35,7 +36,7 @@ export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream
   if (held) {
     childExit = new Promise((resolve, reject) => {
       held.child.once('error', (error) => reject(new PerfBridgeError(`cannot run ${options.command![0]}: ${error.message}`, { hint: 'check the command name and PATH' })));
-      held.child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? 1 : 0)));
+      held.child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
     });
   }
   let session: Session;
@@ -52,19 +53,25 @@ export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream
   }
   let remaining = options.count ?? Infinity;
   let written = 0;
-  const state: { stop: 'done' | 'signal' | 'pipe' } = { stop: 'done' };
+  // Why the trace ended: only when the command ended it does its exit status become ours.
+  const state: { stop: 'command' | 'limit' | 'signal' | 'pipe' } = { stop: 'command' };
   const finish = () => session.close();
+  const finishAtLimit = () => {
+    if (state.stop === 'command') state.stop = 'limit';
+    finish();
+  };
   const onSignal = () => {
     state.stop = 'signal';
     finish();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // on, not once: the probe clean-up sees another listener and leaves the exit to us.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   out.on('error', () => {
     state.stop = 'pipe'; // EPIPE: the reader went away (e.g. `| head`)
     finish();
   });
-  const timer = options.durationSeconds ? setTimeout(finish, options.durationSeconds * 1000) : undefined;
+  const timer = options.durationSeconds ? setTimeout(finishAtLimit, options.durationSeconds * 1000) : undefined;
   childExit?.finally(finish).catch(() => undefined);
 
   session.start();
@@ -77,7 +84,7 @@ export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream
       remaining -= take;
       written += take;
       if (chunk.length > 0 && state.stop !== 'pipe' && !out.write(chunk)) await once(out, 'drain');
-      if (remaining === 0) finish();
+      if (remaining === 0) finishAtLimit();
     }
   } finally {
     clearTimeout(timer);
@@ -90,7 +97,7 @@ export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream
     // A limit or a signal ended the trace before the command: stop the command we started.
     if (held.child.exitCode === null && held.child.signalCode === null) held.child.kill('SIGTERM');
     const code = await childExit!.catch(() => 127);
-    return state.stop === 'done' ? code : 0;
+    return state.stop === 'command' ? code : 0;
   }
   return 0;
 }

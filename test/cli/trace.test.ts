@@ -56,8 +56,9 @@ test('--count stops after exactly N events', async () => {
   assert.match(stderr, /perf-bridge: 10 events written/);
 });
 
-test('Ctrl-C stops cleanly and still prints the summary', async () => {
-  const child = spawn('node', [CLI, 'trace', 'sched:sched_process_exec'], { stdio: ['ignore', 'pipe', 'pipe'] });
+test('Ctrl-C stops cleanly, removes the probes and still prints the summary', async () => {
+  const withProbe = existsSync('/sys/kernel/tracing/uprobe_events') ? [`${loadgen()}:pb_target`] : [];
+  const child = spawn('node', [CLI, 'trace', 'sched:sched_process_exec', ...withProbe], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -65,6 +66,7 @@ test('Ctrl-C stops cleanly and still prints the summary', async () => {
   const code = await new Promise((resolve) => child.on('exit', resolve));
   assert.equal(code, 0);
   assert.match(stderr, /perf-bridge: \d+ events written, \d+ delivered, 0 lost/);
+  if (withProbe.length > 0) assert.equal(readFileSync('/sys/kernel/tracing/uprobe_events', 'utf8').includes(`perfbridge_${child.pid}_`), false);
 });
 
 test('usage errors say what is wrong and exit 2', async () => {

@@ -174,6 +174,8 @@ async function main(): Promise<number> {
   let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
+      // A second signal means "now": skip the summary too.
+      if (interrupted) process.exit(130);
       interrupted = true;
       killAllGuests();
     });
