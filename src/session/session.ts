@@ -264,6 +264,10 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     return this.capture;
   }
 
+  private hasTakers(): boolean {
+    return this.listeners.size > 0 || this.columnListeners.size > 0 || this.iterators.size > 0;
+  }
+
   /** True when every iterator is full and nobody else takes batches: leave data in the rings. */
   private backpressured(): boolean {
     if (this.listeners.size > 0 || this.columnListeners.size > 0 || this.iterators.size === 0) return false;
@@ -276,7 +280,9 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   /** Drains every ring (one native call per buffer-full) and delivers the decoded batch. */
   private pump(final = false): void {
     const capture = this.capture;
-    if (capture === undefined || (!final && this.backpressured())) return;
+    // With nobody to take them, records wait in the rings (where the kernel counts what no longer
+    // fits as lost) instead of being decoded and dropped.
+    if (capture === undefined || !this.hasTakers() || (!final && this.backpressured())) return;
     for (;;) {
       const bytes = capture.drain(this.buffer.buffer as ArrayBuffer, this.counts);
       if (bytes > 0) this.decodeAndDeliver(bytes);

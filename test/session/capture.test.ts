@@ -27,6 +27,8 @@ test('a child calling getppid() exactly N times gives exactly N events with its 
   // loss accounting has its own test below.
   const session = openSession<Events>({ events: [GETPPID], ringPages: 4096 });
   let count = 0;
+  let firstTime: bigint | undefined;
+  let lastOwnTime: bigint | undefined;
   const lastTime = new Map<number, bigint>();
   session.onBatch((batch) => {
     for (const event of batch) {
@@ -35,19 +37,26 @@ test('a child calling getppid() exactly N times gives exactly N events with its 
       lastTime.set(event.cpu, event.time);
       if (event.pid !== pid) continue;
       count++;
+      firstTime ??= event.time;
+      lastOwnTime = event.time;
       assert.equal(event.tid, pid);
       assert.equal(event.event, GETPPID);
       assert.equal(event.fields.__syscall_nr, GETPPID_NR);
     }
   });
   session.start();
+  const before = process.hrtime.bigint();
   gated.open();
   const report = parseLoadgenReport(await gated.done);
+  const after = process.hrtime.bigint();
   session.stop();
   const stats = session.stats();
   session.close();
 
   assert.equal(report.pid, pid);
+  // Event times are on process.hrtime.bigint()'s clock: every event lies between these readings.
+  assert.ok(firstTime !== undefined && lastOwnTime !== undefined);
+  assert.ok(firstTime >= before && lastOwnTime <= after, `events at ${firstTime}..${lastOwnTime}, outside ${before}..${after}`);
   assert.equal(stats.lost.total, 0);
   assert.equal(count, N);
   assert.equal(stats.decodeErrors, 0);
@@ -104,8 +113,9 @@ test('decoded values equal what perf script prints for the same events', { skip:
   const perfEvents = reference.events;
   assert.equal(perfEvents.filter((e) => e.event === GETPPID).length, 5 * 2000, 'perf saw every getppid');
   // Each perf event stamps its own time as it writes, so two consumers of one tracepoint hit see
-  // times a few microseconds apart: match the events of each thread in order, compare every
-  // decoded value exactly and the times to within a millisecond (same clock, same hit).
+  // times microseconds apart (milliseconds under an emulated CPU): match the events of each thread
+  // in order, compare every decoded value exactly and the times loosely. That the clock is
+  // CLOCK_MONOTONIC is checked exactly by the getppid test.
   const byThread = <T extends { tid: number }>(events: T[]) => {
     const map = new Map<number, T[]>();
     for (const event of events) map.set(event.tid, [...(map.get(event.tid) ?? []), event]);
@@ -126,7 +136,7 @@ test('decoded values equal what perf script prints for the same events', { skip:
         { event: expected.event, pid: expected.pid, tid: expected.tid, cpu: expected.cpu, trace: expected.trace },
       );
       const skew = actual.time > expected.time ? actual.time - expected.time : expected.time - actual.time;
-      assert.ok(skew < 1_000_000n, `thread ${tid} event ${i}: times ${actual.time} and ${expected.time} differ by ${skew} ns`);
+      assert.ok(skew < 20_000_000n, `thread ${tid} event ${i}: times ${actual.time} and ${expected.time} differ by ${skew} ns`);
     });
   }
 });
