@@ -66,6 +66,15 @@ function guestEnv(label: KernelLabel, extra: Record<string, string>): Record<str
  * result (`status`, `timedOut`), not thrown. Throws only if the kernel cannot
  * be provisioned.
  */
+/**
+ * The directory to share back when `cwd` is under /tmp or /run (which the guest covers with its
+ * own tmpfs): the whole top-level directory below /tmp or /run, so sibling paths resolve too.
+ */
+export function hiddenProjectDir(cwd: string): string | undefined {
+  const match = /^\/(tmp|run)\/[^/]+/.exec(cwd);
+  return match ? match[0] : undefined;
+}
+
 export async function runGuestCommand(
   label: KernelLabel,
   command: string,
@@ -73,11 +82,8 @@ export async function runGuestCommand(
 ): Promise<GuestCommandResult> {
   const kernel = await ensureKernel(label, options.log ?? (() => {}));
   const cwd = options.cwd ?? process.cwd();
-  // The guest mounts tmpfs over /tmp and /run, hiding the host's files there.
-  if (/^\/(tmp|run)(\/|$)/.test(cwd)) {
-    throw new Error(`guest working directory ${cwd} is under /tmp or /run, which the guest does not see`);
-  }
-
+  // The guest mounts tmpfs over /tmp and /run; a project there is mounted back at its path.
+  const hiddenDir = hiddenProjectDir(cwd);
   const jobDir = mkdtempSync(join(tmpdir(), 'perf-bridge-vm-'));
   try {
     mkdirSync(join(jobDir, 'out'));
@@ -89,11 +95,13 @@ export async function runGuestCommand(
       '',
     ].join('\n');
     writeFileSync(join(jobDir, 'job.sh'), script);
+    if (hiddenDir) writeFileSync(join(jobDir, 'hidden-path'), hiddenDir);
 
     const result = await bootGuest({
       kernel,
       jobDir,
       timeoutMs: options.timeoutMs ?? 600_000,
+      hiddenDir,
       onLine: options.onLine ?? (() => {}),
     });
 

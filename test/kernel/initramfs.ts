@@ -17,6 +17,8 @@ import type { GuestModule } from './modules.js';
 export const ROOT_TAG = 'hostroot';
 /** 9p mount tag of the writable per-run job share. */
 export const JOB_TAG = 'vmjob';
+/** 9p mount tag of the read-only share of a directory under /tmp or /run that the guest's tmpfs would hide. */
+export const HIDDEN_TAG = 'vmhidden';
 /** Where the job share appears inside the guest's chroot (on a tmpfs, since the root is read-only). */
 export const GUEST_JOB_DIR = '/run/perf-bridge-vm';
 /** Console marker printed by init right before the job starts; the host uses it to time the boot. */
@@ -47,6 +49,11 @@ mount -t tmpfs -o mode=1777 tmpfs $R/tmp || fail "cannot mount tmpfs on /tmp"
 mount -t tmpfs -o mode=755 tmpfs $R/run || fail "cannot mount tmpfs on /run"
 mkdir -p $R${GUEST_JOB_DIR}
 mount -t 9p -o ${NINEP} ${JOB_TAG} $R${GUEST_JOB_DIR} || fail "cannot mount the job share"
+# A project checked out under /tmp or /run is hidden by the tmpfs above: mount it back, read-only.
+if [ -f $R${GUEST_JOB_DIR}/hidden-path ]; then
+  H=$(cat $R${GUEST_JOB_DIR}/hidden-path)
+  mkdir -p "$R$H" && mount -t 9p -o ${NINEP},ro ${HIDDEN_TAG} "$R$H" || fail "cannot mount $H"
+fi
 mount -t proc proc $R/proc || fail "cannot mount proc"
 mount -t sysfs sysfs $R/sys || fail "cannot mount sysfs"
 mount -t devtmpfs devtmpfs $R/dev || fail "cannot mount devtmpfs"

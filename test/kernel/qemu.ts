@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { INIT_ERROR_PREFIX, JOB_TAG, ROOT_TAG, START_MARKER } from './initramfs.js';
+import { HIDDEN_TAG, INIT_ERROR_PREFIX, JOB_TAG, ROOT_TAG, START_MARKER } from './initramfs.js';
 import type { ProvisionedKernel } from './provision.js';
 
 /** What happened to a guest. */
@@ -43,6 +43,11 @@ export interface BootOptions {
   memory?: string;
   /** Guest CPUs; default 2. */
   cpus?: number;
+  /**
+   * A host directory under /tmp or /run (e.g. a checkout there) that the guest's tmpfs would hide:
+   * shared read-only and mounted back at the same path (the job dir names it in `hidden-path`).
+   */
+  hiddenDir?: string;
 }
 
 /** qemu processes this module started and that are still running. */
@@ -62,7 +67,7 @@ export function killAllGuests(): void {
 }
 
 /** The qemu command line for a guest. */
-function qemuArgs(opts: Pick<BootOptions, 'kernel' | 'jobDir' | 'memory' | 'cpus'>): string[] {
+function qemuArgs(opts: Pick<BootOptions, 'kernel' | 'jobDir' | 'memory' | 'cpus' | 'hiddenDir'>): string[] {
   const share = (id: string, path: string, tag: string, readonly: boolean) => [
     '-fsdev',
     // qemu option values escape a literal comma by doubling it.
@@ -88,6 +93,7 @@ function qemuArgs(opts: Pick<BootOptions, 'kernel' | 'jobDir' | 'memory' | 'cpus
     '-append', 'console=ttyS0 panic=-1 quiet',
     ...share('hostroot', '/', ROOT_TAG, true),
     ...share('job', opts.jobDir, JOB_TAG, false),
+    ...(opts.hiddenDir ? share('hidden', opts.hiddenDir, HIDDEN_TAG, true) : []),
   ];
 }
 

@@ -71,9 +71,6 @@ function testFiles(positionals: string[]): string[] {
     if (!existsSync(file)) {
       throw new Error(`test file ${file} does not exist (compile first: npx tsc -p tsconfig.test.json)`);
     }
-    if (/^\/(tmp|run)(\/|$)/.test(file)) {
-      throw new Error(`test file ${file} is under /tmp or /run, which the guest replaces with its own tmpfs`);
-    }
   }
   return files;
 }
