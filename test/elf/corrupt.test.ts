@@ -11,18 +11,9 @@ import { ElfFile } from '../../src/elf/elf-file.js';
 import { ElfError } from '../../src/elf/errors.js';
 import { SHT_DYNAMIC, SHT_DYNSYM, SHT_GNU_VERDEF, SHT_GNU_VERNEED, SHT_GNU_VERSYM, SHT_SYMTAB } from '../../src/elf/constants.js';
 import { buildFixture, missingTools, type FixtureBuild } from './oracle.js';
+import { seededRandom } from '../helpers/random.js';
 
-/** Small deterministic PRNG (mulberry32) so failures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /**
  * Resolve `symbol` in an in-memory image; returns the ElfError (or undefined

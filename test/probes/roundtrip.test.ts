@@ -12,18 +12,9 @@ import { print } from '../../src/probes/print.js';
 import { X86_64_REGISTERS } from '../../src/probes/registers.js';
 import { validate } from '../../src/probes/validate.js';
 import { validateArg } from '../../src/probes/validate-arg.js';
+import { seededRandom } from '../helpers/random.js';
 
-// mulberry32: a small seeded PRNG so failures are reproducible.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 type Rand = () => number;
 const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
