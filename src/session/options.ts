@@ -46,7 +46,11 @@ export interface SessionOptions<Name extends string = string> {
    * stops draining and the kernel counts what it cannot store as lost (default 64).
    */
   maxQueuedBatches?: number;
-  /** Sort each batch by time across CPUs (within a CPU events are always in order). Default false. */
+  /**
+   * Deliver events of all CPUs in one time order, across batches, by holding each event back for
+   * 2 ms in case an older one from another CPU is still to be read (default false: events are in
+   * time order per CPU, batches follow ring order). Applies to objects, not to columns.
+   */
   sortByTime?: boolean;
 }
 

@@ -12,6 +12,7 @@ import { installProbeCleanup } from '../probes/cleanup.js';
 import type { ProbeSet } from '../probes/probe-set.js';
 import { type ResolvedSessionOptions, type SessionOptions, resolveSessionOptions } from './options.js';
 import { resolveEvents } from './resolve-events.js';
+import { REORDER_WINDOW_NS, TimeOrder } from './time-order.js';
 import type { ResolvedEvent } from './resolved-event.js';
 import { callSafely, probeFinalizer, weakProbeCleanup, weakReadinessCallback } from './weak-hooks.js';
 
@@ -81,6 +82,8 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   private fdLost: Float64Array | undefined;
   private unregisterExit: () => void;
   private unregisterProbeCleanup: () => void = () => {};
+  /** Holds events back for global time order, with the sortByTime option. */
+  private readonly timeOrder: TimeOrder | undefined;
   private running = false;
   private delivered = 0;
   private batches = 0;
@@ -118,6 +121,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     }
     ids.forEach((id, i) => this.slots.set(Number(id), this.slotList[i % resolved.length]!));
     this.buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
+    this.timeOrder = options.sortByTime ? new TimeOrder() : undefined;
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
     this.counts = new Float64Array(3 * this.capture.ringCount + 1);
     this.unregisterExit = closeAtExit(this);
@@ -283,24 +287,30 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     // With nobody to take them, records wait in the rings (where the kernel counts what no longer
     // fits as lost) instead of being decoded and dropped.
     if (capture === undefined || !this.hasTakers() || (!final && this.backpressured())) return;
+    // Everything stamped before this moment (less the window) is in the rings now; with time
+    // order, the events of every drain call of this pass are released together, after all rings.
+    const cutoff = process.hrtime.bigint() - REORDER_WINDOW_NS;
+    const pass: TraceEvent[] | undefined = this.timeOrder ? [] : undefined;
     for (;;) {
       const bytes = capture.drain(this.buffer.buffer as ArrayBuffer, this.counts);
-      if (bytes > 0) this.decodeAndDeliver(bytes);
-      if (this.counts[this.counts.length - 1] !== 1) return;
+      if (bytes > 0) this.decodeAndDeliver(bytes, pass);
+      if (this.counts[this.counts.length - 1] !== 1) break;
+    }
+    if (this.timeOrder && pass) {
+      this.deliverObjects(this.timeOrder.release(pass, cutoff));
+      // A final drain follows disable(): nothing older can arrive any more.
+      if (final) this.deliverObjects(this.timeOrder.flush());
     }
   }
 
   /** Decodes drained bytes into the forms that have takers (objects, columns, or both) and delivers. */
-  private decodeAndDeliver(bytes: number): void {
+  /** Decodes drained bytes; objects go to `collect` when given (time order), else straight out. */
+  private decodeAndDeliver(bytes: number, collect: TraceEvent[] | undefined): void {
     const wantObjects = this.listeners.size > 0 || this.iterators.size > 0;
-    let count = 0;
     if (wantObjects) {
-      const batch: TraceEvent[] = [];
-      decodeRecords(this.buffer, this.view, bytes, this.slots, batch, this.batchErrors);
-      if (this.options.sortByTime) batch.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-      count = batch.length;
-      for (const iterator of this.iterators) iterator.push(batch as EventOf<M>[]);
-      for (const listener of this.listeners) callSafely(listener, batch as EventOf<M>[]);
+      const decoded: TraceEvent[] = collect ?? [];
+      decodeRecords(this.buffer, this.view, bytes, this.slots, decoded, this.batchErrors);
+      if (!collect) this.deliverObjects(decoded);
     }
     if (this.columnListeners.size > 0 && this.columnSlots) {
       // When objects were decoded too, they already counted errors and deliveries: the column
@@ -313,13 +323,20 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
         }
         columnSlot.errors.count = 0;
       }
-      if (!wantObjects) count = columns.length;
+      if (!wantObjects && columns.length > 0) {
+        this.delivered += columns.length;
+        this.batches++;
+      }
       for (const listener of this.columnListeners) callSafely(listener, columns);
     }
-    if (count > 0) {
-      this.delivered += count;
-      this.batches++;
-    }
+  }
+
+  private deliverObjects(batch: TraceEvent[]): void {
+    if (batch.length === 0) return;
+    this.delivered += batch.length;
+    this.batches++;
+    for (const iterator of this.iterators) iterator.push(batch as EventOf<M>[]);
+    for (const listener of this.listeners) callSafely(listener, batch as EventOf<M>[]);
   }
 }
 

@@ -207,3 +207,28 @@ test('columnar mode: exactly N getppid rows for the child, same fields as object
   assert.equal(stats.lost.total, 0);
   assert.ok(stats.events[GETPPID]!.delivered >= N);
 });
+
+test('sortByTime: events of all CPUs arrive in one time order, across batches', async () => {
+  const session = openSession({ events: [GETPPID], sortByTime: true, ringPages: 1024 });
+  let previous = -1n;
+  let outOfOrder = 0;
+  let count = 0;
+  const pids = new Set<number>();
+  session.onBatch((batch) => {
+    for (const event of batch) {
+      if (event.time < previous) outOfOrder++;
+      previous = event.time;
+      if (pids.has(event.pid)) count++;
+    }
+  });
+  session.start();
+  // Two producers on the two CPUs at once: their events interleave in time, not in ring order.
+  const producers = [0, 1].map((cpu) => spawnGated(loadgen(), ['getppid', '20000', '--cpu', String(cpu)]));
+  for (const p of producers) pids.add(p.child.pid!);
+  for (const p of producers) p.open();
+  await Promise.all(producers.map((p) => p.done));
+  session.stop();
+  session.close();
+  assert.equal(outOfOrder, 0);
+  assert.equal(count, 40_000);
+});
