@@ -94,6 +94,7 @@ void Capture::OpenAll(Napi::Env env, const Napi::Object& options) {
     throw Napi::TypeError::New(env, "Capture: events, cpus and a power-of-two ringPages are required");
   }
   const long pageSize = sysconf(_SC_PAGESIZE);
+  pageSize_ = static_cast<size_t>(pageSize);
   dataBytes_ = static_cast<uint64_t>(ringPages) * pageSize;
 
   // The strings that config1 may point to (perf_kprobe / perf_uprobe PMUs) must outlive the call.
@@ -258,18 +259,18 @@ void Capture::StopPolling() {
 }
 
 void Capture::OnReadable(int status, int events) {
-  // Consuming the epoll events resets each perf fd's wakeup state, so the poll goes quiet
-  // until the kernel wakes us again.
+  // Consuming the epoll events resets each perf fd's wakeup state, so the poll goes quiet until
+  // the kernel wakes us again. One call is enough: the JS side drains every ring regardless, and
+  // looping could never end once enough fds report a permanent hangup.
   epoll_event ready[64];
   bool hangup = false;
-  int n;
-  while ((n = epoll_wait(epollFd_, ready, 64, 0)) > 0) {
-    for (int i = 0; i < n; i++) {
-      if (ready[i].events & (EPOLLHUP | EPOLLERR)) hangup = true;
-    }
-    if (n < 64) break;
+  int n = epoll_wait(epollFd_, ready, 64, 0);
+  for (int i = 0; i < n; i++) {
+    if (ready[i].events & (EPOLLHUP | EPOLLERR)) hangup = true;
   }
-  if (hangup) StopPolling();  // a hung-up fd stays readable forever; JS drains and decides
+  // A hung-up fd (its task exited) stays readable forever: stop watching; the session's flush
+  // timer keeps draining what is left.
+  if (hangup) StopPolling();
   Napi::Env env(env_);
   Napi::HandleScope scope(env);
   try {
@@ -299,7 +300,7 @@ Napi::Value Capture::Drain(const Napi::CallbackInfo& info) {
     size_t r = (nextRing_ + k) % ringCount;
     Ring& ring = rings_[r];
     auto* meta = static_cast<perf_event_mmap_page*>(ring.base);
-    const uint8_t* data = static_cast<const uint8_t*>(ring.base) + sysconf(_SC_PAGESIZE);
+    const uint8_t* data = static_cast<const uint8_t*>(ring.base) + pageSize_;
     DrainOutcome outcome = DrainRing(meta, data, dataBytes_, dst + written, capacity - written, &ring.counts);
     written += outcome.bytesWritten;
     full = outcome.outputFull;

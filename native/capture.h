@@ -49,9 +49,10 @@ class Capture : public Napi::ObjectWrap<Capture> {
   std::vector<uint64_t> ids_;     // sample id of fds_[i]
   std::vector<Ring> rings_;
   size_t eventsPerRing_ = 0;
-  bool lostCounters_ = false;
-  bool enableOnExec_ = false;     // the kernel enables the events at the target's next exec     // kernel >= 6.0: read() reports PERF_FORMAT_LOST per fd
+  bool lostCounters_ = false;     // kernel >= 6.0: read() reports PERF_FORMAT_LOST per fd
+  bool enableOnExec_ = false;     // the kernel enables the events at the target's next exec
   uint64_t dataBytes_ = 0;        // size of each ring's data area
+  size_t pageSize_ = 0;           // the metadata page in front of each ring's data
   size_t nextRing_ = 0;           // rotates so a full output buffer does not starve late rings
   int epollFd_ = -1;
   uv_poll_t* poll_ = nullptr;

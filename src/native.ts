@@ -38,7 +38,10 @@ export interface NativeCaptureOptions {
 export interface NativeCapture {
   /** Sample ids, ring-major: `ids()[ring * events.length + eventIndex]`. */
   ids(): BigUint64Array;
-  /** Enables every event and starts watching the rings for readiness. */
+  /**
+   * Enables every event (unless `enableOnExec` leaves that to the kernel) and starts watching the
+   * rings for readiness.
+   */
   enable(): void;
   /** Disables every event and stops watching; pending records stay in the rings. */
   disable(): void;
@@ -58,7 +61,10 @@ export interface NativeCapture {
   readonly ringCount: number;
 }
 
-/** Constructor of {@link NativeCapture}. `onReadable(hangup)` runs on the event loop. */
+/**
+ * Constructor of {@link NativeCapture}. `onReadable(hangup)` runs on the event loop; after a hangup
+ * (the traced task exited) the native side stops watching and the caller's own timer must drain.
+ */
 export type NativeCaptureConstructor = new (
   options: NativeCaptureOptions,
   onReadable: (hangup: boolean) => void,

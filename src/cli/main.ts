@@ -31,7 +31,9 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // Exit now: after Ctrl-C or a closed pipe, a write to a reader that no longer reads may still
+    // be pending and would keep the process alive.
+    process.exit(code);
   },
   (error: unknown) => {
     const message = error instanceof PerfBridgeError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -5,7 +5,7 @@
 import type { ColumnBatch, Column, EventColumns } from './columns.js';
 import type { CompiledColumns } from './compile-columns.js';
 import type { DecodeErrorCounter } from './field-readers.js';
-import { type BatchErrors, SampleLayout } from './records.js';
+import { type BatchErrors, SampleLayout, recordSize, sampleId } from './records.js';
 
 /** What the column walker needs to know about one opened event. */
 export interface ColumnSlot {
@@ -28,14 +28,6 @@ interface Pending {
   stores?: unknown[];
 }
 
-/** True when the record at `pos` lies inside the batch with a raw part inside the record. */
-function recordSize(view: DataView, pos: number, length: number): number {
-  if (pos + SampleLayout.raw > length) return -1;
-  const size = view.getUint16(pos + SampleLayout.size, true);
-  if (size < SampleLayout.raw || pos + size > length) return -1;
-  return size;
-}
-
 /**
  * Decodes `length` bytes of sample records into one {@link ColumnBatch}. Records with an unknown
  * id or impossible sizes are counted in `errors` and skipped; nothing is read outside the batch.
@@ -47,7 +39,7 @@ export function decodeColumns(bytes: Buffer, view: DataView, length: number, slo
   let countedId = -1;
   let counted: Pending | undefined;
   for (let pos = 0, size = 0; (size = recordSize(view, pos, length)) > 0; pos += size) {
-    const id = view.getUint32(pos + SampleLayout.id, true) + view.getUint32(pos + SampleLayout.id + 4, true) * 0x100000000;
+    const id = sampleId(view, pos);
     const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
     let entry = id === countedId ? counted : byId.get(id);
     if (entry === undefined) {
@@ -83,7 +75,7 @@ export function decodeColumns(bytes: Buffer, view: DataView, length: number, slo
   let tid = cpu;
   let time32 = cpu;
   for (let size = 0; (size = recordSize(view, pos, length)) > 0; pos += size) {
-    const id = view.getUint32(pos + SampleLayout.id, true) + view.getUint32(pos + SampleLayout.id + 4, true) * 0x100000000;
+    const id = sampleId(view, pos);
     const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
     if (id !== lastId) {
       entry = byId.get(id);

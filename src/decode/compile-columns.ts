@@ -3,9 +3,9 @@
  * of the event's columns. 64-bit values are copied as two 32-bit halves into a Uint32Array view
  * of the BigInt column, so no BigInt is created per event.
  */
-import { resolveDynamic } from './field-readers.js';
+import { cStringEnd, resolveDynamic } from './field-readers.js';
 import type { DecodeErrorCounter } from './field-readers.js';
-import type { EventFormat, FieldDecoding, FormatField } from './format.js';
+import { type EventFormat, type FieldDecoding, type FormatField, assertNumericLayout, fieldEnd } from './format.js';
 import { BytesColumn, type Column, StringColumn } from './columns.js';
 
 /** Fills row `r` of `stores` from the record's raw data at [s, s + n) of the batch. */
@@ -41,15 +41,9 @@ function wrap(column: Column): { column: Column; store: unknown } {
   return { column, store: column };
 }
 
-function fieldEnd(field: FormatField): number {
-  return field.decoding.kind === 'flexible' ? field.offset : field.offset + field.size;
-}
-
 /** Copies the text at [from, to) up to its first NUL as the next row. */
 function pushText(column: StringColumn, b: Buffer, from: number, to: number): void {
-  let end = from;
-  while (end < to && b[end] !== 0) end++;
-  column.push(b, from, end);
+  column.push(b, from, cStringEnd(b, from, to));
 }
 
 function pushDynamic(column: StringColumn | BytesColumn, b: Buffer, s: number, packed: number): void {
@@ -106,15 +100,22 @@ function plan(field: FormatField, i: number): { allocate: Allocator; write: stri
 /** Builds the column allocator and filler of an event's own fields. */
 export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledColumns {
   const fields = format.fields;
+  assertNumericLayout(fields);
   const plans = fields.map(plan);
   const minSize = fields.reduce((max, field) => Math.max(max, fieldEnd(field)), 0);
   const full = plans.map((p) => p.write).join('\n');
   const partial = plans.map((p, i) => `if (n >= ${fieldEnd(fields[i]!)}) { ${p.write} } else { ${p.empty} }`).join('\n');
+  // Errors count records, not fields: a record with several bad fields adds one.
   const source = `
     return function fillColumns(b, v, s, n, r, t, e) {
-      if (n >= ${minSize}) { ${full} return; }
-      e.count++;
+      const errorsBefore = e.count;
+      if (n >= ${minSize}) {
+        ${full}
+        if (e.count > errorsBefore) e.count = errorsBefore + 1;
+        return;
+      }
       ${partial}
+      e.count = errorsBefore + 1;
     };`;
   const fill = new Function('pushText', 'pushDynamic', 'resolveDynamic', source)(pushText, pushDynamic, resolveDynamic) as ColumnFiller;
   return {

@@ -3,7 +3,7 @@
  * decoder is generated source: a flat object literal per record, one bounds check for all fixed
  * fields, and per-field checks only when a record is shorter than the format says.
  */
-import type { EventFormat, FieldDecoding, FormatField } from './format.js';
+import { type EventFormat, type FieldDecoding, type FormatField, assertNumericLayout, fieldEnd } from './format.js';
 import { type DecodeErrorCounter, readArray, readCString, resolveDynamic } from './field-readers.js';
 
 /** Decodes the raw tracepoint data at [start, start + size) of the batch into a fields object. */
@@ -76,11 +76,6 @@ function emptyExpression(decoding: FieldDecoding, index: number): string {
   }
 }
 
-/** Bytes a field needs inside the record (flexible arrays need none). */
-function fieldEnd(field: FormatField): number {
-  return field.decoding.kind === 'flexible' ? field.offset : field.offset + field.size;
-}
-
 function dynamicString(b: Buffer, s: number, packed: number): string {
   if (packed < 0) return '';
   const offset = Math.floor(packed / 0x40000);
@@ -95,6 +90,7 @@ function dynamicArray(b: Buffer, s: number, packed: number, element: Parameters<
 /** Builds the decoder of an event's own fields (the `common_*` ones are left out). */
 export function compileDecoder(format: Pick<EventFormat, 'fields'>): FieldsDecoder {
   const fields = format.fields;
+  assertNumericLayout(fields);
   const minSize = fields.reduce((max, field) => Math.max(max, fieldEnd(field)), 0);
   const full = fields.map((field, i) => `${key(field.name)}: ${readExpression(field, i)}`);
   const partial = fields.map(
@@ -104,11 +100,18 @@ export function compileDecoder(format: Pick<EventFormat, 'fields'>): FieldsDecod
     const d = field.decoding;
     return d.kind === 'array' || d.kind === 'dynamic' || d.kind === 'flexible' ? d.element : undefined;
   });
+  // Errors count records, not fields: a record with several bad fields adds one.
   const source = `
     return function decodeFields(b, v, s, n, e) {
-      if (n >= ${minSize}) return { ${full.join(', ')} };
-      e.count++;
-      return { ${partial.join(', ')} };
+      const errorsBefore = e.count;
+      if (n >= ${minSize}) {
+        const fields = { ${full.join(', ')} };
+        if (e.count > errorsBefore) e.count = errorsBefore + 1;
+        return fields;
+      }
+      const fields = { ${partial.join(', ')} };
+      e.count = errorsBefore + 1;
+      return fields;
     };`;
   const factory = new Function('readCString', 'readArray', 'resolveDynamic', 'dynamicString', 'dynamicArray', 'elements', source);
   return factory(readCString, readArray, resolveDynamic, dynamicString, dynamicArray, elements) as FieldsDecoder;

@@ -9,23 +9,21 @@ export interface DecodeErrorCounter {
   count: number;
 }
 
-/** Decodes bytes [from, to) as UTF-8 up to the first NUL. */
-export function readCString(bytes: Buffer, from: number, to: number): string {
+/** Where the C string starting at `from` ends: its first NUL, or `to`. */
+export function cStringEnd(bytes: Buffer, from: number, to: number): number {
   let end = from;
   while (end < to && bytes[end] !== 0) end++;
+  return end;
+}
+
+/** Decodes bytes [from, to) as UTF-8 up to the first NUL. */
+export function readCString(bytes: Buffer, from: number, to: number): string {
+  // One scan finds the NUL and whether any byte needs UTF-8 decoding (most kernel strings don't).
+  let end = from;
+  let high = 0;
+  for (let byte; end < to && (byte = bytes[end]!) !== 0; end++) high |= byte;
   if (end === from) return '';
-  // Short ASCII strings (comm, most paths) are faster to build by hand than through the decoder.
-  if (end - from <= 32) {
-    let ascii = true;
-    for (let i = from; i < end; i++) {
-      if (bytes[i]! >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(from, end) as unknown as number[]);
-  }
-  return bytes.toString('utf8', from, end);
+  return high < 0x80 ? bytes.toString('latin1', from, end) : bytes.toString('utf8', from, end);
 }
 
 type TypedArrayOf =

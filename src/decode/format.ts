@@ -120,3 +120,22 @@ function decodingFor(cType: string, arrayLength: string | undefined, size: numbe
   if (size === 1 || size === 2 || size === 4 || size === 8) return { kind: 'int', size, signed };
   return { kind: 'bytes', size };
 }
+
+/** Bytes a field needs inside the record (a flexible array needs none: it takes the rest). */
+export function fieldEnd(field: FormatField): number {
+  return field.decoding.kind === 'flexible' ? field.offset : field.offset + field.size;
+}
+
+/**
+ * Throws unless every offset and size is a safe non-negative integer. Decoders are generated
+ * source, so a hand-built format must not be able to put anything else into it.
+ */
+export function assertNumericLayout(fields: readonly FormatField[]): void {
+  for (const field of fields) {
+    const d = field.decoding;
+    const numbers = [field.offset, field.size, ...(d.kind === 'array' ? [d.count, d.element.size] : []), ...('size' in d ? [d.size] : [])];
+    if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+      throw new TypeError(`field ${field.name}: offset, size and counts must be non-negative integers`);
+    }
+  }
+}

@@ -20,6 +20,18 @@ export const SampleLayout = {
   raw: 44,
 } as const;
 
+/** The sample id of the record at `pos`: two 32-bit halves make an exact number (ids are small counters). */
+export function sampleId(view: DataView, pos: number): number {
+  return view.getUint32(pos + SampleLayout.id, true) + view.getUint32(pos + SampleLayout.id + 4, true) * 0x100000000;
+}
+
+/** The size of the record at `pos`, or -1 when it does not fit in the batch or lies about its size. */
+export function recordSize(view: DataView, pos: number, length: number): number {
+  if (pos + SampleLayout.raw > length) return -1;
+  const size = view.getUint16(pos + SampleLayout.size, true);
+  return size < SampleLayout.raw || pos + size > length ? -1 : size;
+}
+
 /** One decoded event. `fields` holds the event's own fields, without `common_*`. */
 export interface TraceEvent<Name extends string = string, Fields = Record<string, unknown>> {
   /** `group:name` of the event. */
@@ -51,7 +63,9 @@ export interface BatchErrors {
 
 /**
  * Decodes `length` bytes of sample records into `out` (appending). Reads only inside
- * [0, length); a record that lies about its sizes is counted in `errors` and skipped.
+ * [0, length). A record with an unknown id or a raw part larger than itself is counted in `errors`
+ * and skipped; a record whose size overruns the batch ends the walk (nothing after it can be
+ * trusted) and is counted too.
  */
 export function decodeRecords(
   bytes: Buffer,
@@ -62,31 +76,29 @@ export function decodeRecords(
   errors: BatchErrors,
 ): void {
   let pos = 0;
-  while (pos + SampleLayout.raw <= length) {
-    const size = view.getUint16(pos + SampleLayout.size, true);
-    if (size < SampleLayout.raw || pos + size > length) {
-      errors.malformed++;
-      return;
+  // Consecutive records mostly belong to one event: skip the map lookup for repeats.
+  let lastId = -1;
+  let slot: EventSlot | undefined;
+  for (let size = 0; (size = recordSize(view, pos, length)) > 0; pos += size) {
+    const id = sampleId(view, pos);
+    if (id !== lastId) {
+      slot = slots.get(id);
+      lastId = id;
     }
     const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
-    // Sample ids are small kernel counters; two 32-bit halves make an exact number.
-    const id = view.getUint32(pos + SampleLayout.id, true) + view.getUint32(pos + SampleLayout.id + 4, true) * 0x100000000;
-    const slot = slots.get(id);
     if (slot === undefined || SampleLayout.raw + rawSize > size) {
       errors.malformed++;
-      pos += size;
       continue;
     }
-    const start = pos + SampleLayout.raw;
     out.push({
       event: slot.name,
       cpu: view.getUint32(pos + SampleLayout.cpu, true),
       pid: view.getUint32(pos + SampleLayout.pid, true),
       tid: view.getUint32(pos + SampleLayout.tid, true),
       time: view.getBigUint64(pos + SampleLayout.time, true),
-      fields: slot.decode(bytes, view, start, rawSize, slot.errors),
+      fields: slot.decode(bytes, view, pos + SampleLayout.raw, rawSize, slot.errors),
     });
     slot.delivered++;
-    pos += size;
   }
+  if (pos < length) errors.malformed++;
 }

@@ -1,13 +1,13 @@
 /** The public clean-up entry point for probes left behind by dead perf-bridge processes. */
 import { tracefsRoot } from '../tracefs/mount.js';
-import { sweepDeadOwners } from './sweep.js';
+import { type SweepResult, sweepDeadOwners } from './sweep.js';
 
 /**
  * Removes every probe whose perf-bridge owner process is no longer running (after a SIGKILL or a
- * crash) and returns their `group:event` names. Probes of running processes and probes that
- * perf-bridge did not create are never touched. Sessions also do this once when they first
- * create probes.
+ * crash): `removed` lists their `group:event` names, `failed` those the kernel kept (e.g. enabled
+ * by another tracer; tried again next time). Probes of running processes and probes perf-bridge
+ * did not create are never touched. Sessions also do this when they create probes.
  */
-export function cleanup(): string[] {
+export function cleanup(): SweepResult {
   return sweepDeadOwners(tracefsRoot());
 }

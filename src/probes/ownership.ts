@@ -4,7 +4,7 @@
  * in the owner's registry file before it is written to tracefs. A probe is only ever removed by
  * its owner, or by a sweep after its owner died; nothing else is touched.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,8 +12,6 @@ import type { ProbeEventsFile } from '../tracefs/probe-files.js';
 
 /** Prefix of the groups perf-bridge names after their owner. */
 export const OWNER_GROUP_PREFIX = 'perfbridge';
-
-const OWNER_GROUP = new RegExp(`^${OWNER_GROUP_PREFIX}_(\\d+)(?:_\\d+)?$`);
 
 /** A probe as recorded in its owner's registry. */
 export interface OwnedProbe {
@@ -25,6 +23,8 @@ export interface OwnedProbe {
 /** The contents of one registry file. */
 interface RegistryFile {
   pid: number;
+  /** The owner's pid namespace (`/proc/self/ns/pid` inode): pids mean something only inside it. */
+  pidNamespace?: string;
   /** Start time of the owner (clock ticks since boot): tells a reused pid from the owner. */
   startTime: string;
   probes: OwnedProbe[];
@@ -35,12 +35,6 @@ export function ownerGroup(sequence: number, pid: number = process.pid): string 
   return `${OWNER_GROUP_PREFIX}_${pid}_${sequence}`;
 }
 
-/** The owner pid encoded in a group name, or undefined for groups we did not name. */
-export function ownerPidOfGroup(group: string): number | undefined {
-  const match = OWNER_GROUP.exec(group);
-  return match ? Number(match[1]) : undefined;
-}
-
 /** A process's start time from /proc/PID/stat (field 22), or undefined if it does not exist. */
 export function processStartTime(pid: number): string | undefined {
   try {
@@ -48,6 +42,15 @@ export function processStartTime(pid: number): string | undefined {
     // Fields after the command name, which may itself contain spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's pid namespace, as the link text of /proc/self/ns/pid (`pid:[4026531836]`). */
+export function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
   } catch {
     return undefined;
   }
@@ -78,6 +81,7 @@ export class OwnerRegistry {
   private readonly path: string;
   private readonly probes: OwnedProbe[] = [];
   private readonly startTime = processStartTime(process.pid) ?? '0';
+  private readonly pidNamespace = pidNamespace();
 
   constructor(dir: string = registryDir()) {
     this.path = join(dir, `${process.pid}.json`);
@@ -101,12 +105,15 @@ export class OwnerRegistry {
       rmSync(this.path, { force: true });
       return;
     }
-    const content: RegistryFile = { pid: process.pid, startTime: this.startTime, probes: this.probes };
+    const content: RegistryFile = { pid: process.pid, pidNamespace: this.pidNamespace, startTime: this.startTime, probes: this.probes };
     writeFileSync(this.path, JSON.stringify(content));
   }
 }
 
-/** Registry entries whose owner is no longer running. */
+/**
+ * Registry entries whose owner is no longer running. Entries written in another pid namespace
+ * (a container sharing this /run) are left alone: their pids cannot be checked from here.
+ */
 export function deadOwnerRecords(dir: string = registryDir()): { path: string; probes: OwnedProbe[] }[] {
   const dead: { path: string; probes: OwnedProbe[] }[] = [];
   let names: string[];
@@ -115,11 +122,13 @@ export function deadOwnerRecords(dir: string = registryDir()): { path: string; p
   } catch {
     return dead;
   }
+  const ours = pidNamespace();
   for (const name of names) {
     if (!/^\d+\.json$/.test(name)) continue;
     const path = join(dir, name);
     try {
       const record = JSON.parse(readFileSync(path, 'utf8')) as RegistryFile;
+      if (record.pidNamespace !== undefined && record.pidNamespace !== ours) continue;
       if (!isOwnerAlive(record.pid, record.startTime)) dead.push({ path, probes: record.probes });
     } catch {
       // A torn or foreign file: not ours to interpret, leave it.

@@ -13,9 +13,26 @@ import type { AnyProbeDefinition } from './definition.js';
 
 const PMU_DIR = '/sys/bus/event_source/devices/kprobe';
 
-/** True when `def` can be opened through the PMU: a kprobe or kretprobe without fetch arguments. */
+/**
+ * True when `def` can be opened through the PMU: a kprobe or kretprobe without fetch arguments
+ * and without maxactive (the PMU has no way to pass it, and dropping it silently would lose events).
+ */
 export function fitsKprobePmu(def: AnyProbeDefinition): boolean {
-  return def.kind === 'kprobe' && def.args.length === 0 && (def.location.type === 'ksym' || def.location.type === 'kaddr');
+  return (
+    def.kind === 'kprobe' && def.args.length === 0 && def.maxactive === undefined && (def.location.type === 'ksym' || def.location.type === 'kaddr')
+  );
+}
+
+/** The default label of a PMU kprobe: `kprobe:SYM[+OFFS]`, `kretprobe:SYM`, or by address. */
+export function pmuKprobeLabel(def: AnyProbeDefinition): string {
+  const location = def.location;
+  const place =
+    location.type === 'ksym'
+      ? `${location.module ? `${location.module}:` : ''}${location.symbol}${location.offset ? `+${location.offset}` : ''}`
+      : location.type === 'kaddr'
+        ? `0x${location.address.toString(16)}`
+        : 'unknown';
+  return `${def.isReturn ? 'kretprobe' : 'kprobe'}:${place}`;
 }
 
 function readPmuFile(file: string): string {

@@ -3,41 +3,42 @@ import { rmSync } from 'node:fs';
 
 import { KernelError } from '../errors.js';
 import { type ProbeEventsFile, listProbes, writeProbeCommand } from '../tracefs/probe-files.js';
-import { deadOwnerRecords, isOwnerAlive, ownerPidOfGroup } from './ownership.js';
+import { deadOwnerRecords } from './ownership.js';
 
 const FILES: ProbeEventsFile[] = ['kprobe_events', 'uprobe_events', 'dynamic_events'];
 
-function removeProbe(root: string, file: ProbeEventsFile, group: string, event: string, removed: string[]): void {
-  try {
-    writeProbeCommand(root, file, `-:${group}/${event}`, `remove stale probe ${group}/${event}`);
-    removed.push(`${group}:${event}`);
-  } catch (error) {
-    if (!(error instanceof KernelError && error.code === 'ENOENT')) throw error;
-  }
+/** What a sweep did: probes removed (`group:event`) and probes it could not remove. */
+export interface SweepResult {
+  removed: string[];
+  /** Probes that stay (e.g. EBUSY: another tracer has them enabled); their records are kept for the next sweep. */
+  failed: { probe: string; error: unknown }[];
 }
 
 /**
- * Removes probes whose owner process is dead: those in `perfbridge_<pid>_<n>` groups of dead pids,
- * and those listed in dead owners' registry files (user-named groups). Returns `group:event` of
- * each removed probe. Probes of live processes and of anyone else are never touched.
+ * Removes the probes listed in the registry records of owners that are no longer running. Only
+ * registry records count — not group names — so probes of live processes, of processes in other
+ * pid namespaces, and of anyone else are never touched. A probe that cannot be removed is
+ * reported, not thrown, and its owner's record is kept so a later sweep tries again.
  */
-export function sweepDeadOwners(root: string): string[] {
-  const removed: string[] = [];
-  for (const record of deadOwnerRecords()) {
-    const existing = new Set(FILES.flatMap((file) => listProbes(root, file)).map((p) => `${p.group}/${p.event}`));
+export function sweepDeadOwners(root: string): SweepResult {
+  const result: SweepResult = { removed: [], failed: [] };
+  const dead = deadOwnerRecords();
+  if (dead.length === 0) return result;
+  const existing = new Set(FILES.flatMap((file) => listProbes(root, file)).map((p) => `${p.group}/${p.event}`));
+  for (const record of dead) {
+    let complete = true;
     for (const probe of record.probes) {
-      if (existing.has(`${probe.group}/${probe.event}`)) removeProbe(root, probe.file, probe.group, probe.event, removed);
+      if (!existing.has(`${probe.group}/${probe.event}`)) continue;
+      try {
+        writeProbeCommand(root, probe.file, `-:${probe.group}/${probe.event}`, `remove stale probe ${probe.group}/${probe.event}`);
+        result.removed.push(`${probe.group}:${probe.event}`);
+      } catch (error) {
+        if (error instanceof KernelError && error.code === 'ENOENT') continue;
+        complete = false;
+        result.failed.push({ probe: `${probe.group}:${probe.event}`, error });
+      }
     }
-    rmSync(record.path, { force: true });
+    if (complete) rmSync(record.path, { force: true });
   }
-  // dynamic_events lists every kind again (fprobes only there): visit each group/event once.
-  const seen = new Set<string>();
-  for (const probe of FILES.flatMap((file) => listProbes(root, file))) {
-    const key = `${probe.group}/${probe.event}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const pid = ownerPidOfGroup(probe.group);
-    if (pid !== undefined && !isOwnerAlive(pid)) removeProbe(root, probe.file, probe.group, probe.event, removed);
-  }
-  return removed;
+  return result;
 }

@@ -1,31 +1,26 @@
 /** Resolving a session's events: tracepoints, tracefs probes (created here) and PMU kprobes. */
-import { fitsKprobePmu, pmuKprobeEvent } from '../probes/pmu.js';
+import { fitsKprobePmu, pmuKprobeEvent, pmuKprobeLabel } from '../probes/pmu.js';
 import { type ProbeInput, ProbeSet, kernelProbeFeatures, prepareDefinition } from '../probes/probe-set.js';
 import { sweepDeadOwners } from '../probes/sweep.js';
 import { tracefsRoot } from '../tracefs/mount.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type ResolvedEvent, resolveTracepoint } from './resolved-event.js';
 
-let swept = false;
-
 /** Resolves the session's events: tracepoints, tracefs probes (created now) and PMU kprobes. */
 export function resolveEvents(options: ResolvedSessionOptions): { events: ResolvedEvent[]; probeSet?: ProbeSet } {
   const root = tracefsRoot();
   const events = options.events.map((name) => resolveTracepoint(name, root));
   if (options.probes.length === 0) return { events };
-  if (!swept) {
-    // Probes left by perf-bridge processes that died (SIGKILL, crash) are removed once per process.
-    swept = true;
-    sweepDeadOwners(root);
-  }
+  // Probes left by perf-bridge processes that died (SIGKILL, crash) are removed first (a registry
+  // read, cheap). What the kernel will not let go of yet never fails this session; the next tries again.
+  sweepDeadOwners(root);
   const viaPmu: ResolvedEvent[] = [];
   const viaTracefs: { label?: string; input: ProbeInput }[] = [];
   const features = kernelProbeFeatures(root);
   for (const probe of options.probes) {
     const def = options.kprobePmu ? prepareDefinition(probe.input, 'perf_kprobe', features) : undefined;
     if (def && fitsKprobePmu(def)) {
-      const location = def.location.type === 'ksym' ? def.location.symbol : 'address';
-      viaPmu.push(pmuKprobeEvent(def, probe.label ?? `${def.isReturn ? 'kretprobe' : 'kprobe'}:${location}`));
+      viaPmu.push(pmuKprobeEvent(def, probe.label ?? pmuKprobeLabel(def)));
     } else {
       viaTracefs.push(probe);
     }

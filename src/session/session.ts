@@ -85,6 +85,10 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   /** Holds events back for global time order, with the sortByTime option. */
   private readonly timeOrder: TimeOrder | undefined;
   private running = false;
+  private pumping = false;
+  private pumpAgain: 'final' | 'normal' | undefined;
+  /** Drain calls per pass: enough for every ring full, plus one. */
+  private readonly maxDrainCalls: number;
   private delivered = 0;
   private batches = 0;
 
@@ -122,6 +126,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     ids.forEach((id, i) => this.slots.set(Number(id), this.slotList[i % resolved.length]!));
     this.buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
     this.timeOrder = options.sortByTime ? new TimeOrder() : undefined;
+    this.maxDrainCalls = Math.ceil((options.ringPages * addon.ringLayout.pageSize * options.cpus.length) / BATCH_BYTES) + 1;
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
     this.counts = new Float64Array(3 * this.capture.ringCount + 1);
     this.unregisterExit = closeAtExit(this);
@@ -283,6 +288,27 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 
   /** Drains every ring (one native call per buffer-full) and delivers the decoded batch. */
   private pump(final = false): void {
+    // A listener that calls stop() or close() re-enters here while the outer pass still owns the
+    // buffer: remember the request and run it once the outer pass is done.
+    if (this.pumping) {
+      this.pumpAgain = this.pumpAgain === 'final' || final ? 'final' : 'normal';
+      return;
+    }
+    this.pumping = true;
+    try {
+      let again: 'final' | 'normal' | undefined = final ? 'final' : 'normal';
+      while (again !== undefined) {
+        this.pumpAgain = undefined;
+        this.pumpPass(again === 'final');
+        again = this.pumpAgain;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** One drain pass over every ring, bounded so a flood cannot keep the event loop here. */
+  private pumpPass(final: boolean): void {
     const capture = this.capture;
     // With nobody to take them, records wait in the rings (where the kernel counts what no longer
     // fits as lost) instead of being decoded and dropped.
@@ -291,31 +317,41 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     // order, the events of every drain call of this pass are released together, after all rings.
     const cutoff = process.hrtime.bigint() - REORDER_WINDOW_NS;
     const pass: TraceEvent[] | undefined = this.timeOrder ? [] : undefined;
-    for (;;) {
+    let more = true;
+    for (let calls = 0; more && calls < this.maxDrainCalls; calls++) {
       const bytes = capture.drain(this.buffer.buffer as ArrayBuffer, this.counts);
+      more = this.counts[this.counts.length - 1] === 1;
       if (bytes > 0) this.decodeAndDeliver(bytes, pass);
-      if (this.counts[this.counts.length - 1] !== 1) break;
     }
     if (this.timeOrder && pass) {
       this.deliverObjects(this.timeOrder.release(pass, cutoff));
       // A final drain follows disable(): nothing older can arrive any more.
       if (final) this.deliverObjects(this.timeOrder.flush());
     }
+    // Still more than a pass's worth: let timers and I/O run, then continue (at stop, right away).
+    if (more && this.capture !== undefined) {
+      if (final) this.pumpAgain = 'final';
+      else setImmediate(() => this.pump());
+    }
   }
 
-  /** Decodes drained bytes into the forms that have takers (objects, columns, or both) and delivers. */
-  /** Decodes drained bytes; objects go to `collect` when given (time order), else straight out. */
+  /**
+   * Decodes drained bytes into the forms that have takers and delivers them; with `collect` (time
+   * order) objects are gathered there instead. Both forms are decoded before either is delivered,
+   * because a listener may reuse the buffer (by stopping the session) when it returns.
+   */
   private decodeAndDeliver(bytes: number, collect: TraceEvent[] | undefined): void {
     const wantObjects = this.listeners.size > 0 || this.iterators.size > 0;
+    let objects: TraceEvent[] | undefined;
     if (wantObjects) {
-      const decoded: TraceEvent[] = collect ?? [];
-      decodeRecords(this.buffer, this.view, bytes, this.slots, decoded, this.batchErrors);
-      if (!collect) this.deliverObjects(decoded);
+      objects = collect ?? [];
+      decodeRecords(this.buffer, this.view, bytes, this.slots, objects, this.batchErrors);
     }
+    let columns: ColumnBatch | undefined;
     if (this.columnListeners.size > 0 && this.columnSlots) {
       // When objects were decoded too, they already counted errors and deliveries: the column
       // walker's own counts are dropped then, and folded into the event's otherwise.
-      const columns = decodeColumns(this.buffer, this.view, bytes, this.columnSlots, wantObjects ? { malformed: 0 } : this.batchErrors);
+      columns = decodeColumns(this.buffer, this.view, bytes, this.columnSlots, wantObjects ? { malformed: 0 } : this.batchErrors);
       for (const [slot, columnSlot] of this.columnSlotOf) {
         if (!wantObjects) {
           slot.delivered += columns.events.get(slot.name)?.length ?? 0;
@@ -327,8 +363,9 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
         this.delivered += columns.length;
         this.batches++;
       }
-      for (const listener of this.columnListeners) callSafely(listener, columns);
     }
+    if (objects && !collect) this.deliverObjects(objects);
+    if (columns) for (const listener of this.columnListeners) callSafely(listener, columns);
   }
 
   private deliverObjects(batch: TraceEvent[]): void {

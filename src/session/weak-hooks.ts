@@ -1,7 +1,8 @@
 /**
  * Callbacks a session hands to long-lived owners (the native readiness watch, exit and signal
  * hooks, the finalization registry). They are built here, away from the Session class, so their
- * closures capture only what they are given: a session held weakly can still be collected.
+ * closures capture only what they are given: a session held weakly can still be collected once it
+ * is not running (a running one is kept alive by its flush timer, as a server is by its socket).
  */
 import type { ProbeSet } from '../probes/probe-set.js';
 

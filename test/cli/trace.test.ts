@@ -59,6 +59,7 @@ test('--count stops after exactly N events', async () => {
 test('Ctrl-C stops cleanly, removes the probes and still prints the summary', async () => {
   const withProbe = existsSync('/sys/kernel/tracing/uprobe_events') ? [`${loadgen()}:pb_target`] : [];
   const child = spawn('node', [CLI, 'trace', 'sched:sched_process_exec', ...withProbe], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.resume();
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -106,4 +107,45 @@ test('trace takes probe definitions and PATH:SYMBOL uprobes beside tracepoints, 
   assert.equal(returns.length, 25);
   assert.equal(returns[0], 'i'.charCodeAt(0)); // pb_target(“item-0”, 0) returns 0 + 'i'
   assert.equal(readFileSync('/sys/kernel/tracing/uprobe_events', 'utf8').includes(`clitest_${process.pid}`), false);
+});
+
+test('a closed stdout (| head) ends the trace cleanly, with the summary', async () => {
+  const { stdout, stderr } = await run('sh', ['-c', `node ${CLI} trace syscalls:sys_enter_getppid -- ${loadgen()} getppid 200000 | head -c 100 >/dev/null; echo "status $?"`], {
+    maxBuffer: 1 << 20,
+  });
+  assert.match(stdout, /status 0/);
+  assert.match(stderr, /perf-bridge: \d+ events written/);
+  assert.doesNotMatch(stderr, /Error|at /);
+});
+
+test('when --count ends the trace, the command and its descendants are stopped', async () => {
+  const marker = `perf-bridge-sleep-${process.pid}`;
+  const started = Date.now();
+  await run('node', [CLI, 'trace', 'sched:sched_process_exec', '--count', '1', '--', 'sh', '-c', `exec -a ${marker} sleep 30 & wait`]).catch(() => undefined);
+  assert.ok(Date.now() - started < 10_000, 'did not wait for the command to finish by itself');
+  const left = (await run('pgrep', ['-f', marker]).catch(() => ({ stdout: '' }))).stdout.trim();
+  assert.equal(left, '', 'no descendant left running');
+});
+
+test('Ctrl-C with a command passes the signal on and exits with the command\'s status', async () => {
+  const child = spawn('node', [CLI, 'trace', 'sched:sched_process_exec', '--', 'sleep', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.resume();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  child.kill('SIGINT');
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 130, 'sleep died of SIGINT: 128 + 2');
+  assert.match(stderr, /perf-bridge: \d+ events written/);
+});
+
+test('Ctrl-C ends the trace even while stdout is full and nobody reads it', async () => {
+  const child = spawn('node', [CLI, 'trace', 'syscalls:sys_enter_getppid', '--', loadgen(), 'getppid', '300000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // stdout (a pipe nobody reads) is full by now
+  child.kill('SIGINT');
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.notEqual(code, null, 'the CLI exited');
+  assert.match(stderr, /perf-bridge: \d+ events written/);
 });

@@ -51,7 +51,8 @@ test('probes of a SIGKILLed owner are swept at the next start, its user-named gr
   await exitOf(child);
   assert.equal(ourProbeLines(`perfbridge_${pid}_`).length, 1, 'SIGKILL leaves them behind');
 
-  const removed = cleanup();
+  const { removed, failed } = cleanup();
+  assert.deepEqual(failed, []);
   assert.deepEqual(removed.sort(), [`perfbridge_${pid}_0:p_loadgen_0x${removed[0]!.split('0x')[1] ?? ''}`, `usergroup_${pid}:named`].sort());
   assert.equal(ourProbeLines(`perfbridge_${pid}_`).length, 0);
   assert.equal(ourProbeLines(`usergroup_${pid}`).length, 0);
@@ -125,4 +126,32 @@ test('the probes of a garbage-collected session are removed', { skip: noUprobes 
     await sleep(20);
   }
   assert.equal(ourProbeLines(`pbgc_${process.pid}`).length, 0);
+});
+
+test('a stale probe that is in use does not fail a new session; it is swept once released', { skip: noUprobes }, async () => {
+  const { child, ready } = childWithProbes();
+  await ready;
+  const pid = child.pid!;
+  child.kill('SIGKILL');
+  await exitOf(child);
+  const stale = ourProbeLines(`perfbridge_${pid}_`)[0]!;
+  const [group, event] = /^p:([^/]+)\/(\S+)/.exec(stale)!.slice(1) as [string, string];
+  // Holding the dead owner's event open makes the kernel refuse to delete it (EBUSY).
+  const holder = openSession({ events: [`${group}:${event}`] });
+  try {
+    const session = openSession({ probes: [`p ${loadgen()}:pb_target`] });
+    session.close();
+    const busy = cleanup();
+    assert.deepEqual(busy.failed.map((f) => f.probe), [`${group}:${event}`]);
+    assert.match(String((busy.failed[0]!.error as Error).message), /EBUSY/);
+    // The session's own sweep already removed the dead owner's other probe.
+    assert.deepEqual(busy.removed, []);
+    assert.equal(ourProbeLines(`usergroup_${pid}`).length, 0);
+  } finally {
+    holder.close();
+  }
+  const released = cleanup();
+  assert.deepEqual(released.removed, [`${group}:${event}`]);
+  assert.equal(ourProbeLines(`perfbridge_${pid}_`).length, 0);
+  assert.equal(ourProbeLines(`usergroup_${pid}`).length, 0);
 });
