@@ -10,7 +10,8 @@
  * --rate N paces the work at N events per second (default: as fast as possible);
  * --cpu C pins the generator to CPU C; --gate waits for one byte on stdin before starting, so a
  * tracer can attach to the pid first. On exit it prints one JSON line on stdout:
- *   {"mode":"getppid","produced":COUNT,"seconds":S,"pid":PID}
+ *   {"mode":"getppid","produced":COUNT,"seconds":S,"pid":PID,"userSeconds":U,"systemSeconds":S}
+ * (its own CPU time, so a tool that starts it can subtract it exactly).
  * pb_target's arguments are a pure function of the call index i (see pb_label / pb_value), so a
  * test can recompute every value the uprobe must have seen.
  */
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -150,6 +152,10 @@ int main(int argc, char **argv) {
   } else {
     return usage();
   }
-  printf("{\"mode\":\"%s\",\"produced\":%ld,\"seconds\":%.6f,\"pid\":%d}\n", mode, count, now_seconds() - start, getpid());
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  printf("{\"mode\":\"%s\",\"produced\":%ld,\"seconds\":%.6f,\"pid\":%d,\"userSeconds\":%.6f,\"systemSeconds\":%.6f}\n", mode, count,
+         now_seconds() - start, getpid(), usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6,
+         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6);
   return 0;
 }

@@ -57,11 +57,14 @@ export function decodeColumns(bytes: Buffer, view: DataView, length: number, slo
     total++;
   }
   for (const entry of pending.values()) {
-    entry.cpu = new Uint32Array(entry.rows);
-    entry.pid = new Uint32Array(entry.rows);
-    entry.tid = new Uint32Array(entry.rows);
-    entry.time = new BigUint64Array(entry.rows);
-    entry.time32 = new Uint32Array(entry.time.buffer);
+    // One allocation for the four sample columns: time first, for its 8-byte alignment.
+    const rows = entry.rows;
+    const sample = new ArrayBuffer(rows * 20);
+    entry.time = new BigUint64Array(sample, 0, rows);
+    entry.time32 = new Uint32Array(sample, 0, rows * 2);
+    entry.cpu = new Uint32Array(sample, rows * 8, rows);
+    entry.pid = new Uint32Array(sample, rows * 12, rows);
+    entry.tid = new Uint32Array(sample, rows * 16, rows);
     const { fields, stores } = entry.slot.columns.allocate(entry.rows, entry.rawBytes);
     entry.fields = fields;
     entry.stores = stores;

@@ -21,9 +21,16 @@ abstract class PackedColumn<T> {
 
   /** Appends bytes [from, to) of `source` as the next row. */
   push(source: Buffer, from: number, to: number): void {
-    if (to > from) {
+    const bytes = to - from;
+    if (bytes > 32) {
       source.copy(this.data, this.end, from, to);
-      this.end += to - from;
+      this.end += bytes;
+    } else {
+      // Short values (comm, most paths) copy faster by hand than through Buffer.copy's checks.
+      const data = this.data;
+      let end = this.end;
+      for (let i = from; i < to; i++) data[end++] = source[i]!;
+      this.end = end;
     }
     this.offsets[++this.length] = this.end;
   }

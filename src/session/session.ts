@@ -3,6 +3,7 @@ import { type ColumnSlot, decodeColumns } from '../decode/column-records.js';
 import type { ColumnBatch } from '../decode/columns.js';
 import { compileColumns } from '../decode/compile-columns.js';
 import { decodeRecords, type BatchErrors, type EventSlot, type TraceEvent } from '../decode/records.js';
+import { WARM_UP_BUDGET_MS, warmColumnDecoder, warmObjectDecoder } from '../decode/warm-up.js';
 import { PerfBridgeError, kernelErrorFrom } from '../errors.js';
 import { type NativeCapture, native } from '../native.js';
 import { BatchQueue } from './batch-queue.js';
@@ -119,9 +120,11 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       throw kernelErrorFrom(error, what);
     }
     const ids = this.capture.ids();
+    const warmUntil = performance.now() + WARM_UP_BUDGET_MS;
     for (const event of resolved) {
       const slot: EventSlot = { name: event.name, decode: event.decode, errors: { count: 0 }, delivered: 0 };
       this.slotList.push(slot);
+      if (performance.now() < warmUntil) warmObjectDecoder(event.format, event.decode);
     }
     ids.forEach((id, i) => this.slots.set(Number(id), this.slotList[i % resolved.length]!));
     this.buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
@@ -208,7 +211,13 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   onColumns(listener: (batch: ColumnBatch) => void): () => void {
     if (this.columnSlots === undefined) {
       const bySlot = new Map<EventSlot, ColumnSlot>();
-      this.slotList.forEach((slot, i) => bySlot.set(slot, { name: slot.name, columns: compileColumns(this.resolved[i]!.format), errors: { count: 0 } }));
+      const warmUntil = performance.now() + WARM_UP_BUDGET_MS;
+      this.slotList.forEach((slot, i) => {
+        const format = this.resolved[i]!.format;
+        const columns = compileColumns(format);
+        if (performance.now() < warmUntil) warmColumnDecoder(format, columns);
+        bySlot.set(slot, { name: slot.name, columns, errors: { count: 0 } });
+      });
       this.columnSlots = new Map([...this.slots].map(([id, slot]) => [id, bySlot.get(slot)!]));
       this.columnSlotOf = bySlot;
     }

@@ -51,6 +51,9 @@ export interface LoadgenReport {
   produced: number;
   seconds: number;
   pid: number;
+  /** The generator's own CPU time (getrusage), so a tool that started it can subtract it. */
+  userSeconds: number;
+  systemSeconds: number;
 }
 
 /** Parses the load generator's closing JSON line. */
