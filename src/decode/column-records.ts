@@ -2,7 +2,7 @@
  * Walking a drained batch of sample records into columns: one pass counts rows and raw bytes per
  * event, so every column is allocated once at its exact size; a second pass fills them.
  */
-import type { ColumnBatch, Column, EventColumns } from './columns.js';
+import { type ColumnArena, type ColumnBatch, type Column, type EventColumns, arenaBytes } from './columns.js';
 import type { CompiledColumns } from './compile-columns.js';
 import type { DecodeErrorCounter } from './field-readers.js';
 import { type BatchErrors, SampleLayout, recordSize, sampleId } from './records.js';
@@ -12,6 +12,8 @@ export interface ColumnSlot {
   name: string;
   columns: CompiledColumns;
   errors: DecodeErrorCounter;
+  /** Memory the event's columns reuse from batch to batch. */
+  arena: ColumnArena;
 }
 
 interface Pending {
@@ -57,15 +59,18 @@ export function decodeColumns(bytes: Buffer, view: DataView, length: number, slo
     total++;
   }
   for (const entry of pending.values()) {
-    // One allocation for the four sample columns: time first, for its 8-byte alignment.
+    // The sample columns and every field column are views into the event's reused arena.
     const rows = entry.rows;
-    const sample = new ArrayBuffer(rows * 20);
-    entry.time = new BigUint64Array(sample, 0, rows);
-    entry.time32 = new Uint32Array(sample, 0, rows * 2);
-    entry.cpu = new Uint32Array(sample, rows * 8, rows);
-    entry.pid = new Uint32Array(sample, rows * 12, rows);
-    entry.tid = new Uint32Array(sample, rows * 16, rows);
-    const { fields, stores } = entry.slot.columns.allocate(entry.rows, entry.rawBytes);
+    const arena = entry.slot.arena;
+    arena.reset(arenaBytes(rows * 20) + 32 + entry.slot.columns.arenaBytes(rows, entry.rawBytes));
+    const time = arena.take(rows * 8);
+    entry.time = new BigUint64Array(time.buffer, time.offset, rows);
+    entry.time32 = new Uint32Array(time.buffer, time.offset, rows * 2);
+    const ids = arena.take(rows * 12);
+    entry.cpu = new Uint32Array(ids.buffer, ids.offset, rows);
+    entry.pid = new Uint32Array(ids.buffer, ids.offset + rows * 4, rows);
+    entry.tid = new Uint32Array(ids.buffer, ids.offset + rows * 8, rows);
+    const { fields, stores } = entry.slot.columns.allocate(entry.rows, entry.rawBytes, arena);
     entry.fields = fields;
     entry.stores = stores;
   }

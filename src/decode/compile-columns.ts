@@ -6,32 +6,35 @@
 import { cStringEnd, resolveDynamic } from './field-readers.js';
 import type { DecodeErrorCounter } from './field-readers.js';
 import { type EventFormat, type FieldDecoding, type FormatField, assertNumericLayout, fieldEnd } from './format.js';
-import { BytesColumn, type Column, StringColumn } from './columns.js';
+import { BytesColumn, type Column, type ColumnArena, StringColumn, arenaBytes } from './columns.js';
 
 /** Fills row `r` of `stores` from the record's raw data at [s, s + n) of the batch. */
 export type ColumnFiller = (b: Buffer, v: DataView, s: number, n: number, r: number, stores: unknown[], e: DecodeErrorCounter) => void;
 
 /** How to allocate an event's field columns and fill them. */
 export interface CompiledColumns {
-  /** Allocates columns for `rows` rows whose raw data totals at most `rawBytes`. */
-  allocate(rows: number, rawBytes: number): { fields: Record<string, Column>; stores: unknown[] };
+  /** Arena bytes the field columns of `rows` rows take, their raw data totalling `rawBytes`. */
+  arenaBytes(rows: number, rawBytes: number): number;
+  /** Lays out columns for `rows` rows in `arena` (reset for at least arenaBytes()). */
+  allocate(rows: number, rawBytes: number, arena: ColumnArena): { fields: Record<string, Column>; stores: unknown[] };
   fill: ColumnFiller;
 }
 
-type Allocator = (rows: number, rawBytes: number) => { column: Column; store: unknown };
+type Allocator = (rows: number, rawBytes: number, arena: ColumnArena) => { column: Column; store: unknown };
 
 function typedAllocator(size: number, signed: boolean): Allocator {
-  return (rows) => {
+  return (rows, _rawBytes, arena) => {
+    const { buffer, offset } = arena.take(rows * size);
     switch (size) {
       case 1:
-        return wrap(signed ? new Int8Array(rows) : new Uint8Array(rows));
+        return wrap(signed ? new Int8Array(buffer, offset, rows) : new Uint8Array(buffer, offset, rows));
       case 2:
-        return wrap(signed ? new Int16Array(rows) : new Uint16Array(rows));
+        return wrap(signed ? new Int16Array(buffer, offset, rows) : new Uint16Array(buffer, offset, rows));
       case 4:
-        return wrap(signed ? new Int32Array(rows) : new Uint32Array(rows));
+        return wrap(signed ? new Int32Array(buffer, offset, rows) : new Uint32Array(buffer, offset, rows));
       default: {
-        const column = signed ? new BigInt64Array(rows) : new BigUint64Array(rows);
-        return { column, store: new Uint32Array(column.buffer) };
+        const column = signed ? new BigInt64Array(buffer, offset, rows) : new BigUint64Array(buffer, offset, rows);
+        return { column, store: new Uint32Array(buffer, offset, rows * 2) };
       }
     }
   };
@@ -57,40 +60,45 @@ function pushDynamic(column: StringColumn | BytesColumn, b: Buffer, s: number, p
   else column.push(b, from, to);
 }
 
-function plan(field: FormatField, i: number): { allocate: Allocator; write: string; empty: string } {
+function plan(field: FormatField, i: number): { allocate: Allocator; bytes: (rows: number, rawBytes: number) => number; write: string; empty: string } {
   const at = `s + ${field.offset}`;
   const d: FieldDecoding = field.decoding;
   const store = `t[${i}]`;
-  const text = (): Allocator => (rows, rawBytes) => wrap(new StringColumn(rows, rawBytes));
-  const bytes = (): Allocator => (rows, rawBytes) => wrap(new BytesColumn(rows, rawBytes));
+  const text = (): Allocator => (rows, rawBytes, arena) => wrap(new StringColumn(rows, rawBytes, arena));
+  const bytes = (): Allocator => (rows, rawBytes, arena) => wrap(new BytesColumn(rows, rawBytes, arena));
+  const packedBytes = (rows: number, rawBytes: number) => StringColumn.arenaBytes(rows, rawBytes);
+  const fixedBytes = (size: number) => (rows: number) => arenaBytes(rows * size);
   switch (d.kind) {
     case 'int':
       if (d.size === 8) {
         return {
           allocate: typedAllocator(8, d.signed),
+          bytes: fixedBytes(8),
           write: `${store}[2 * r] = v.getUint32(${at}, true); ${store}[2 * r + 1] = v.getUint32(${at} + 4, true);`,
-          empty: '',
+          empty: `${store}[2 * r] = 0; ${store}[2 * r + 1] = 0;`, // the arena is reused: write every row
         };
       }
       return {
         allocate: typedAllocator(d.size, d.signed),
+        bytes: fixedBytes(d.size),
         write: `${store}[r] = ${d.size === 1 ? (d.signed ? `v.getInt8(${at})` : `b[${at}]`) : `v.get${d.signed ? 'Int' : 'Uint'}${d.size * 8}(${at}, true)`};`,
-        empty: '',
+        empty: `${store}[r] = 0;`,
       };
     case 'bool':
-      return { allocate: typedAllocator(1, false), write: `${store}[r] = b[${at}] !== 0 ? 1 : 0;`, empty: '' };
+      return { allocate: typedAllocator(1, false), bytes: fixedBytes(1), write: `${store}[r] = b[${at}] !== 0 ? 1 : 0;`, empty: `${store}[r] = 0;` };
     case 'chars':
-      return { allocate: text(), write: `pushText(${store}, b, ${at}, ${at} + ${d.size});`, empty: `${store}.push(b, 0, 0);` };
+      return { allocate: text(), bytes: packedBytes, write: `pushText(${store}, b, ${at}, ${at} + ${d.size});`, empty: `${store}.push(b, 0, 0);` };
     case 'array':
     case 'bytes':
-      return { allocate: bytes(), write: `${store}.push(b, ${at}, ${at} + ${field.size});`, empty: `${store}.push(b, 0, 0);` };
+      return { allocate: bytes(), bytes: packedBytes, write: `${store}.push(b, ${at}, ${at} + ${field.size});`, empty: `${store}.push(b, 0, 0);` };
     case 'flexible':
       return d.text
-        ? { allocate: text(), write: `pushText(${store}, b, ${at}, s + n);`, empty: `${store}.push(b, 0, 0);` }
-        : { allocate: bytes(), write: `${store}.push(b, ${at}, s + n);`, empty: `${store}.push(b, 0, 0);` };
+        ? { allocate: text(), bytes: packedBytes, write: `pushText(${store}, b, ${at}, s + n);`, empty: `${store}.push(b, 0, 0);` }
+        : { allocate: bytes(), bytes: packedBytes, write: `${store}.push(b, ${at}, s + n);`, empty: `${store}.push(b, 0, 0);` };
     case 'dynamic':
       return {
         allocate: d.text ? text() : bytes(),
+        bytes: packedBytes,
         write: `pushDynamic(${store}, b, s, resolveDynamic(v, s, n, ${field.offset}, ${d.relative}, e));`,
         empty: `${store}.push(b, 0, 0);`,
       };
@@ -119,11 +127,12 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
     };`;
   const fill = new Function('pushText', 'pushDynamic', 'resolveDynamic', source)(pushText, pushDynamic, resolveDynamic) as ColumnFiller;
   return {
-    allocate(rows, rawBytes) {
+    arenaBytes: (rows, rawBytes) => plans.reduce((total, p) => total + p.bytes(rows, rawBytes), 0),
+    allocate(rows, rawBytes, arena) {
       const out: Record<string, Column> = {};
       const stores: unknown[] = [];
       plans.forEach((p, i) => {
-        const { column, store } = p.allocate(rows, rawBytes);
+        const { column, store } = p.allocate(rows, rawBytes, arena);
         // Defined as own data properties, so a field called __proto__ cannot reach the prototype.
         Object.defineProperty(out, fields[i]!.name, { value: column, enumerable: true, writable: false, configurable: false });
         stores.push(store);

@@ -1,6 +1,6 @@
 /** A capture session: events opened on every CPU, drained in batches, decoded into objects. */
 import { type ColumnSlot, decodeColumns } from '../decode/column-records.js';
-import type { ColumnBatch } from '../decode/columns.js';
+import { ColumnArena, type ColumnBatch } from '../decode/columns.js';
 import { compileColumns } from '../decode/compile-columns.js';
 import { decodeRecords, type BatchErrors, type EventSlot, type TraceEvent } from '../decode/records.js';
 import { WARM_UP_BUDGET_MS, warmColumnDecoder, warmObjectDecoder } from '../decode/warm-up.js';
@@ -86,6 +86,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   /** Holds events back for global time order, with the sortByTime option. */
   private readonly timeOrder: TimeOrder | undefined;
   private running = false;
+  private objectsWarm = false;
   private pumping = false;
   private pumpAgain: 'final' | 'normal' | undefined;
   /** Drain calls per pass: enough for every ring full, plus one. */
@@ -120,11 +121,8 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       throw kernelErrorFrom(error, what);
     }
     const ids = this.capture.ids();
-    const warmUntil = performance.now() + WARM_UP_BUDGET_MS;
     for (const event of resolved) {
-      const slot: EventSlot = { name: event.name, decode: event.decode, errors: { count: 0 }, delivered: 0 };
-      this.slotList.push(slot);
-      if (performance.now() < warmUntil) warmObjectDecoder(event.format, event.decode);
+      this.slotList.push({ name: event.name, decode: event.decode, errors: { count: 0 }, delivered: 0 });
     }
     ids.forEach((id, i) => this.slots.set(Number(id), this.slotList[i % resolved.length]!));
     this.buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
@@ -198,6 +196,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 
   /** Calls `listener` with every batch; returns the function that removes it. */
   onBatch(listener: (batch: EventOf<M>[]) => void): () => void {
+    this.warmObjectDecoders();
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
@@ -206,7 +205,8 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 
   /**
    * Calls `listener` with every batch in columnar form: per event, one typed array per field and no
-   * allocation per event. The batch's columns are the listener's to keep. Returns the remover.
+   * allocation per event. Column memory is reused for the next batch: the columns are valid until
+   * the listener returns (copy what you keep). Returns the remover.
    */
   onColumns(listener: (batch: ColumnBatch) => void): () => void {
     if (this.columnSlots === undefined) {
@@ -215,8 +215,9 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       this.slotList.forEach((slot, i) => {
         const format = this.resolved[i]!.format;
         const columns = compileColumns(format);
-        if (performance.now() < warmUntil) warmColumnDecoder(format, columns);
-        bySlot.set(slot, { name: slot.name, columns, errors: { count: 0 } });
+        const arena = new ColumnArena();
+        if (performance.now() < warmUntil) warmColumnDecoder(format, columns, arena);
+        bySlot.set(slot, { name: slot.name, columns, errors: { count: 0 }, arena });
       });
       this.columnSlots = new Map([...this.slots].map(([id, slot]) => [id, bySlot.get(slot)!]));
       this.columnSlotOf = bySlot;
@@ -229,6 +230,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 
   /** Iterates over batches until the session closes. Each iterator sees every later batch. */
   [Symbol.asyncIterator](): AsyncIterableIterator<EventOf<M>[]> {
+    this.warmObjectDecoders();
     const queue: BatchQueue<EventOf<M>> = new BatchQueue(
       () => this.pump(),
       () => this.iterators.delete(queue),
@@ -268,6 +270,20 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       events,
       probes: this.probeSet && !this.probeSet.isRemoved ? this.probeSet.profiles() : this.lastProfiles,
     };
+  }
+
+  /**
+   * Warms the object decoders once, when the first object taker arrives: a session used only in
+   * columnar mode then spends no time (nor background JIT work) on them.
+   */
+  private warmObjectDecoders(): void {
+    if (this.objectsWarm) return;
+    this.objectsWarm = true;
+    const warmUntil = performance.now() + WARM_UP_BUDGET_MS;
+    for (const event of this.resolved) {
+      if (performance.now() >= warmUntil) break;
+      warmObjectDecoder(event.format, event.decode);
+    }
   }
 
   /** @internal Called by the native readiness watch: drain every ring now. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { decodeColumns, type ColumnSlot } from '../../src/decode/column-records.js';
-import { BytesColumn, StringColumn } from '../../src/decode/columns.js';
+import { BytesColumn, ColumnArena, StringColumn } from '../../src/decode/columns.js';
 import { compileColumns } from '../../src/decode/compile-columns.js';
 import { compileDecoder } from '../../src/decode/compile.js';
 import { parseFormat } from '../../src/decode/format.js';
@@ -42,7 +42,7 @@ function sysEnterRaw(id: bigint): Buffer {
 }
 
 function slotsFor(formats: [number, string, string][]): Map<number, ColumnSlot> {
-  return new Map(formats.map(([id, name, format]) => [id, { name, columns: compileColumns(parseFormat(format)), errors: { count: 0 } }]));
+  return new Map(formats.map(([id, name, format]) => [id, { name, columns: compileColumns(parseFormat(format)), errors: { count: 0 }, arena: new ColumnArena() }]));
 }
 
 test('columns hold the same values as object decoding, per event, with no per-event objects', () => {

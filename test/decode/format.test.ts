@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
+import { ColumnArena } from '../../src/decode/columns.js';
 import { compileColumns } from '../../src/decode/compile-columns.js';
 import { compileDecoder } from '../../src/decode/compile.js';
 import { parseFieldLine, parseFormat, type FieldDecoding } from '../../src/decode/format.js';
@@ -102,7 +103,7 @@ test("every format of this machine's tracefs parses, and every field gets a work
       const decoded = compileDecoder(format)(record, new DataView(record.buffer, record.byteOffset, size), 0, size, errors);
       assert.deepEqual(Object.keys(decoded), format.fields.map((f) => f.name), path);
       assert.equal(errors.count, 0, path);
-      compileColumns(format).allocate(1, size);
+      compileColumns(format).allocate(1, size, (() => { const arena = new ColumnArena(); arena.reset(compileColumns(format).arenaBytes(1, size)); return arena; })());
       for (const f of format.fields) {
         // Raw bytes only for what has no scalar reading: structs and opaque ids (guid_t: 16 bytes).
         if (f.decoding.kind === 'bytes') {

@@ -1,0 +1,192 @@
+/**
+ * Decode microbenchmarks: real drained batches are recorded once, then decoded again and again
+ * into objects and into columns, timing only the decode. The batches come from the native
+ * capture directly (the session would decode them as they arrive), drained into buffers of the
+ * session's size when the ring's wakeup watermark is reached, so they are full batches as under
+ * load. (At low event rates the session's flush timer hands over smaller batches, where the
+ * fixed cost per batch weighs more.)
+ */
+import { type ColumnSlot, decodeColumns } from '../src/decode/column-records.js';
+import { compileDecoder } from '../src/decode/compile.js';
+import { compileColumns } from '../src/decode/compile-columns.js';
+import type { EventFormat } from '../src/decode/format.js';
+import { type EventSlot, SampleLayout, type TraceEvent, decodeRecords } from '../src/decode/records.js';
+import { native } from '../src/native.js';
+import { onlineCpus } from '../src/session/cpus.js';
+import { openSession } from '../src/session/session.js';
+import { listEvents, parseEventName, readEventId } from '../src/tracefs/events.js';
+import { GETPPID_TRACEPOINT, type Scenario, UPROBE_LABEL, runTimeoutMs, uprobeDefinition } from './scenarios.js';
+import { GatedLoad } from './workload.js';
+
+/** The session's drain size (BATCH_BYTES in session.ts), so batches look like real ones. */
+const BATCH_BYTES = 256 * 1024;
+/** PERF_TYPE_TRACEPOINT. */
+const TRACEPOINT_TYPE = 2;
+
+/** Throughput of one decoder on one event's batches. */
+export interface DecodeFigure {
+  event: string;
+  mode: 'object' | 'columnar';
+  events: number;
+  batches: number;
+  /** Median over timed passes, by wall clock on one pinned core. */
+  eventsPerSecond: number;
+  /** The same by CPU time (includes GC helper threads), for comparison. */
+  eventsPerCpuSecond: number;
+  passes: number;
+}
+
+/** Recorded batches of one event and what decoding them needs. */
+interface Recording {
+  event: string;
+  format: EventFormat;
+  batches: { bytes: Buffer; view: DataView; length: number }[];
+  ids: number[];
+  events: number;
+}
+
+/** Counts the records of a batch and collects their sample ids. */
+function scanBatch(bytes: Buffer, length: number, ids: Set<number>): number {
+  let records = 0;
+  for (let pos = 0; pos + SampleLayout.raw <= length; records++) {
+    ids.add(bytes.readUInt32LE(pos + SampleLayout.id) + bytes.readUInt32LE(pos + SampleLayout.id + 4) * 0x100000000);
+    pos += bytes.readUInt16LE(pos + SampleLayout.size);
+  }
+  return records;
+}
+
+/** Runs the scenario's load and keeps every drained batch of the event with tracepoint id `id`. */
+async function record(loadgenPath: string, scenario: Scenario, event: string, id: number, format: EventFormat): Promise<Recording> {
+  const load = new GatedLoad(loadgenPath, scenario);
+  const cpus = onlineCpus();
+  const buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  const counts = new Float64Array(3 * cpus.length + 1);
+  const batches: Recording['batches'] = [];
+  const ids = new Set<number>();
+  let events = 0;
+  const Capture = native().Capture;
+  let capture: InstanceType<typeof Capture> | undefined;
+  const drain = () => {
+    // Bounded: each call empties at most one buffer-full; the rings hold a bounded amount.
+    for (let i = 0; i < 100_000 && capture !== undefined; i++) {
+      const length = capture.drain(buffer.buffer as ArrayBuffer, counts);
+      if (length > 0) {
+        const bytes = Buffer.from(buffer.subarray(0, length));
+        events += scanBatch(bytes, length, ids);
+        batches.push({ bytes, view: new DataView(bytes.buffer, bytes.byteOffset, length), length });
+      }
+      if (counts[counts.length - 1] !== 1) return;
+    }
+  };
+  capture = new Capture(
+    { events: [{ type: TRACEPOINT_TYPE, config: BigInt(id) }], cpus, pid: load.pid, inherit: true, ringPages: 512, wakeupBytes: 512 * 1024 },
+    () => drain(),
+  );
+  try {
+    capture.enable();
+    load.release();
+    await load.finish(runTimeoutMs(scenario));
+    capture.disable();
+    drain();
+  } finally {
+    capture.close();
+    capture = undefined;
+    load.abort();
+  }
+  return { event, format, batches, ids: [...ids], events };
+}
+
+/**
+ * Times `decodeBatch` over every batch: two untimed warm-up passes, then timed passes until
+ * `minMs` have gone by (at most 50). The median pass is reported, which shrugs off a pass that
+ * a noisy neighbour interrupted.
+ */
+function time(recording: Recording, decodeBatch: (batch: Recording['batches'][number]) => number, minMs: number) {
+  const pass = () => {
+    let decoded = 0;
+    for (const batch of recording.batches) decoded += decodeBatch(batch);
+    return decoded;
+  };
+  pass();
+  pass();
+  const rates: number[] = [];
+  const cpuStart = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  let decodedTotal = 0;
+  while (rates.length < 50 && (rates.length < 3 || Number(process.hrtime.bigint() - start) / 1e6 < minMs)) {
+    const passStart = process.hrtime.bigint();
+    const decoded = pass();
+    rates.push(decoded / (Number(process.hrtime.bigint() - passStart) / 1e9));
+    decodedTotal += decoded;
+  }
+  const cpu = process.cpuUsage(cpuStart);
+  rates.sort((a, b) => a - b);
+  return { eventsPerSecond: rates[rates.length >> 1]!, eventsPerCpuSecond: decodedTotal / ((cpu.user + cpu.system) / 1e6), passes: rates.length };
+}
+
+/** Object-mode and columnar throughput on one recording. */
+function measure(recording: Recording, minMs: number): DecodeFigure[] {
+  const slot: EventSlot = { name: recording.event, decode: compileDecoder(recording.format), errors: { count: 0 }, delivered: 0 };
+  const objectSlots = new Map(recording.ids.map((id) => [id, slot]));
+  const columnSlot: ColumnSlot = { name: recording.event, columns: compileColumns(recording.format), errors: { count: 0 } };
+  const columnSlots = new Map(recording.ids.map((id) => [id, columnSlot]));
+  const errors = { malformed: 0 };
+  // Results go to a sink so the engine cannot treat the decode as dead code.
+  let sink: unknown;
+  const object = time(
+    recording,
+    (batch) => {
+      const out: TraceEvent[] = [];
+      decodeRecords(batch.bytes, batch.view, batch.length, objectSlots, out, errors);
+      sink = out;
+      return out.length;
+    },
+    minMs,
+  );
+  const columnar = time(
+    recording,
+    (batch) => {
+      const columns = decodeColumns(batch.bytes, batch.view, batch.length, columnSlots, errors);
+      sink = columns;
+      return columns.length;
+    },
+    minMs,
+  );
+  if (sink === undefined || errors.malformed > 0) throw new Error(`decode micro: ${errors.malformed} malformed records`);
+  const common = { event: recording.event, events: recording.events, batches: recording.batches.length };
+  return [
+    { ...common, mode: 'object', ...object },
+    { ...common, mode: 'columnar', ...columnar },
+  ];
+}
+
+/** Records the getppid and the uprobe event, then measures both decoders on each. */
+export async function decodeMicro(loadgenPath: string, quick: boolean): Promise<DecodeFigure[]> {
+  const count = quick ? 200_000 : 1_000_000;
+  const minMs = quick ? 300 : 1500;
+  const figures: DecodeFigure[] = [];
+
+  // A session resolves formats and creates the uprobe; it is never started; the recording
+  // opens its own capture on the same tracefs events.
+  const getppid: Scenario = { id: 'micro-getppid', title: 'decode micro', mode: 'getppid', count };
+  const tracepoint = openSession({ events: [GETPPID_TRACEPOINT] });
+  try {
+    const id = readEventId(parseEventName(GETPPID_TRACEPOINT));
+    figures.push(...measure(await record(loadgenPath, getppid, GETPPID_TRACEPOINT, id, tracepoint.formats.get(GETPPID_TRACEPOINT)!), minMs));
+  } finally {
+    tracepoint.close();
+  }
+
+  const call: Scenario = { id: 'micro-uprobe', title: 'decode micro', mode: 'call', count: count / 2 };
+  const probe = openSession({ probes: { [UPROBE_LABEL]: uprobeDefinition(loadgenPath) } });
+  try {
+    // The library names its probe groups perfbridge_<pid>_<n>; this process has only this one.
+    const tracefsName = listEvents().filter((name) => name.startsWith(`perfbridge_${process.pid}_`)).pop();
+    if (tracefsName === undefined) throw new Error('decode micro: cannot find the uprobe perf-bridge created');
+    const id = readEventId(parseEventName(tracefsName));
+    figures.push(...measure(await record(loadgenPath, call, `uprobe ${UPROBE_LABEL}`, id, probe.formats.get(UPROBE_LABEL)!), minMs));
+  } finally {
+    probe.close();
+  }
+  return figures;
+}

@@ -1,0 +1,159 @@
+/** The bench's output: a table on stdout and the full JSON under benchmarks/results/. */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { LoadgenReport } from '../test/helpers/programs.js';
+import type { DecodeFigure } from './decode-micro.js';
+import type { RunFigures } from './figures.js';
+import type { MachineInfo } from './machine.js';
+import type { PeerStatus } from './peers.js';
+import type { RunResult, RunnerId } from './runners/types.js';
+import type { Scenario } from './scenarios.js';
+import { CPU_FACTOR, DECODE_COLUMNAR_TARGET, DECODE_OBJECT_TARGET, P99_LIMIT_MS, type TargetCheck, findCheck } from './targets.js';
+
+/** Everything measured for one scenario. */
+export interface ScenarioResult {
+  scenario: Scenario;
+  /** Untraced runs of the same load; `rate` is their median events per second. */
+  untraced: { runs: LoadgenReport[]; rate: number };
+  /** The run shown per runner (the median one when repeated). */
+  runs: RunFigures[];
+  /** Every run, when --repeat ran each cell more than once. */
+  allRuns: RunResult[];
+  /** Runners that did not run, and why. */
+  skipped: { runner: RunnerId; reason: string }[];
+  /** Runners that failed, with the error. */
+  failed: { runner: RunnerId; error: string }[];
+  checks: TargetCheck[];
+}
+
+/** The whole bench result, as written to JSON. */
+export interface BenchReport {
+  startedAt: string;
+  durationSeconds: number;
+  quick: boolean;
+  /** How many times each runner ran each scenario; figures are from the median-CPU run. */
+  repeat: number;
+  machine: MachineInfo;
+  peers: Record<'perf' | 'bpftrace', PeerStatus>;
+  scenarios: ScenarioResult[];
+  decode: DecodeFigure[];
+  /** Why the decode microbenchmarks did not complete, if they did not. */
+  decodeError?: string;
+  decodeChecks: TargetCheck[];
+  loadAverageAtEnd: number[];
+  targets: { passed: number; missed: number; misses: TargetCheck[] };
+}
+
+const LABELS: Record<RunnerId, string> = {
+  'pb-object': 'pb object',
+  'pb-columnar': 'pb columnar',
+  'perf-record': 'perf record',
+  'perf-record-2m': 'perf -m 2M',
+  bpftrace: 'bpftrace',
+};
+
+function mark(check: TargetCheck | undefined): string {
+  return check === undefined ? '' : check.pass ? ' ✓' : ' ✗';
+}
+
+function int(n: number | null | undefined): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? '-' : Math.round(n).toLocaleString('en-US');
+}
+
+function fixed(n: number | null | undefined, digits: number): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits);
+}
+
+/** Lays out rows as columns, the first left-aligned, the others right-aligned. */
+function columns(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => [...(row[i] ?? '')].length)));
+  return rows
+    .map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd())
+    .join('\n');
+}
+
+function scenarioBlock(result: ScenarioResult): string {
+  const { scenario } = result;
+  const header = [
+    `${scenario.id}: ${scenario.title}`,
+    `  ${int(scenario.count)} events; untraced producer ${fixed(result.untraced.rate / 1e6, 2)} M/s`,
+  ];
+  const rows: string[][] = [['runner', 'delivered', 'lost(kernel)', 'lost(gap)', 'producer M/s', 'slowdown', 'CPU s/M ev', 'p50 ms', 'p99 ms', 'peak RSS MB']];
+  for (const run of result.runs) {
+    const lostMarks = mark(findCheck(result.checks, 'lost', run)) + mark(findCheck(result.checks, 'zero-loss', run));
+    rows.push([
+      LABELS[run.runner],
+      int(run.delivered) + mark(findCheck(result.checks, 'delivered', run)),
+      int(run.lostKernel),
+      int(run.lostGap) + lostMarks,
+      fixed(run.producerRate / 1e6, 3),
+      `${fixed(run.slowdown, 2)}x`,
+      fixed(run.cpuPerMillion, 3) + mark(findCheck(result.checks, 'cpu', run)),
+      fixed(run.latency?.p50Ms, 2),
+      fixed(run.latency?.p99Ms, 2) + mark(findCheck(result.checks, 'p99', run)),
+      fixed(run.peakRssKb === null ? null : run.peakRssKb / 1024, 1),
+    ]);
+  }
+  const lines = [...header, columns(rows).replace(/^/gm, '  ')];
+  for (const run of result.runs) for (const note of run.notes) lines.push(`  note (${LABELS[run.runner]}): ${note}`);
+  for (const skip of result.skipped) lines.push(`  skipped ${LABELS[skip.runner]}: ${skip.reason}`);
+  for (const failure of result.failed) lines.push(`  FAILED ${LABELS[failure.runner]}: ${failure.error}`);
+  return lines.join('\n');
+}
+
+function decodeBlock(figures: readonly DecodeFigure[], checks: readonly TargetCheck[]): string {
+  const rows: string[][] = [['event', 'mode', 'events', 'batches', 'M events/s', 'target', 'M ev/CPU-s']];
+  for (const figure of figures) {
+    const check = checks.find((c) => c.runner === `decode-${figure.mode}`);
+    const target = check === undefined ? '' : `≥ ${fixed(check.limit / 1e6, 0)}${mark(check)}`;
+    rows.push([figure.event, figure.mode, int(figure.events), int(figure.batches), fixed(figure.eventsPerSecond / 1e6, 2), target, fixed(figure.eventsPerCpuSecond / 1e6, 2)]);
+  }
+  return ['decode microbenchmark (recorded batches, one pinned core, median pass)', columns(rows).replace(/^/gm, '  ')].join('\n');
+}
+
+function describe(check: TargetCheck): string {
+  const where = [check.scenario, check.runner].filter(Boolean).join(' / ');
+  const show = (n: number) => (Number.isInteger(n) ? int(n) : check.target === 'decode' ? `${fixed(n / 1e6, 2)} M/s` : fixed(n, 3));
+  return `${where}: ${check.target} ${show(check.value)}, needs ${check.relation} ${show(check.limit)}`;
+}
+
+/** The table printed at the end of a bench run. */
+export function renderReport(report: BenchReport): string {
+  const m = report.machine;
+  const lines = [
+    `perf-bridge ${m.perfBridge}${m.commit ? ` (${m.commit})` : ''} capture benchmark${report.quick ? ' (--quick)' : ''}, ${report.startedAt}, ${fixed(report.durationSeconds, 1)} s`,
+    `${m.cpuModel}, ${m.cores} cores, Linux ${m.kernel}, node ${m.node}, ${m.perf ?? 'perf: -'}, ${m.bpftrace ?? 'bpftrace: -'}`,
+    `load average at start ${m.loadAverageAtStart.join(' ')}, at end ${report.loadAverageAtEnd.join(' ')}; producer on CPU 1, readers on CPU 0; ${report.repeat === 1 ? 'one run per cell' : `${report.repeat} runs per cell, the median-CPU one shown`}`,
+    '',
+    `marks (perf-bridge rows): delivered ≥ perf record; lost(gap) ≤ perf record, then = 0; CPU per event ≤ perf record (columnar) / ≤ ${CPU_FACTOR['pb-object']}x (object); p99 ≤ ${P99_LIMIT_MS} ms`,
+    'lost(kernel): what the tool says the kernel dropped; lost(gap): produced − delivered; CPU: reader user+sys from gate release to last event, per million delivered; perf -m 2M is informational (perf-bridge\'s ring size)',
+    '',
+  ];
+  for (const peer of ['perf', 'bpftrace'] as const) {
+    if (report.peers[peer].skipped) lines.push(`${peer} skipped: ${report.peers[peer].skipped}`);
+  }
+  for (const scenario of report.scenarios) lines.push(scenarioBlock(scenario), '');
+  if (report.decodeError) lines.push(`decode microbenchmark FAILED: ${report.decodeError}`, '');
+  if (report.decode.length > 0) {
+    lines.push(decodeBlock(report.decode, report.decodeChecks));
+    lines.push(`  targets on ${'syscalls:sys_enter_getppid'}: object ≥ ${DECODE_OBJECT_TARGET / 1e6} M/s, columnar ≥ ${DECODE_COLUMNAR_TARGET / 1e6} M/s`, '');
+  }
+  const { passed, missed, misses } = report.targets;
+  lines.push(`targets: ${passed} met, ${missed} missed`);
+  for (const miss of misses) lines.push(`  missed ${describe(miss)}`);
+  return lines.join('\n');
+}
+
+/** Writes the JSON to results/<timestamp>.json and results/latest.json (each atomically). */
+export function writeReport(dir: string, report: BenchReport): string {
+  mkdirSync(dir, { recursive: true });
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  const name = `${report.startedAt.replace(/[:.]/g, '-')}.json`;
+  for (const file of [name, 'latest.json']) {
+    const path = join(dir, file);
+    writeFileSync(`${path}.tmp`, text);
+    renameSync(`${path}.tmp`, path);
+  }
+  return join(dir, name);
+}

@@ -1,0 +1,119 @@
+/**
+ * perf record as a reader: attached to the gated generator's pid with its events disabled
+ * (-D -1), enabled through its control FIFO, so the ack tells exactly when capture is on. perf
+ * exits by itself once the traced process is gone, after writing what was left in its rings.
+ * Samples and losses are counted afterwards (perf-data.ts; that CPU is not the reader's).
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { pollUntil, sleep } from '../processes.js';
+import { GETPPID_TRACEPOINT, type Scenario, runTimeoutMs } from '../scenarios.js';
+import { GatedLoad } from '../workload.js';
+import { countSamples, perfStats } from './perf-data.js';
+import { PerfUprobe } from './perf-probe.js';
+import { ToolProcess } from './tool-process.js';
+import type { RunContext, RunResult, Runner, RunnerId } from './types.js';
+
+/** Opens a FIFO without blocking on its other end (O_RDWR never waits on Linux). */
+function openFifo(path: string): number {
+  execFileSync('mkfifo', [path]);
+  return openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+}
+
+/** Reads what is in a non-blocking FIFO now. */
+function readFifo(fd: number): string {
+  const buffer = Buffer.alloc(256);
+  try {
+    const n = readSync(fd, buffer, 0, buffer.length, null);
+    return buffer.toString('utf8', 0, n);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return '';
+    throw error;
+  }
+}
+
+/**
+ * perf record with its default ring (512 KiB + 1 page per CPU), or with `-m 512` pages, the
+ * 2 MiB perf-bridge uses by default, to tell ring size apart from reader speed.
+ */
+export function perfRecordRunner(ring: 'default' | '2m'): Runner {
+  const id = ring === 'default' ? 'perf-record' : 'perf-record-2m';
+  return {
+    id,
+    label: ring === 'default' ? 'perf record' : 'perf -m 2M',
+    peer: 'perf',
+    run: (scenario, context) => runPerfRecord(id, ring === 'default' ? [] : ['-m', '512'], scenario, context),
+  };
+}
+
+async function runPerfRecord(id: RunnerId, extraArgs: string[], scenario: Scenario, context: RunContext): Promise<RunResult> {
+  const probe = scenario.mode === 'call' ? new PerfUprobe(context.loadgenPath) : undefined;
+  try {
+    return await capture(id, extraArgs, probe?.event ?? GETPPID_TRACEPOINT, scenario, context);
+  } finally {
+    probe?.remove(); // after capture(), which returns only once perf has exited
+  }
+}
+
+async function capture(id: RunnerId, extraArgs: string[], event: string, scenario: Scenario, context: RunContext): Promise<RunResult> {
+  const timeoutMs = runTimeoutMs(scenario);
+  const base = join(context.workDir, `${id}-${scenario.id}`);
+  const dataFile = `${base}.data`;
+  const ctl = openFifo(`${base}.ctl`);
+  const ack = openFifo(`${base}.ack`);
+  const load = new GatedLoad(context.loadgenPath, scenario);
+  // -B: no build-id pass at exit; tracepoint samples need none, and it would add CPU to perf.
+  const command = ['perf', 'record', '-e', event, '-k', 'CLOCK_MONOTONIC', '-p', String(load.pid), '-o', dataFile, '-B'];
+  command.push('-D', '-1', '--control', `fifo:${base}.ctl,${base}.ack`, ...extraArgs);
+  const tool = new ToolProcess(context.rusageExecPath, context.workDir, `${id}-${scenario.id}`, command, timeoutMs);
+  try {
+    writeSync(ctl, 'enable\n');
+    let acked = '';
+    await pollUntil(
+      'perf record to enable its events',
+      () => {
+        if (!tool.running) throw new Error(`perf record exited early: ${tool.output.stderr().trim()}`);
+        acked += readFifo(ack);
+        return acked.includes('ack') ? true : undefined;
+      },
+      30_000,
+    );
+    tool.markReady();
+    load.release();
+    const producer = await load.finish(timeoutMs);
+    // perf sees the target's exit as a hangup on its events and stops by itself; SIGINT is the
+    // fallback should it not notice within a few seconds.
+    for (let i = 0; i < 100 && tool.running; i++) await sleep(50);
+    tool.interrupt();
+    const cost = await tool.finish();
+    if (cost.usage.exitCode !== 0) throw new Error(`perf record failed (${cost.usage.exitCode}): ${tool.output.stderr().trim()}`);
+    const stats = perfStats(dataFile, event);
+    const counted = await countSamples(dataFile, timeoutMs);
+    const notes: string[] = [];
+    if (counted.samples !== stats.samples) notes.push(`perf report counts ${stats.samples} samples, perf script ${counted.samples}`);
+    if (counted.duplicates > 0) notes.push(`perf wrote ${counted.duplicates} sample(s) twice (same tid, cpu, ns time); counted once`);
+    return {
+      runner: id,
+      scenario: scenario.id,
+      producer,
+      delivered: counted.samples - counted.duplicates,
+      lostKernel: stats.lostSamples,
+      readerCpuSeconds: cost.cpuSinceReady.user + cost.cpuSinceReady.sys,
+      readerCpu: cost.cpuSinceReady,
+      readerCpuTotalSeconds: cost.cpuTotal.user + cost.cpuTotal.sys,
+      peakRssKb: cost.usage.maxRssKb,
+      notes,
+    };
+  } catch (error) {
+    load.abort();
+    tool.kill();
+    await tool.finish().catch(() => {}); // the probe can only go once perf has closed it
+    throw error;
+  } finally {
+    closeSync(ctl);
+    closeSync(ack);
+    for (const suffix of ['.data', '.data.old', '.ctl', '.ack']) rmSync(`${base}${suffix}`, { force: true });
+  }
+}

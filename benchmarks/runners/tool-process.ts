@@ -1,0 +1,90 @@
+/**
+ * A peer tool (perf, bpftrace) run as a reader: pinned to the reader CPU, under rusage-exec so
+ * its final CPU time and peak RSS are known, with its own CPU readable while it runs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+import { type CpuTime, type ProcCpu, type ToolUsage, cpuSince, ownCpu, parseToolUsage, readProcCpu } from '../measure.js';
+import { childrenOf, collectOutput } from '../processes.js';
+import { READER_CPU } from '../workload.js';
+
+/** CPU and memory of a finished tool. */
+export interface ToolCost {
+  usage: ToolUsage;
+  /** Own CPU over its whole life (children it reaped excluded). */
+  cpuTotal: CpuTime;
+  /** Own CPU since markReady(). */
+  cpuSinceReady: CpuTime;
+}
+
+/** One run of a tool. */
+export class ToolProcess {
+  /** The rusage-exec wrapper; the tool is its only child. */
+  readonly wrapper: ChildProcess;
+  readonly output: { stdout: () => string; stderr: () => string };
+  private readonly usageFile: string;
+  private readonly exited: Promise<void>;
+  private readonly timer: NodeJS.Timeout;
+  private timedOut = false;
+  private cpuAtReady: ProcCpu | undefined;
+
+  constructor(rusageExecPath: string, workDir: string, private readonly name: string, command: readonly string[], timeoutMs: number) {
+    this.usageFile = join(workDir, `${name}.rusage.json`);
+    this.wrapper = spawn('taskset', ['-c', String(READER_CPU), rusageExecPath, this.usageFile, ...command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.output = collectOutput(this.wrapper);
+    this.exited = new Promise((resolve) => this.wrapper.once('exit', () => resolve()));
+    // Killing only the wrapper would orphan the tool: on timeout both go, by pid.
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.kill();
+    }, timeoutMs);
+  }
+
+  /** The tool's pid once the wrapper has forked it. */
+  get toolPid(): number | undefined {
+    return this.wrapper.pid === undefined ? undefined : childrenOf(this.wrapper.pid)[0];
+  }
+
+  /** True while the wrapper (and so the tool) runs. */
+  get running(): boolean {
+    return this.wrapper.exitCode === null && this.wrapper.signalCode === null;
+  }
+
+  /** Notes the tool's CPU time now: the capture window starts here. */
+  markReady(): void {
+    const pid = this.toolPid;
+    const cpu = pid === undefined ? undefined : readProcCpu(pid);
+    if (cpu === undefined) throw new Error('the tool exited before it was ready');
+    this.cpuAtReady = cpu;
+  }
+
+  /** Asks the tool to stop the way Ctrl-C would (the wrapper forwards SIGINT). */
+  interrupt(): void {
+    if (this.running) this.wrapper.kill('SIGINT');
+  }
+
+  /** Kills the wrapper and the tool, by pid. */
+  kill(): void {
+    const tool = this.toolPid;
+    if (tool !== undefined) {
+      try {
+        process.kill(tool, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (this.running) this.wrapper.kill('SIGKILL');
+  }
+
+  /** Waits for the tool to exit (bounded by the constructor's timeout) and returns its cost. */
+  async finish(): Promise<ToolCost> {
+    await this.exited;
+    clearTimeout(this.timer);
+    if (this.timedOut) throw new Error(`${this.name} did not finish in time (killed)`);
+    const usage = parseToolUsage(this.usageFile);
+    const cpuTotal = ownCpu(usage);
+    if (this.cpuAtReady === undefined) throw new Error(`${this.name} finished without markReady()`);
+    return { usage, cpuTotal, cpuSinceReady: cpuSince(this.cpuAtReady, cpuTotal) };
+  }
+}
