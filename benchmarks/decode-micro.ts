@@ -9,6 +9,7 @@
 import { type ColumnSlot, decodeColumns } from '../src/decode/column-records.js';
 import { compileDecoder } from '../src/decode/compile.js';
 import { compileColumns } from '../src/decode/compile-columns.js';
+import { ColumnArena } from '../src/decode/columns.js';
 import type { EventFormat } from '../src/decode/format.js';
 import { type EventSlot, SampleLayout, type TraceEvent, decodeRecords } from '../src/decode/records.js';
 import { native } from '../src/native.js';
@@ -128,7 +129,7 @@ function time(recording: Recording, decodeBatch: (batch: Recording['batches'][nu
 function measure(recording: Recording, minMs: number): DecodeFigure[] {
   const slot: EventSlot = { name: recording.event, decode: compileDecoder(recording.format), errors: { count: 0 }, delivered: 0 };
   const objectSlots = new Map(recording.ids.map((id) => [id, slot]));
-  const columnSlot: ColumnSlot = { name: recording.event, columns: compileColumns(recording.format), errors: { count: 0 } };
+  const columnSlot: ColumnSlot = { name: recording.event, columns: compileColumns(recording.format), errors: { count: 0 }, arena: new ColumnArena() };
   const columnSlots = new Map(recording.ids.map((id) => [id, columnSlot]));
   const errors = { malformed: 0 };
   // Results go to a sink so the engine cannot treat the decode as dead code.
