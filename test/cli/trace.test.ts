@@ -18,6 +18,18 @@ function parseLine(line: string): Record<string, unknown> {
   return JSON.parse(line.replace(/:(\d{16,})/g, ':"$1"')) as Record<string, unknown>;
 }
 
+/** Runs the CLI, sends SIGINT after `ms`, and returns how it ended. stdout is read and dropped unless `readStdout` is false. */
+async function interruptAfter(args: string[], ms: number, readStdout = true): Promise<{ code: number | null; stderr: string; pid: number }> {
+  const child = spawn('node', [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (readStdout) child.stdout.resume();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stderr, pid: child.pid! };
+}
+
 test('trace -- COMMAND traces exactly that command and its descendants, from its exec', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'perf-bridge-cli-'));
   const generator = join(dir, 'gen');
@@ -58,16 +70,10 @@ test('--count stops after exactly N events', async () => {
 
 test('Ctrl-C stops cleanly, removes the probes and still prints the summary', async () => {
   const withProbe = existsSync('/sys/kernel/tracing/uprobe_events') ? [`${loadgen()}:pb_target`] : [];
-  const child = spawn('node', [CLI, 'trace', 'sched:sched_process_exec', ...withProbe], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.resume();
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  child.kill('SIGINT');
-  const code = await new Promise((resolve) => child.on('exit', resolve));
+  const { code, stderr, pid } = await interruptAfter(['trace', 'sched:sched_process_exec', ...withProbe], 1500);
   assert.equal(code, 0);
   assert.match(stderr, /perf-bridge: \d+ events written, \d+ delivered, 0 lost/);
-  if (withProbe.length > 0) assert.equal(readFileSync('/sys/kernel/tracing/uprobe_events', 'utf8').includes(`perfbridge_${child.pid}_`), false);
+  if (withProbe.length > 0) assert.equal(readFileSync('/sys/kernel/tracing/uprobe_events', 'utf8').includes(`perfbridge_${pid}_`), false);
 });
 
 test('usage errors say what is wrong and exit 2', async () => {
@@ -128,24 +134,14 @@ test('when --count ends the trace, the command and its descendants are stopped',
 });
 
 test('Ctrl-C with a command passes the signal on and exits with the command\'s status', async () => {
-  const child = spawn('node', [CLI, 'trace', 'sched:sched_process_exec', '--', 'sleep', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.resume();
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  child.kill('SIGINT');
-  const code = await new Promise((resolve) => child.on('exit', resolve));
+  const { code, stderr } = await interruptAfter(['trace', 'sched:sched_process_exec', '--', 'sleep', '30'], 1500);
   assert.equal(code, 130, 'sleep died of SIGINT: 128 + 2');
   assert.match(stderr, /perf-bridge: \d+ events written/);
 });
 
 test('Ctrl-C ends the trace even while stdout is full and nobody reads it', async () => {
-  const child = spawn('node', [CLI, 'trace', 'syscalls:sys_enter_getppid', '--', loadgen(), 'getppid', '300000'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise((resolve) => setTimeout(resolve, 1500)); // stdout (a pipe nobody reads) is full by now
-  child.kill('SIGINT');
-  const code = await new Promise((resolve) => child.on('exit', resolve));
+  // stdout (a pipe nobody reads) is full long before the signal.
+  const { code, stderr } = await interruptAfter(['trace', 'syscalls:sys_enter_getppid', '--', loadgen(), 'getppid', '300000'], 1500, false);
   assert.notEqual(code, null, 'the CLI exited');
   assert.match(stderr, /perf-bridge: \d+ events written/);
 });
