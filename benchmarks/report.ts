@@ -10,6 +10,7 @@ import type { PeerStatus } from './peers.js';
 import type { RunResult, RunnerId } from './runners/types.js';
 import type { Scenario } from './scenarios.js';
 import { CPU_FACTOR, DECODE_COLUMNAR_TARGET, DECODE_OBJECT_TARGET, P99_LIMIT_MS, type TargetCheck, findCheck } from './targets.js';
+import { SAME_RING_LABEL } from './runners/perf-record.js';
 
 /** Everything measured for one scenario. */
 export interface ScenarioResult {
@@ -49,7 +50,7 @@ const LABELS: Record<RunnerId, string> = {
   'pb-object': 'pb object',
   'pb-columnar': 'pb columnar',
   'perf-record': 'perf record',
-  'perf-record-2m': 'perf -m 2M',
+  'perf-record-2m': SAME_RING_LABEL,
   bpftrace: 'bpftrace',
 };
 
@@ -127,7 +128,7 @@ export function renderReport(report: BenchReport): string {
     `load average at start ${m.loadAverageAtStart.join(' ')}, at end ${report.loadAverageAtEnd.join(' ')}; producer on CPU 1, readers on CPU 0; ${report.repeat === 1 ? 'one run per cell' : `${report.repeat} runs per cell, the median-CPU one shown`}`,
     '',
     `marks (perf-bridge rows): delivered ≥ perf record; lost(gap) ≤ perf record, then = 0; CPU per event ≤ perf record (columnar) / ≤ ${CPU_FACTOR['pb-object']}x (object); p99 ≤ ${P99_LIMIT_MS} ms`,
-    'lost(kernel): what the tool says the kernel dropped; lost(gap): produced − delivered; CPU: reader user+sys from gate release to last event, per million delivered; perf -m 2M is informational (perf-bridge\'s ring size)',
+    `lost(kernel): what the tool says the kernel dropped; lost(gap): produced − delivered; CPU: reader user+sys from gate release to last event, per million delivered; ${SAME_RING_LABEL} is informational (perf-bridge's default ring size here)`,
     '',
   ];
   for (const peer of ['perf', 'bpftrace'] as const) {

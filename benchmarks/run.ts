@@ -39,7 +39,7 @@ options:
   --repeat N           run each cell N times and show the run with the median CPU per event
   --only IDS           comma-separated scenario ids (${scenarios(false).map((s) => s.id).join(', ')})
   --runners IDS        comma-separated runners (pb-object, pb-columnar, perf-record, perf-record-2m,
-                       bpftrace; perf-record-2m is perf record -m 512, perf-bridge's ring size)
+                       bpftrace; perf-record-2m is perf record -m with perf-bridge's default ring size)
   --no-decode          skip the decode microbenchmarks
   --no-install         do not apt-get install missing peers (their runs are skipped)
   --profile            write node --cpu-prof profiles of the perf-bridge children to results/profiles

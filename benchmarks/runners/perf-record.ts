@@ -15,6 +15,9 @@ import { countSamples, perfStats } from './perf-data.js';
 import { PerfUprobe } from './perf-probe.js';
 import { ToolProcess } from './tool-process.js';
 import type { RunContext, RunResult, Runner, RunnerId } from './types.js';
+import { native } from '../../src/native.js';
+import { onlineCpus } from '../../src/session/cpus.js';
+import { defaultRingPages } from '../../src/session/options.js';
 
 /** Opens a FIFO without blocking on its other end (O_RDWR never waits on Linux). */
 function openFifo(path: string): number {
@@ -34,17 +37,23 @@ function readFifo(fd: number): string {
   }
 }
 
+/** perf-bridge's default ring per CPU on this machine, in pages (perf's -m takes pages too). */
+const SAME_RING_PAGES = defaultRingPages(onlineCpus().length, native().ringLayout.pageSize);
+
+/** The label of the informational run with perf-bridge's ring size, e.g. `perf -m 8M`. */
+export const SAME_RING_LABEL = `perf -m ${(SAME_RING_PAGES * native().ringLayout.pageSize) >> 20}M`;
+
 /**
- * perf record with its default ring (512 KiB + 1 page per CPU), or with `-m 512` pages, the
- * 2 MiB perf-bridge uses by default, to tell ring size apart from reader speed.
+ * perf record with its default ring (512 KiB + 1 page per CPU), or with the ring perf-bridge uses
+ * by default here, to tell ring size apart from reader speed.
  */
 export function perfRecordRunner(ring: 'default' | '2m'): Runner {
   const id = ring === 'default' ? 'perf-record' : 'perf-record-2m';
   return {
     id,
-    label: ring === 'default' ? 'perf record' : 'perf -m 2M',
+    label: ring === 'default' ? 'perf record' : SAME_RING_LABEL,
     peer: 'perf',
-    run: (scenario, context) => runPerfRecord(id, ring === 'default' ? [] : ['-m', '512'], scenario, context),
+    run: (scenario, context) => runPerfRecord(id, ring === 'default' ? [] : ['-m', String(SAME_RING_PAGES)], scenario, context),
   };
 }
 

@@ -3,7 +3,7 @@ import type { LoadgenReport } from '../../test/helpers/programs.js';
 import type { CpuTime, LatencySummary } from '../measure.js';
 import type { Scenario } from '../scenarios.js';
 
-/** The capture paths compared (perf-record-2m: perf record with perf-bridge's ring size). */
+/** The capture paths compared (perf-record-2m: perf record with perf-bridge's default ring size). */
 export type RunnerId = 'pb-object' | 'pb-columnar' | 'perf-record' | 'perf-record-2m' | 'bpftrace';
 
 /** Paths and settings shared by all runs of one bench invocation. */

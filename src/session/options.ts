@@ -21,7 +21,10 @@ export interface SessionOptions<Name extends string = string> {
    * written to tracefs and the probe vanishes with its fd (default false).
    */
   kprobePmu?: boolean;
-  /** Ring size per CPU in pages, a power of two (default 512 pages = 2 MiB with 4 KiB pages). */
+  /**
+   * Ring size per CPU in pages, a power of two. Default: 32 MiB shared by the session's CPUs,
+   * between 512 KiB and 8 MiB per CPU (8 MiB each on a 2-CPU machine, 512 KiB from 64 CPUs on).
+   */
   ringPages?: number;
   /**
    * When the kernel wakes the reader: after this many bytes are in a ring (default: a quarter
@@ -72,8 +75,18 @@ export interface ResolvedSessionOptions {
   sortByTime: boolean;
 }
 
-/** Default ring pages per CPU. */
-export const DEFAULT_RING_PAGES = 512;
+/** Memory all default rings of a session share: 32 MiB, split across its CPUs. */
+const DEFAULT_RING_BUDGET = 32 << 20;
+
+/**
+ * The default ring size per CPU, in pages: 32 MiB shared by the session's CPUs, from 512 KiB (perf
+ * record's default) to 8 MiB per CPU. A flood at ~3 M events/s fills 2 MiB in ~10 ms, so on small
+ * machines the larger rings absorb start-up and GC pauses; on large ones the total stays bounded.
+ */
+export function defaultRingPages(cpuCount: number, pageSize: number): number {
+  const perCpu = Math.min(8 << 20, Math.max(512 << 10, DEFAULT_RING_BUDGET / Math.max(1, cpuCount)));
+  return 2 ** Math.floor(Math.log2(perCpu / pageSize));
+}
 const MAX_RING_PAGES = 1 << 18;
 
 function isPositiveInteger(value: unknown): value is number {
@@ -106,10 +119,20 @@ export function resolveSessionOptions(options: SessionOptions, pageSize: number)
   const kprobePmu = options.kprobePmu ?? false;
   if (typeof kprobePmu !== 'boolean') throw new OptionError('kprobePmu must be a boolean', { hint: 'true or false' });
 
-  const ringPages = options.ringPages ?? DEFAULT_RING_PAGES;
+  const online = onlineCpus();
+  const cpus = options.cpus === undefined ? online : [...options.cpus];
+  if (cpus.length === 0) throw new OptionError('cpus must not be empty', { hint: `online CPUs: ${online.join(',')}` });
+  for (const cpu of cpus) {
+    if (!Number.isInteger(cpu) || !online.includes(cpu)) {
+      throw new OptionError(`CPU ${String(cpu)} is not online`, { hint: `online CPUs are ${online.join(',')}` });
+    }
+  }
+  if (new Set(cpus).size !== cpus.length) throw new OptionError('cpus lists a CPU twice', { hint: 'list each CPU once' });
+
+  const ringPages = options.ringPages ?? defaultRingPages(cpus.length, pageSize);
   if (!isPositiveInteger(ringPages) || (ringPages & (ringPages - 1)) !== 0 || ringPages > MAX_RING_PAGES) {
     throw new OptionError(`ringPages must be a power of two from 1 to ${MAX_RING_PAGES}, got ${String(ringPages)}`, {
-      hint: `use for example ${DEFAULT_RING_PAGES} (${(DEFAULT_RING_PAGES * pageSize) / 1024} KiB per CPU)`,
+      hint: `leave it out for the default (${defaultRingPages(cpus.length, pageSize)} pages per CPU here), or give a power of two such as 512`,
     });
   }
   const ringBytes = ringPages * pageSize;
@@ -147,16 +170,6 @@ export function resolveSessionOptions(options: SessionOptions, pageSize: number)
       hint: 'the flush bounds delivery latency; 1 to 100 ms is typical',
     });
   }
-
-  const online = onlineCpus();
-  const cpus = options.cpus === undefined ? online : [...options.cpus];
-  if (cpus.length === 0) throw new OptionError('cpus must not be empty', { hint: `online CPUs: ${online.join(',')}` });
-  for (const cpu of cpus) {
-    if (!Number.isInteger(cpu) || !online.includes(cpu)) {
-      throw new OptionError(`CPU ${String(cpu)} is not online`, { hint: `online CPUs are ${online.join(',')}` });
-    }
-  }
-  if (new Set(cpus).size !== cpus.length) throw new OptionError('cpus lists a CPU twice', { hint: 'list each CPU once' });
 
   const pid = options.pid ?? -1;
   if (!Number.isInteger(pid) || (pid !== -1 && pid <= 0)) {
