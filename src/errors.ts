@@ -44,6 +44,9 @@ function indent(text: string): string {
 
 /** What a system-call error code most likely means for perf-bridge users, and the fix. */
 export function hintForCode(code: string, syscall: string): string | undefined {
+  if (syscall === 'mmap' && (code === 'EPERM' || code === 'ENOMEM')) {
+    return 'the ring buffers exceed the locked-memory limit for perf: use a smaller ringPages, or raise /proc/sys/kernel/perf_event_mlock_kb (or run as root)';
+  }
   switch (code) {
     case 'EACCES':
     case 'EPERM':

@@ -79,11 +79,14 @@ export interface ResolvedSessionOptions {
 const DEFAULT_RING_BUDGET = 32 << 20;
 
 /**
- * The default ring size per CPU, in pages: 32 MiB shared by the session's CPUs, from 512 KiB (perf
- * record's default) to 8 MiB per CPU. A flood at ~3 M events/s fills 2 MiB in ~10 ms, so on small
+ * The default ring size per CPU, in pages: as root, 32 MiB shared by the session's CPUs, from
+ * 512 KiB (perf record's default) to 8 MiB per CPU; otherwise 512 KiB, what the locked-memory
+ * limit allows. A flood at ~3 M events/s fills 2 MiB in ~10 ms, so on small
  * machines the larger rings absorb start-up and GC pauses; on large ones the total stays bounded.
  */
 export function defaultRingPages(cpuCount: number, pageSize: number): number {
+  // Without root, perf_event_mlock_kb (516 KiB per CPU by default) bounds what may be mapped.
+  if (process.getuid?.() !== 0) return 2 ** Math.floor(Math.log2((512 << 10) / pageSize));
   const perCpu = Math.min(8 << 20, Math.max(512 << 10, DEFAULT_RING_BUDGET / Math.max(1, cpuCount)));
   return 2 ** Math.floor(Math.log2(perCpu / pageSize));
 }
