@@ -41,7 +41,7 @@ class Pending {
   allocate(): void {
     const rows = this.rows;
     const arena = this.slot.arena;
-    arena.reset(arenaBytes(rows * 20) + 32 + this.slot.columns.arenaBytes(rows, this.rawBytes));
+    arena.reset(arenaBytes(rows * 8) + arenaBytes(rows * 12) + this.slot.columns.arenaBytes(rows, this.rawBytes));
     const time = arena.take(rows * 8);
     this.time = new BigUint64Array(time.buffer, time.offset, rows);
     this.time32 = new Uint32Array(time.buffer, time.offset, rows * 2);
@@ -82,7 +82,7 @@ function countRows(view: DataView, length: number, slots: Map<number, ColumnSlot
 }
 
 /** Second pass: every record into its event's columns; counts what it has to skip. */
-function fillRows(bytes: Buffer, view: DataView, length: number, byId: Map<number, Pending>, errors: BatchErrors): void {
+function fillRows(bytes: Buffer, view: DataView, length: number, byId: Map<number, Pending>, errors: BatchErrors | undefined): void {
   let pos = 0;
   // Consecutive records mostly belong to one event: keep its columns in locals between records.
   let lastId = -1;
@@ -100,7 +100,7 @@ function fillRows(bytes: Buffer, view: DataView, length: number, byId: Map<numbe
       if (entry !== undefined) ({ cpu, pid, tid, time32 } = entry);
     }
     if (entry === undefined || SampleLayout.raw + rawSize > size) {
-      errors.malformed++;
+      if (errors) errors.malformed++;
       continue;
     }
     const r = entry.row++;
@@ -109,16 +109,21 @@ function fillRows(bytes: Buffer, view: DataView, length: number, byId: Map<numbe
     tid[r] = view.getUint32(pos + SampleLayout.tid, true);
     time32[2 * r] = view.getUint32(pos + SampleLayout.time, true);
     time32[2 * r + 1] = view.getUint32(pos + SampleLayout.time + 4, true);
-    entry.slot.columns.fill(bytes, view, pos + SampleLayout.raw, rawSize, r, entry.stores, entry.slot.errors);
+    entry.slot.columns.fill(bytes, view, pos + SampleLayout.raw, rawSize, r, entry.stores, errors ? entry.slot.errors : UNCOUNTED);
   }
-  if (pos < length) errors.malformed++; // a record whose size overruns the batch ends the walk
+  if (pos < length && errors) errors.malformed++; // a record whose size overruns the batch ends the walk
 }
+
+/** Where errors go when another decoder of the same batch already counted them. */
+const UNCOUNTED: DecodeErrorCounter = { count: 0 };
 
 /**
  * Decodes `length` bytes of sample records into one {@link ColumnBatch}. Records with an unknown
- * id or impossible sizes are counted in `errors` and skipped; nothing is read outside the batch.
+ * id or impossible sizes are skipped and counted in `errors`, decode errors in each slot's
+ * counter — neither when `errors` is undefined (the batch was counted already). Nothing is read
+ * outside the batch.
  */
-export function decodeColumns(bytes: Buffer, view: DataView, length: number, slots: Map<number, ColumnSlot>, errors: BatchErrors): ColumnBatch {
+export function decodeColumns(bytes: Buffer, view: DataView, length: number, slots: Map<number, ColumnSlot>, errors: BatchErrors | undefined): ColumnBatch {
   const pending = new Map<ColumnSlot, Pending>();
   const byId = new Map<number, Pending>();
   const total = countRows(view, length, slots, pending, byId);

@@ -22,12 +22,12 @@ export class ColumnArena {
   /** `bytes` of the arena, 8-byte aligned: returns the buffer and the offset to view them at. */
   take(bytes: number): { buffer: ArrayBuffer; offset: number } {
     const offset = this.used;
-    this.used += Math.ceil(bytes / 8) * 8;
+    this.used += arenaBytes(bytes);
     return { buffer: this.buffer, offset };
   }
 }
 
-/** Bytes an arena needs for `rows` rows of a value `size` bytes wide, aligned as take() does. */
+/** The arena space one take(`bytes`) uses: `bytes` rounded up to the 8-byte alignment. */
 export function arenaBytes(bytes: number): number {
   return Math.ceil(bytes / 8) * 8;
 }

@@ -36,7 +36,7 @@ export function ownerGroup(sequence: number, pid: number = process.pid): string 
 }
 
 /** A process's start time from /proc/PID/stat (field 22), or undefined if it does not exist. */
-export function processStartTime(pid: number): string | undefined {
+function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which may itself contain spaces and parentheses.
@@ -57,7 +57,7 @@ export function pidNamespace(): string | undefined {
 }
 
 /** True when `pid` runs and, if a start time is given, is the same process that had it. */
-export function isOwnerAlive(pid: number, startTime?: string): boolean {
+function isOwnerAlive(pid: number, startTime?: string): boolean {
   const now = processStartTime(pid);
   return now !== undefined && (startTime === undefined || now === startTime);
 }

@@ -39,7 +39,7 @@ function ownerRegistry(): OwnerRegistry {
 }
 
 /** The features of the running kernel's probe syntax, from tracefs README. */
-export function kernelProbeFeatures(root: string): ReadonlySet<ProbeFeature> {
+function kernelProbeFeatures(root: string): ReadonlySet<ProbeFeature> {
   try {
     return parseTracefsReadme(readFileSync(join(root, 'README'), 'utf8'));
   } catch {
@@ -48,7 +48,7 @@ export function kernelProbeFeatures(root: string): ReadonlySet<ProbeFeature> {
 }
 
 /** Turns an input into a validated, fully named, offset-resolved definition. */
-export function prepareDefinition(input: ProbeInput, defaultGroup: string, features: ReadonlySet<ProbeFeature>): AnyProbeDefinition {
+function prepareDefinition(input: ProbeInput, defaultGroup: string, features: ReadonlySet<ProbeFeature>): AnyProbeDefinition {
   const parsed = typeof input === 'string' ? parse(input) : input;
   const resolved = resolveUprobeSymbols(parsed, (path, symbol, offset) => resolveUprobeOffset(path, symbol, offset).offset);
   const named = resolveNames(resolved, defaultGroup);

@@ -1,6 +1,8 @@
 /** Resolving a session's events: tracepoints, tracefs probes (created here) and PMU kprobes. */
 import { fitsKprobePmu, pmuKprobeEvent, pmuKprobeLabel } from '../probes/pmu.js';
-import { type ProbeInput, ProbeSet, kernelProbeFeatures, prepareDefinition } from '../probes/probe-set.js';
+import { parse } from '../probes/parse.js';
+import { type ProbeInput, ProbeSet } from '../probes/probe-set.js';
+import { validate } from '../probes/validate.js';
 import { sweepDeadOwners } from '../probes/sweep.js';
 import { tracefsRoot } from '../tracefs/mount.js';
 import type { ResolvedSessionOptions } from './options.js';
@@ -16,9 +18,9 @@ export function resolveEvents(options: ResolvedSessionOptions): { events: Resolv
   sweepDeadOwners(root);
   const viaPmu: ResolvedEvent[] = [];
   const viaTracefs: { label?: string; input: ProbeInput }[] = [];
-  const features = kernelProbeFeatures(root);
   for (const probe of options.probes) {
-    const def = options.kprobePmu ? prepareDefinition(probe.input, 'perf_kprobe', features) : undefined;
+    // The PMU takes no names, groups or symbol files: parsing (which validates) is all it needs.
+    const def = options.kprobePmu ? (typeof probe.input === 'string' ? parse(probe.input) : validate(probe.input)) : undefined;
     if (def && fitsKprobePmu(def)) {
       viaPmu.push(pmuKprobeEvent(def, probe.label ?? pmuKprobeLabel(def)));
     } else {

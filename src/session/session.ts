@@ -74,7 +74,6 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   private readonly columnListeners = new Set<(batch: ColumnBatch) => void>();
   /** Column decoders by sample id, compiled when the first column listener arrives. */
   private columnSlots: Map<number, ColumnSlot> | undefined;
-  private columnSlotOf = new Map<EventSlot, ColumnSlot>();
   private readonly iterators = new Set<BatchQueue<EventOf<M>>>();
   private flushTimer: NodeJS.Timeout | undefined;
   /** Probe hit counts read just before the probes were removed, for stats() after close. */
@@ -217,10 +216,10 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
         const columns = compileColumns(format);
         const arena = new ColumnArena();
         if (performance.now() < warmUntil) warmColumnDecoder(format, columns, arena);
-        bySlot.set(slot, { name: slot.name, columns, errors: { count: 0 }, arena });
+        // One error counter per event, whichever decoder counts.
+        bySlot.set(slot, { name: slot.name, columns, errors: slot.errors, arena });
       });
       this.columnSlots = new Map([...this.slots].map(([id, slot]) => [id, bySlot.get(slot)!]));
-      this.columnSlotOf = bySlot;
     }
     this.columnListeners.add(listener);
     return () => {
@@ -302,9 +301,9 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     return this.listeners.size > 0 || this.columnListeners.size > 0 || this.iterators.size > 0;
   }
 
-  /** True when every iterator is full and nobody else takes batches: leave data in the rings. */
+  /** True when iterators are the only takers and all are full: leave data in the rings. */
   private backpressured(): boolean {
-    if (this.listeners.size > 0 || this.columnListeners.size > 0 || this.iterators.size === 0) return false;
+    if (this.listeners.size > 0 || this.columnListeners.size > 0) return false;
     for (const iterator of this.iterators) {
       if (iterator.length < this.options.maxQueuedBatches) return false;
     }
@@ -374,17 +373,10 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     }
     let columns: ColumnBatch | undefined;
     if (this.columnListeners.size > 0 && this.columnSlots) {
-      // When objects were decoded too, they already counted errors and deliveries: the column
-      // walker's own counts are dropped then, and folded into the event's otherwise.
-      columns = decodeColumns(this.buffer, this.view, bytes, this.columnSlots, wantObjects ? { malformed: 0 } : this.batchErrors);
-      for (const [slot, columnSlot] of this.columnSlotOf) {
-        if (!wantObjects) {
-          slot.delivered += columns.events.get(slot.name)?.length ?? 0;
-          slot.errors.count += columnSlot.errors.count;
-        }
-        columnSlot.errors.count = 0;
-      }
+      // When objects were decoded too, they already counted errors and deliveries.
+      columns = decodeColumns(this.buffer, this.view, bytes, this.columnSlots, wantObjects ? undefined : this.batchErrors);
       if (!wantObjects && columns.length > 0) {
+        for (const slot of this.slotList) slot.delivered += columns.events.get(slot.name)?.length ?? 0;
         this.delivered += columns.length;
         this.batches++;
       }

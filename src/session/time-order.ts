@@ -36,9 +36,4 @@ export class TimeOrder {
     this.held = [];
     return rest;
   }
-
-  /** Events held back now. */
-  get size(): number {
-    return this.held.length;
-  }
 }
