@@ -6,12 +6,14 @@
 #include <cstddef>
 
 #include "capture.h"
+#include "lock.h"
 
 namespace perfbridge {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Capture", Capture::Define(env));
   exports.Set("drainSyntheticRing", Napi::Function::New(env, DrainSyntheticRing, "drainSyntheticRing"));
+  exports.Set("tryLockExclusive", Napi::Function::New(env, TryLockExclusive, "tryLockExclusive"));
   Napi::Object layout = Napi::Object::New(env);
   layout.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
   layout.Set("dataHeadOffset", Napi::Number::New(env, offsetof(perf_event_mmap_page, data_head)));

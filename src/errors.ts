@@ -31,8 +31,85 @@ export class KernelError extends PerfBridgeError {
   }
 }
 
+/** Why an option of {@link OptionError} was refused. */
+export type OptionErrorCode =
+  /** A key that is not an option (a typo, usually: the message names the nearest option). */
+  | 'UNKNOWN_OPTION'
+  /** A value of the wrong type (a string for a boolean, a number for a list, ...). */
+  | 'BAD_OPTION_TYPE'
+  /** A value of the right type outside the allowed range or set. */
+  | 'BAD_OPTION_VALUE'
+  /** Options that do not go together (inherit without pid, ...). */
+  | 'CONFLICTING_OPTIONS'
+  /** Neither events nor probes. */
+  | 'NOTHING_TO_CAPTURE';
+
 /** Options that fail validation before anything reaches the kernel. */
-export class OptionError extends PerfBridgeError {}
+export class OptionError extends PerfBridgeError {
+  /** Why the option was refused. */
+  readonly code: OptionErrorCode;
+  /** The option, as written in the options object (`wakeup.bytes` for a nested one), when one is at fault. */
+  readonly option?: string;
+  constructor(message: string, fields: { code?: OptionErrorCode; option?: string; hint?: string; cause?: unknown } = {}) {
+    super(message, { hint: fields.hint, cause: fields.cause });
+    this.code = fields.code ?? 'BAD_OPTION_VALUE';
+    this.option = fields.option;
+  }
+}
+
+/**
+ * Text that names no trace event: empty parts, path tricks (`..`, `/`), control characters, or the
+ * names of tracefs control files (`sched:enable`, `header_page:x`). Nothing was read from tracefs.
+ */
+export class EventNameError extends PerfBridgeError {
+  /** Always `NOT_AN_EVENT`. */
+  readonly code = 'NOT_AN_EVENT';
+  /** The text as given (not cut). */
+  readonly event: unknown;
+  constructor(message: string, fields: { event: unknown; hint: string }) {
+    super(message, { hint: fields.hint });
+    this.event = fields.event;
+  }
+}
+
+/** How many characters of a user's input an error message quotes before cutting it. */
+export const QUOTED_INPUT_LIMIT = 200;
+
+/**
+ * `text` cut for an error message: at most {@link QUOTED_INPUT_LIMIT} characters, then an
+ * ellipsis and the original length, so that a 4 KiB path or definition cannot bury the message.
+ */
+export function cutInput(text: string, limit: number = QUOTED_INPUT_LIMIT): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length} characters)`;
+}
+
+/**
+ * `text` for an error message in double quotes, with control characters escaped (a newline in a
+ * name must not break the message) and cut like {@link cutInput}, the length outside the quotes.
+ */
+export function quoteInput(text: string, limit: number = QUOTED_INPUT_LIMIT): string {
+  if (text.length <= limit) return JSON.stringify(text);
+  return `${JSON.stringify(`${text.slice(0, limit)}…`)} (${text.length} characters)`;
+}
+
+/**
+ * A probe name that is taken: by an event perf-bridge did not create (the kernel would append
+ * our probe point to it instead of refusing), by another live perf-bridge process, or twice in
+ * one session. Nothing was written to tracefs.
+ */
+export class ProbeConflictError extends PerfBridgeError {
+  /** Always `EEXIST`, as the kernel would report for a name it refuses. */
+  readonly code = 'EEXIST';
+  /** The event, as `GROUP/EVENT`. */
+  readonly probe: string;
+  /** The pid of the perf-bridge process that owns it, when its registry says so. */
+  readonly ownerPid?: number;
+  constructor(message: string, fields: { probe: string; ownerPid?: number; hint: string }) {
+    super(message, { hint: fields.hint });
+    this.probe = fields.probe;
+    this.ownerPid = fields.ownerPid;
+  }
+}
 
 function indent(text: string): string {
   return text
@@ -75,18 +152,22 @@ export function hintForCode(code: string, syscall: string): string | undefined {
   }
 }
 
-/** Wraps an error from the addon or from fs in a {@link KernelError} with a hint. */
-export function kernelErrorFrom(error: unknown, context: string, errorLog?: string): KernelError {
+/**
+ * Wraps an error from the addon or from fs in a {@link KernelError}, with the hint for its code
+ * unless `extra.hint` gives a better one, and the tracefs `error_log` lines when there are any.
+ */
+export function kernelErrorFrom(error: unknown, context: string, extra: { errorLog?: string; hint?: string } = {}): KernelError {
   const e = error as { errno?: number; code?: string; syscall?: string; message?: string };
   const code = e.code ?? 'EUNKNOWN';
   const syscall = e.syscall ?? 'unknown';
   const errno = Math.abs(e.errno ?? 0);
-  return new KernelError(`${context}: ${e.message ?? String(error)}`, {
+  // fs messages quote the path, which may be a user's 4 KiB name.
+  return new KernelError(`${context}: ${cutInput(e.message ?? String(error))}`, {
     errno,
     code,
     syscall,
-    hint: hintForCode(code, syscall),
-    errorLog,
+    hint: extra.hint ?? hintForCode(code, syscall) ?? `${syscall} failed with ${code}; the message above says which file or event it was about`,
+    errorLog: extra.errorLog,
     cause: error,
   });
 }

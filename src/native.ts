@@ -4,6 +4,7 @@
  * in TypeScript.
  */
 import { createRequire } from 'node:module';
+import { isAbsolute } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -75,17 +76,36 @@ export interface NativeAddon {
   Capture: NativeCaptureConstructor;
   /** Runs the ring reader over a ring built in JS memory (tests): same code as for real rings. */
   drainSyntheticRing(ring: ArrayBuffer, dataSize: number, out: ArrayBuffer, counts: Float64Array): number;
+  /**
+   * `flock(fd, LOCK_EX | LOCK_NB)`: true when the lock was taken, false when another open file holds
+   * it. Released when the fd closes or the process dies, so a crashed holder never blocks others.
+   */
+  tryLockExclusive(fd: number): boolean;
   /** Layout facts of `struct perf_event_mmap_page` as compiled. */
   ringLayout: { pageSize: number; dataHeadOffset: number; dataTailOffset: number };
 }
 
 let addon: NativeAddon | undefined;
 
-/** Loads the compiled addon once (built by `npm install` through node-gyp). */
+/**
+ * The environment variable naming a compiled addon (an absolute path to a `.node` file) to load
+ * instead of the one `npm install` built: how `npm run test:sanitize` runs the tests against its
+ * sanitizer-instrumented build.
+ */
+export const ADDON_PATH_VARIABLE = 'PERF_BRIDGE_ADDON';
+
+/** Loads the compiled addon once: the one {@link ADDON_PATH_VARIABLE} names, else node-gyp's build. */
 export function native(): NativeAddon {
   if (addon === undefined) {
-    const bindings = require('bindings') as (name: string) => NativeAddon;
-    addon = bindings('perf_bridge');
+    const override = process.env[ADDON_PATH_VARIABLE];
+    if (override) {
+      // A relative path would resolve against this file, not where the user ran the command.
+      if (!isAbsolute(override)) throw new Error(`${ADDON_PATH_VARIABLE} must be an absolute path, not '${override}'`);
+      addon = require(override) as NativeAddon;
+    } else {
+      const bindings = require('bindings') as (name: string) => NativeAddon;
+      addon = bindings('perf_bridge');
+    }
   }
   return addon;
 }

@@ -31,5 +31,7 @@ function object(o: Record<string, unknown>): string {
 
 /** One JSON line (without the newline): keys event, cpu, pid, tid, time, fields. */
 export function eventToJsonLine(event: TraceEvent): string {
-  return `{"event":${JSON.stringify(event.event)},"cpu":${event.cpu},"pid":${event.pid},"tid":${event.tid},"time":${event.time},"fields":${object(event.fields)}}`;
+  const { cpu, pid, tid, time } = event;
+  return `{"event":${JSON.stringify(event.event)},"cpu":${cpu},"pid":${pid},"tid":${tid},"time":${time},` +
+    `"fields":${object(event.fields)}}`;
 }

@@ -1,27 +1,46 @@
 #!/usr/bin/env node
 /** The `perf-bridge` command. */
 import { parseFormat } from '../decode/format.js';
-import { PerfBridgeError } from '../errors.js';
 import { listEvents, parseEventName, readEventFormat } from '../tracefs/events.js';
 import { USAGE, parseCli } from './args.js';
+import { EXIT_TRACE_FAILED, describeFailure, exitStatusFor } from './failure.js';
+import { OutputWriteError } from './output-failure.js';
+import { isReaderGone } from './output.js';
 import { runTrace } from './trace.js';
+
+/**
+ * Writes `text` to stdout and resolves once it is written: `list | head` ends quietly, a stdout
+ * that cannot be written (a full disk) rejects with an {@link OutputWriteError}.
+ */
+function print(text: string): Promise<void> {
+  // The write callback reports the error; this listener only keeps it from also being "unhandled".
+  process.stdout.on('error', () => undefined);
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => {
+      if (error && !isReaderGone(error)) reject(new OutputWriteError(error));
+      else resolve();
+    });
+  });
+}
 
 async function main(argv: string[]): Promise<number> {
   const command = parseCli(argv);
   switch (command.kind) {
     case 'help':
-      process.stdout.write(`${USAGE}\n`);
+      await print(`${USAGE}\n`);
       return 0;
-    case 'list':
-      for (const event of listEvents()) {
-        if (command.filter === undefined || event.includes(command.filter)) process.stdout.write(`${event}\n`);
-      }
+    case 'list': {
+      const events = listEvents().filter((event) => command.filter === undefined || event.includes(command.filter));
+      await print(events.map((event) => `${event}\n`).join(''));
       return 0;
+    }
     case 'format': {
       const format = parseFormat(readEventFormat(parseEventName(command.event)));
-      for (const field of format.fields) {
-        process.stdout.write(`${field.name}\t${field.cType}\toffset ${field.offset}\tsize ${field.size}\t${JSON.stringify(field.decoding)}\n`);
-      }
+      const lines = format.fields.map((field) => {
+        const decoding = JSON.stringify(field.decoding);
+        return `${field.name}\t${field.cType}\toffset ${field.offset}\tsize ${field.size}\t${decoding}\n`;
+      });
+      await print(lines.join(''));
       return 0;
     }
     case 'trace':
@@ -29,15 +48,25 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Prints the error (see failure.ts: a stack only for a bug) and exits. Exiting at once also ends a
+ * command still held before its exec: its gate closes with us.
+ */
+function fail(error: unknown, status: number): never {
+  process.stderr.write(describeFailure(error));
+  process.exit(status);
+}
+
+// Errors thrown outside main's promise (an event listener, a stray rejection) still get the same
+// treatment rather than Node's default stack trace; they happen while a trace runs.
+process.on('uncaughtException', (error) => fail(error, EXIT_TRACE_FAILED));
+process.on('unhandledRejection', (error) => fail(error, EXIT_TRACE_FAILED));
+
 main(process.argv.slice(2)).then(
   (code) => {
     // Exit now: after Ctrl-C or a closed pipe, a write to a reader that no longer reads may still
     // be pending and would keep the process alive.
     process.exit(code);
   },
-  (error: unknown) => {
-    const message = error instanceof PerfBridgeError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`perf-bridge: ${message}\n`);
-    process.exitCode = 2;
-  },
+  (error: unknown) => fail(error, exitStatusFor(error)),
 );

@@ -1,40 +1,24 @@
 /** `perf-bridge trace`: capture events and write JSON lines until a limit, the command, or a signal. */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 
 import { PerfBridgeError } from '../errors.js';
 import { type Session, openSession } from '../session/session.js';
 import type { TraceCommand } from './args.js';
+import { type HeldCommand, checkRunnable, signalCommand, spawnHeld } from './command.js';
+import { EXIT_TRACE_FAILED, describeFailure } from './failure.js';
 import { eventToJsonLine } from './jsonl.js';
-import { openOutput } from './output.js';
+import { setLongTimeout } from './long-timeout.js';
+import { OutputWriteError } from './output-failure.js';
+import { isReaderGone, openOutput } from './output.js';
 
-/**
- * Starts `command` held before exec: a shell waits for a line on fd 3, then execs the command with
- * fd 3 closed. The command's stdout goes to our stderr, so stdout carries JSON lines only. Events are opened on the shell's pid with enable_on_exec, so they start exactly at
- * the exec and follow every descendant. Unless stdin is a terminal (where the command must stay in
- * the foreground to read it), the command gets its own process group, so that stopping it
- * reaches its descendants too.
- */
-function spawnHeld(command: string[]): { child: ChildProcess; release: () => void; group: boolean } {
-  const group = !process.stdin.isTTY;
-  const child = spawn('/bin/sh', ['-c', 'read -r _ <&3 && exec "$@" 3<&-', 'perf-bridge', ...command], {
-    stdio: ['inherit', process.stderr, 'inherit', 'pipe'],
-    detached: group,
-  });
-  const gate = child.stdio[3] as NodeJS.WritableStream;
-  return { child, group, release: () => gate.end('\n') };
-}
+/** The signals that end a trace and are passed on to the command, which then decides the exit status. */
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Sends `signal` to the command (its whole group when it has one); false if it is gone. */
-function signalCommand(held: { child: ChildProcess; group: boolean }, signal: NodeJS.Signals): boolean {
-  if (held.child.exitCode !== null || held.child.signalCode !== null || held.child.pid === undefined) return false;
-  try {
-    process.kill(held.group ? -held.child.pid : held.child.pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** How long a command may take to end after SIGTERM (or a forwarded signal) before SIGKILL. */
+const STOP_GRACE_MS = 2000;
+
+/** Why the trace ended: only when the command ended it (or took a signal) does its status become ours. */
+type StopReason = 'command' | 'limit' | 'signal' | 'reader-gone';
 
 /** Resolves when `out` can take more, can take nothing ever again (error, close), or `stopped` settles. */
 function writable(out: NodeJS.WritableStream, stopped: Promise<void>): Promise<void> {
@@ -52,27 +36,44 @@ function writable(out: NodeJS.WritableStream, stopped: Promise<void>): Promise<v
   });
 }
 
-/** How long a command may take to end after SIGTERM (or a forwarded signal) before SIGKILL. */
-const STOP_GRACE_MS = 2000;
+/** Ends `out` and resolves once what was queued is written, or the stream failed or closed. */
+function flushed(out: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    out.once('error', () => resolve());
+    out.once('close', () => resolve());
+    out.end(() => resolve());
+  });
+}
+
+/** The command's exit status as a shell reports it (128 + signal number when a signal killed it). */
+function commandExit(held: HeldCommand, name: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    held.child.once('error', (error) => {
+      reject(new PerfBridgeError(`cannot run ${name}: ${error.message}`, { hint: 'check the command name and PATH' }));
+    });
+    held.child.once('exit', (code, signal) => {
+      resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0));
+    });
+  });
+}
 
 function summary(session: Session, written: number): string {
   const stats = session.stats();
   const perCpu = Object.entries(stats.lost.perCpu)
     .map(([cpu, lost]) => `cpu${cpu} ${lost}`)
     .join(', ');
-  return `perf-bridge: ${written} events written, ${stats.delivered} delivered, ${stats.lost.total} lost (${perCpu}), ${stats.decodeErrors} decode errors`;
+  return `perf-bridge: ${written} events written, ${stats.delivered} delivered, ` +
+    `${stats.lost.total} lost (${perCpu}), ${stats.decodeErrors} decode errors`;
 }
 
-/** Runs the trace command; resolves with the process exit code. */
+/**
+ * Runs the trace command; resolves with the process exit status (see failure.ts). Errors before
+ * the capture starts are thrown; a failure while it runs is reported here, on stderr, with exit 1.
+ */
 export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream = openOutput()): Promise<number> {
+  if (options.command) checkRunnable(options.command[0]!);
   const held = options.command ? spawnHeld(options.command) : undefined;
-  let childExit: Promise<number> | undefined;
-  if (held) {
-    childExit = new Promise((resolve, reject) => {
-      held.child.once('error', (error) => reject(new PerfBridgeError(`cannot run ${options.command![0]}: ${error.message}`, { hint: 'check the command name and PATH' })));
-      held.child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
-    });
-  }
+  const childExit = held ? commandExit(held, options.command![0]!) : undefined;
   let session: Session;
   try {
     session = openSession({
@@ -86,9 +87,12 @@ export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream
     throw error;
   }
   let remaining = options.count ?? Infinity;
+  // Lines the kernel took (counted in write callbacks): a summary never claims lines that were lost.
   let written = 0;
-  // Why the trace ended: only when the command ended it does its exit status become ours.
-  const state: { stop: 'command' | 'limit' | 'signal' | 'pipe' } = { stop: 'command' };
+  let stop: StopReason = 'command';
+  // A failure of the trace itself (output not writable, capture broken): reported, exit status 1.
+  let failure: unknown;
+  let outputClosed = false;
   let stopped!: () => void;
   const whenStopped = new Promise<void>((resolve) => (stopped = resolve));
   const finish = () => {
@@ -96,7 +100,7 @@ export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream
     stopped(); // also wakes a loop waiting for a reader that no longer reads
   };
   const finishAtLimit = () => {
-    if (state.stop === 'command') state.stop = 'limit';
+    if (stop === 'command') stop = 'limit';
     finish();
   };
   let forwarded: NodeJS.Signals | undefined;
@@ -106,19 +110,23 @@ export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream
   const onSignal = (received: NodeJS.Signals) => {
     signal();
     // A signal while the output is flushed after the trace ended changes nothing but the waiting.
-    if (!traceEnded) state.stop = 'signal';
+    if (!traceEnded) stop = 'signal';
     // The command in its own group did not get the terminal's signal: pass it on.
     if (held && signalCommand(held, received)) forwarded = received;
     finish();
   };
   // on, not once: the probe clean-up sees another listener and leaves the exit to us.
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  out.on('error', () => {
-    state.stop = 'pipe'; // EPIPE: the reader went away (e.g. `| head`)
+  for (const name of FORWARDED_SIGNALS) process.on(name, onSignal);
+  out.on('error', (error) => {
+    if (outputClosed) return; // the first error says why; later writes fail because of it
+    outputClosed = true;
+    if (isReaderGone(error)) stop = 'reader-gone'; // e.g. `| head` has read enough
+    else failure ??= new OutputWriteError(error);
     finish();
   });
-  const timer = options.durationSeconds ? setTimeout(finishAtLimit, options.durationSeconds * 1000) : undefined;
+  const cancelTimer = options.durationSeconds
+    ? setLongTimeout(finishAtLimit, options.durationSeconds * 1000)
+    : () => undefined;
   childExit?.finally(finish).catch(() => undefined);
 
   session.start();
@@ -129,32 +137,37 @@ export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream
       let chunk = '';
       for (let i = 0; i < take; i++) chunk += `${eventToJsonLine(batch[i]!)}\n`;
       remaining -= take;
-      written += take;
-      if (chunk.length > 0 && state.stop !== 'pipe' && !out.write(chunk)) await writable(out, whenStopped);
+      if (chunk.length > 0 && !outputClosed) {
+        const accepted = out.write(chunk, (error) => {
+          if (!error) written += take;
+        });
+        if (!accepted) await writable(out, whenStopped);
+      }
       if (remaining === 0) finishAtLimit();
     }
+  } catch (error) {
+    failure ??= error;
   } finally {
-    clearTimeout(timer);
+    cancelTimer();
     finish();
     traceEnded = true;
   }
   // Output still queued is flushed when the trace ended normally — unless a signal says stop
   // waiting (the reader may never read again); after a closed pipe there is nobody to flush to.
-  if (state.stop === 'command' || state.stop === 'limit') {
-    await Promise.race([new Promise<void>((resolve) => out.end(resolve)), signalled]);
-  }
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  if (!outputClosed && (stop === 'command' || stop === 'limit')) await Promise.race([flushed(out), signalled]);
+  for (const name of FORWARDED_SIGNALS) process.off(name, onSignal);
+  if (failure !== undefined) process.stderr.write(describeFailure(failure));
   process.stderr.write(`${summary(session, written)}\n`);
+  let status = failure === undefined ? 0 : EXIT_TRACE_FAILED;
   if (held) {
-    // A limit or a closed pipe ended the trace before the command: stop the command we started
-    // (after a forwarded signal, give it the same time to end), then insist.
+    // A limit, a closed pipe or a failure ended the trace before the command: stop the command we
+    // started (after a forwarded signal, give it the same time to end), then insist.
     if (forwarded === undefined) signalCommand(held, 'SIGTERM');
     const killer = setTimeout(() => signalCommand(held, 'SIGKILL'), STOP_GRACE_MS);
     const code = await childExit!.catch(() => 127);
     clearTimeout(killer);
     // The command's status when it ended the trace or took the signal; 0 when we ended it.
-    return state.stop === 'command' || state.stop === 'signal' ? code : 0;
+    if (failure === undefined && (stop === 'command' || stop === 'signal')) status = code;
   }
-  return 0;
+  return status;
 }

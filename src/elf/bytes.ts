@@ -10,6 +10,7 @@
 import { closeSync, fstatSync, openSync, readSync, constants as fsConstants } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { corrupt, ElfError, hex } from './errors.js';
+import { cutInput } from '../errors.js';
 
 /**
  * Where file bytes come from. A Buffer for in-memory parsing (tests, callers
@@ -44,7 +45,10 @@ function checkRange(path: string, size: number, offset: bigint | number, length:
   const off = BigInt(offset);
   const len = BigInt(length);
   if (off < 0n || len < 0n || off + len > BigInt(size)) {
-    throw corrupt(path, `${what} (${len} bytes at file offset ${hex(off)}) extends past the end of the file (${size} bytes)`);
+    throw corrupt(
+      path,
+      `${what} (${len} bytes at file offset ${hex(off)}) extends past the end of the file (${size} bytes)`,
+    );
   }
   return [Number(off), Number(len)];
 }
@@ -128,7 +132,10 @@ export class FileSource implements ByteSource {
       const st = fstatSync(fd, { bigint: true });
       if (!st.isFile()) {
         const kind = st.isDirectory() ? 'a directory' : 'not a regular file';
-        throw new ElfError('FILE_UNREADABLE', `${path} is ${kind}; give the path of an executable or shared library.`, { path });
+        throw new ElfError('FILE_UNREADABLE', `${cutInput(path)} is ${kind}.`, {
+          path,
+          hint: 'give the path of an executable or shared library',
+        });
       }
       const identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
       return new FileSource(fd, toSafeNumber(st.size, path, 'the file size'), path, identity);
@@ -149,7 +156,10 @@ export class FileSource implements ByteSource {
       throw new Error(`internal error: reading ${what} from ${this.path} after close`);
     }
     if (len > bufferConstants.MAX_LENGTH) {
-      throw new ElfError('UNSUPPORTED_ELF', `${this.path}: ${what} is ${len} bytes, too large to load into memory.`, { path: this.path });
+      throw new ElfError('UNSUPPORTED_ELF', `${cutInput(this.path)}: ${what} is ${len} bytes, too large to load into memory.`, {
+        path: this.path,
+        hint: 'the file is probably corrupt; probe a regular executable or shared library',
+      });
     }
     const buf = Buffer.allocUnsafe(len);
     let done = 0;
@@ -255,17 +265,21 @@ export class ByteView {
 /** Translate an fs error from opening `path` into an actionable ElfError. */
 function fsError(path: string, err: unknown): ElfError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const shown = cutInput(path);
   if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return new ElfError(
-      'FILE_NOT_FOUND',
-      `${path}: no such file. Give the full path of the executable or shared library ` +
-        '(e.g. from `which PROGRAM` or `ldd PROGRAM`).',
-      { path, cause: err },
-    );
+    return new ElfError('FILE_NOT_FOUND', `${shown}: no such file.`, {
+      path,
+      cause: err,
+      hint: 'give the full path of the executable or shared library (e.g. from `which PROGRAM` or `ldd PROGRAM`)',
+    });
   }
   if (code === 'EACCES' || code === 'EPERM') {
-    return new ElfError('FILE_UNREADABLE', `${path}: permission denied; run with permission to read the file.`, { path, cause: err });
+    return new ElfError('FILE_UNREADABLE', `${shown}: permission denied.`, {
+      path,
+      cause: err,
+      hint: 'run with permission to read the file (uprobes need root anyway)',
+    });
   }
   const msg = err instanceof Error ? err.message : String(err);
-  return new ElfError('FILE_UNREADABLE', `${path}: cannot open the file (${msg}).`, { path, cause: err });
+  return new ElfError('FILE_UNREADABLE', `${shown}: cannot open the file (${msg}).`, { path, cause: err });
 }

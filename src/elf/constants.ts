@@ -39,6 +39,10 @@ export const ET_CORE = 4;
 
 /** Program header type of a loadable segment. */
 export const PT_LOAD = 1;
+/** Program header flag (`p_flags`) of a segment mapped executable. */
+export const PF_X = 1;
+/** Program header flag (`p_flags`) of a segment mapped writable. */
+export const PF_W = 2;
 /** Marker in `e_phnum` meaning "the real count is in section 0's sh_info". */
 export const PN_XNUM = 0xffff;
 

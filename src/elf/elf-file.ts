@@ -12,6 +12,7 @@ import {
   PN_XNUM, PT_LOAD, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SHT_NOBITS,
 } from './constants.js';
 import { corrupt, ElfError } from './errors.js';
+import { cutInput } from '../errors.js';
 import { readDynamicInfo, type DynamicInfo } from './dynamic.js';
 import { readSymbolTable, type SymbolTable, type SymbolTableKind } from './symbols.js';
 
@@ -103,13 +104,21 @@ export class ElfFile {
     const path = source.path;
     const ident = readIdent(source);
     if (ident.class === ELFCLASS32) {
-      throw new ElfError('UNSUPPORTED_ELF', `${path} is a 32-bit ELF file; only 64-bit (x86_64) ELF files are supported.`, { path });
+      throw new ElfError(
+        'UNSUPPORTED_ELF',
+        `${cutInput(path)} is a 32-bit ELF file; only 64-bit (x86_64) ELF files are supported.`,
+        { path },
+      );
     }
     if (ident.class !== ELFCLASS64) {
       throw corrupt(path, `invalid ELF class ${ident.class} in e_ident`);
     }
     if (ident.data === ELFDATA2MSB) {
-      throw new ElfError('UNSUPPORTED_ELF', `${path} is a big-endian ELF file; only little-endian (x86_64) ELF files are supported.`, { path });
+      throw new ElfError(
+        'UNSUPPORTED_ELF',
+        `${cutInput(path)} is a big-endian ELF file; only little-endian (x86_64) ELF files are supported.`,
+        { path },
+      );
     }
     if (ident.data !== ELFDATA2LSB) {
       throw corrupt(path, `invalid data encoding ${ident.data} in e_ident`);
@@ -125,7 +134,12 @@ export class ElfFile {
     // Extended numbering: when a count does not fit in 16 bits the header holds
     // a marker and the real value lives in section header 0.
     if (this.shoff !== 0n && (shnum === 0 || shstrndx === SHN_XINDEX || phnum === PN_XNUM)) {
-      if (this.shentsize < ELF64_SHDR_SIZE) throw corrupt(path, `e_shentsize is ${this.shentsize}, expected at least ${ELF64_SHDR_SIZE}`);
+      if (this.shentsize < ELF64_SHDR_SIZE) {
+        throw corrupt(
+          path,
+          `e_shentsize is ${this.shentsize}, expected at least ${ELF64_SHDR_SIZE}`,
+        );
+      }
       const s0 = source.read(this.shoff, ELF64_SHDR_SIZE, 'section header 0');
       if (shnum === 0) shnum = toSafeNumber(s0.u64(32, 'sh_size'), path, 'extended section count');
       if (shstrndx === SHN_XINDEX) shstrndx = s0.u32(40, 'sh_link');
@@ -225,7 +239,12 @@ export class ElfFile {
     let names: ByteView | undefined;
     if (this.shstrndx !== SHN_UNDEF && n > 0) {
       const strSec = raw[this.shstrndx];
-      if (!strSec) throw corrupt(this.path, `e_shstrndx ${this.shstrndx} is not a valid section index (there are ${n})`);
+      if (!strSec) {
+        throw corrupt(
+          this.path,
+          `e_shstrndx ${this.shstrndx} is not a valid section index (there are ${n})`,
+        );
+      }
       names = this.readSection(strSec, 'the section name string table');
     }
     this.shdrCache = raw.map(({ nameOff, ...s }) => ({ ...s, name: names ? names.cstr(nameOff, `name of section ${s.index}`) : '' }));
@@ -318,7 +337,10 @@ function readIdent(source: ByteSource): { class: number; data: number } {
     if (n >= 2 && ident[0] === 0x23 && ident[1] === 0x21) {
       why = 'it is a script (starts with "#!"); probe the interpreter binary or its functions instead';
     }
-    throw new ElfError('NOT_ELF', `${path} is not an ELF file: ${why}. Uprobes need a compiled executable or shared library.`, { path });
+    throw new ElfError('NOT_ELF', `${cutInput(path)} is not an ELF file: ${why}.`, {
+      path,
+      hint: 'uprobes need a compiled executable or shared library',
+    });
   }
   if (source.size < ELF64_EHDR_SIZE) {
     throw corrupt(path, `the ELF header needs ${ELF64_EHDR_SIZE} bytes but the file has only ${source.size}`);

@@ -3,8 +3,9 @@
  *
  * Everything in `src/elf` reports problems through {@link ElfError} so callers
  * can branch on a stable `code` instead of parsing messages, while the message
- * itself is written for a person: what went wrong and what to do about it.
+ * itself is written for a person: what went wrong, and in `hint`, what to do about it.
  */
+import { cutInput, PerfBridgeError } from '../errors.js';
 
 /**
  * Stable identifiers for every failure mode of the ELF reader and resolver.
@@ -23,7 +24,10 @@
  * - `SYMBOL_IS_IFUNC`    – a GNU indirect function; the address is its resolver.
  * - `NOT_A_FUNCTION`     – the symbol is data (or untyped), not code.
  * - `ADDRESS_NOT_MAPPED` – the symbol's address is not backed by file bytes.
- * - `OFFSET_OUT_OF_RANGE`– `+OFFS` lies beyond the end of the function.
+ * - `OFFSET_OUT_OF_RANGE`– `+OFFS` lies beyond the end of the function, or a
+ *                          file offset lies beyond the end of the file.
+ * - `OFFSET_NOT_EXECUTABLE` – a file offset outside every executable segment
+ *                          (data, headers, or no segment at all): nothing runs there.
  * - `INVALID_ARGUMENT`   – the caller passed a malformed symbol or offset.
  */
 export type ElfErrorCode =
@@ -40,7 +44,28 @@ export type ElfErrorCode =
   | 'NOT_A_FUNCTION'
   | 'ADDRESS_NOT_MAPPED'
   | 'OFFSET_OUT_OF_RANGE'
+  | 'OFFSET_NOT_EXECUTABLE'
   | 'INVALID_ARGUMENT';
+
+// What to do, for errors raised without a more specific hint: every ElfError has one.
+const DEFAULT_HINTS: Readonly<Record<ElfErrorCode, string>> = {
+  FILE_NOT_FOUND: 'give the full path of the executable or shared library (e.g. from `which PROGRAM` or `ldd PROGRAM`)',
+  FILE_UNREADABLE: 'give the path of an executable or shared library that this process can read',
+  NOT_ELF: 'uprobes need a compiled executable or shared library',
+  UNSUPPORTED_ELF: 'only 64-bit little-endian (x86_64) executables and shared libraries can be probed',
+  CORRUPT_ELF:
+    'check that the file was copied or downloaded completely (compare its size with the original), or rebuild it',
+  SYMBOL_NOT_FOUND: '`nm --defined-only PATH` lists the functions that can be probed',
+  STRIPPED: "use an unstripped build, install the file's debug symbols, or probe by file offset (PATH:0xOFFSET)",
+  SYMBOL_UNDEFINED: 'probe the shared library that defines it (`ldd PATH` shows their full paths)',
+  SYMBOL_AMBIGUOUS: 'name the symbol version you mean, or probe the one you mean by file offset',
+  SYMBOL_IS_IFUNC: 'probe one of the implementations it selects instead (see `nm` for candidates)',
+  NOT_A_FUNCTION: 'uprobes can only be placed on code: give a function name',
+  ADDRESS_NOT_MAPPED: 'the file may be corrupt, or the symbol may not be code; probe another function',
+  OFFSET_OUT_OF_RANGE: 'use an offset inside the function or file (e.g. from `objdump -d PATH`)',
+  OFFSET_NOT_EXECUTABLE: 'probe a function by name (PATH:SYMBOL), or an offset inside a segment with flags R E (`readelf -lW PATH`)',
+  INVALID_ARGUMENT: 'write PATH:SYMBOL[+OFFS] with OFFS in decimal or 0x-hex, or PATH:OFFSET',
+};
 
 /** Extra, machine-readable context attached to an {@link ElfError}. */
 export interface ElfErrorDetails {
@@ -54,17 +79,20 @@ export interface ElfErrorDetails {
   candidates?: readonly string[];
   /** Shared libraries that may define an undefined symbol (SYMBOL_UNDEFINED). */
   libraries?: readonly string[];
+  /** What to do about it (default: a hint for the error's code). */
+  hint?: string;
   /** The underlying error (an fs error, usually). */
   cause?: unknown;
 }
 
 /**
- * The single error type thrown by `src/elf`.
+ * The single error type thrown by `src/elf`, a {@link PerfBridgeError} like every error a
+ * perf-bridge user can cause.
  *
  * One class with a `code` (rather than a class per failure) keeps `instanceof`
  * checks simple for callers and keeps the catalogue of failures in one union.
  */
-export class ElfError extends Error {
+export class ElfError extends PerfBridgeError {
   /** What kind of failure this is; stable across releases. */
   readonly code: ElfErrorCode;
   /** The file involved, if any. */
@@ -80,12 +108,11 @@ export class ElfError extends Error {
 
   /**
    * @param code    the failure kind
-   * @param message a complete, user-facing sentence (or several)
-   * @param details optional machine-readable context
+   * @param message a complete, user-facing sentence (or several): what is wrong
+   * @param details optional machine-readable context, and the hint (what to do)
    */
   constructor(code: ElfErrorCode, message: string, details: ElfErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'ElfError';
+    super(message, { hint: details.hint ?? DEFAULT_HINTS[code], cause: details.cause });
     this.code = code;
     this.path = details.path;
     this.symbol = details.symbol;
@@ -106,13 +133,7 @@ export function isElfError(err: unknown, code?: ElfErrorCode): err is ElfError {
  * (or a bug report) can tell which part of the file is damaged.
  */
 export function corrupt(path: string, what: string): ElfError {
-  return new ElfError(
-    'CORRUPT_ELF',
-    `${path}: truncated or corrupt ELF file: ${what}. ` +
-      'Check that the file was copied or downloaded completely (compare its size with the original) ' +
-      'or rebuild it.',
-    { path },
-  );
+  return new ElfError('CORRUPT_ELF', `${cutInput(path)}: truncated or corrupt ELF file: ${what}.`, { path });
 }
 
 /** Format an address or offset the way readelf and perf print them. */

@@ -6,11 +6,12 @@
  * definition fails in TypeScript with a message naming the bad token and the
  * fix, instead of an `EINVAL` from `write(2)` and a terse `error_log` line.
  */
-import { PerfBridgeError } from '../errors.js';
+import { PerfBridgeError, QUOTED_INPUT_LIMIT } from '../errors.js';
 
 /** Stable machine-readable reason codes; most mirror the kernel's `TP_ERR_*` names. */
 export type ProbeErrorCode =
   | 'EMPTY'
+  | 'MALFORMED_DEFINITION'
   | 'BAD_CHARACTER'
   | 'COMMENT_CHARACTER'
   | 'DEFINITION_TOO_LONG'
@@ -119,7 +120,8 @@ export class ProbeDefinitionError extends PerfBridgeError {
   readonly where?: ProbeErrorWhere;
 
   constructor(message: string, details: ProbeErrorDetails) {
-    super(withExcerpt(message, details.definition, details.position), { hint: details.hint, cause: details.cause });
+    const hint = details.hint ?? 'see the probe syntax in the kernel\'s Documentation/trace/kprobetrace.rst and uprobetracer.rst';
+    super(withExcerpt(message, details.definition, details.position), { hint, cause: details.cause });
     this.code = details.code;
     this.problem = message;
     this.definition = details.definition;
@@ -146,17 +148,26 @@ export function isProbeDefinitionError(error: unknown, code?: ProbeErrorCode): e
 }
 
 /** Throws a {@link ProbeDefinitionError}; a `never` helper so rule code reads as one line per rule. */
-export function fail(code: ProbeErrorCode, message: string, hint?: string, where?: ProbeErrorWhere): never {
+export function fail(code: ProbeErrorCode, message: string, hint: string, where?: ProbeErrorWhere): never {
   throw new ProbeDefinitionError(message, { code, hint, where });
 }
 
 // The excerpt shows the text with a caret under the bad character, the way
-// the kernel's error_log does, because a position alone is hard to read.
+// the kernel's error_log does, because a position alone is hard to read. A long
+// definition is shown as a window of QUOTED_INPUT_LIMIT characters around the position.
 function withExcerpt(message: string, definition: string | undefined, position: number | undefined): string {
   if (definition === undefined) return message;
-  const shown = JSON.stringify(definition);
+  const length = definition.length;
+  const start = length <= QUOTED_INPUT_LIMIT || position === undefined
+    ? 0
+    : Math.max(0, Math.min(position - QUOTED_INPUT_LIMIT / 2, length - QUOTED_INPUT_LIMIT));
+  const end = Math.min(length, start + QUOTED_INPUT_LIMIT);
+  const before = start > 0 ? '…' : '';
+  const after = end < length ? '…' : '';
+  const cut = before !== '' || after !== '' ? ` (${length} characters)` : '';
+  const shown = `${JSON.stringify(before + definition.slice(start, end) + after)}${cut}`;
   if (position === undefined) return `${message}\n  in: ${shown}`;
   // JSON.stringify escapes some characters, so find the caret column in the escaped text.
-  const column = JSON.stringify(definition.slice(0, position)).length - 1;
+  const column = JSON.stringify(before + definition.slice(start, position)).length - 1;
   return `${message}\n  in: ${shown}\n      ${' '.repeat(column)}^`;
 }

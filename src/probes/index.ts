@@ -54,3 +54,8 @@ export {
   type KretprobeOptions,
   type UprobeOptions,
 } from './builder.js';
+export { RegistryError } from './registry-dir.js';
+export { ProbeLockTimeoutError } from './probe-lock.js';
+export type { SweepResult } from './sweep.js';
+export type { SkippedRecord } from './ownership.js';
+export type { ProbeLeftBehind } from './probe-set.js';

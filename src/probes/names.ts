@@ -6,6 +6,7 @@
 import { LIMITS, plainDefinition, type AnyProbeDefinition, type ProbeDefinition, type ProbeKind } from './definition.js';
 import { fail } from './errors.js';
 import { hex } from './numbers.js';
+import { cutInput } from '../errors.js';
 
 /**
  * The kernel's is_good_name(): a C identifier. (Recent kernels also allow `-`
@@ -121,19 +122,29 @@ export function resolveNames<F extends object>(def: ProbeDefinition<F>, defaultG
 export function checkName(name: string, what: 'group' | 'event'): void {
   const code = what === 'group' ? 'BAD_GROUP_NAME' : 'BAD_EVENT_NAME';
   if (name.length === 0) {
-    fail(what === 'group' ? 'NO_GROUP_NAME' : 'NO_EVENT_NAME', `The ${what} name is empty.`, `give a ${what} name made of letters, digits and '_'`, { part: what });
+    fail(
+      what === 'group' ? 'NO_GROUP_NAME' : 'NO_EVENT_NAME',
+      `The ${what} name is empty.`,
+      `give a ${what} name made of letters, digits and '_'`,
+      { part: what },
+    );
   }
   if (name.length > LIMITS.maxNameLength) {
     fail(
       what === 'group' ? 'GROUP_TOO_LONG' : 'EVENT_TOO_LONG',
-      `The ${what} name '${name}' is ${name.length} characters long; the kernel allows at most ${LIMITS.maxNameLength} (MAX_EVENT_NAME_LEN is 64 with the NUL).`,
+      `The ${what} name '${cutInput(name)}' is ${name.length} characters long; the kernel allows at most ${LIMITS.maxNameLength} (MAX_EVENT_NAME_LEN is 64 with the NUL).`,
       `shorten the ${what} name`,
       { part: what },
     );
   }
   if (!isGoodName(name)) {
     const bad = /^[0-9]/.test(name) ? `it starts with the digit '${name[0]}'` : `'${[...name].find((c) => !/[A-Za-z0-9_]/.test(c))}' is not allowed`;
-    fail(code, `The ${what} name '${name}' is not a valid C identifier: ${bad}.`, `use only letters, digits and '_', not starting with a digit (e.g. '${suggestName(name)}')`, { part: what });
+    fail(
+      code,
+      `The ${what} name '${cutInput(name)}' is not a valid C identifier: ${bad}.`,
+      `use only letters, digits and '_', not starting with a digit (e.g. '${suggestName(name)}')`,
+      { part: what },
+    );
   }
 }
 

@@ -1,38 +1,36 @@
 /**
  * Who owns which probe. Probes perf-bridge creates live in a group named after the owner process
  * (`perfbridge_<pid>_<n>`), and every probe — including those in groups the user named — is listed
- * in the owner's registry file before it is written to tracefs. A probe is only ever removed by
- * its owner, or by a sweep after its owner died; nothing else is touched.
+ * in the owner's registry record before it is written to tracefs, with the line tracefs shows for
+ * it once created. A probe is only ever removed by its owner, or by a sweep after its owner died,
+ * and only while its event still consists of exactly that line.
  */
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 
-import type { ProbeEventsFile } from '../tracefs/probe-files.js';
+import { registryDir } from './registry-dir.js';
+import {
+  isRecordFileName,
+  type OwnedProbe,
+  type OwnerRecord,
+  readRecord,
+  recordFileName,
+  removeRecord,
+  writeRecord,
+} from './registry-record.js';
+
+export type { OwnedProbe } from './registry-record.js';
 
 /** Prefix of the groups perf-bridge names after their owner. */
 export const OWNER_GROUP_PREFIX = 'perfbridge';
 
-/** A probe as recorded in its owner's registry. */
-export interface OwnedProbe {
-  file: ProbeEventsFile;
-  group: string;
-  event: string;
-}
-
-/** The contents of one registry file. */
-interface RegistryFile {
-  pid: number;
-  /** The owner's pid namespace (`/proc/self/ns/pid` inode): pids mean something only inside it. */
-  pidNamespace?: string;
-  /** Start time of the owner (clock ticks since boot): tells a reused pid from the owner. */
-  startTime: string;
-  probes: OwnedProbe[];
-}
-
-/** A group name for this process's n-th probe set. */
+/**
+ * A group name for this process's n-th probe set. Worker threads share the pid, so theirs carry
+ * the thread id too.
+ */
 export function ownerGroup(sequence: number, pid: number = process.pid): string {
-  return `${OWNER_GROUP_PREFIX}_${pid}_${sequence}`;
+  const thread = threadId === 0 ? '' : `w${threadId}_`;
+  return `${OWNER_GROUP_PREFIX}_${pid}_${thread}${sequence}`;
 }
 
 /** A process's start time from /proc/PID/stat (field 22), or undefined if it does not exist. */
@@ -48,7 +46,7 @@ function processStartTime(pid: number): string | undefined {
 }
 
 /** This process's pid namespace, as the link text of /proc/self/ns/pid (`pid:[4026531836]`). */
-export function pidNamespace(): string | undefined {
+function pidNamespace(): string | undefined {
   try {
     return readlinkSync('/proc/self/ns/pid');
   } catch {
@@ -56,83 +54,107 @@ export function pidNamespace(): string | undefined {
   }
 }
 
-/** True when `pid` runs and, if a start time is given, is the same process that had it. */
-function isOwnerAlive(pid: number, startTime?: string): boolean {
-  const now = processStartTime(pid);
-  return now !== undefined && (startTime === undefined || now === startTime);
+/** True when the record's owner still runs: same pid, same start time. */
+function isOwnerAlive(record: OwnerRecord): boolean {
+  return processStartTime(record.pid) === record.startTime;
 }
 
-/** The directory of registry files: /run/perf-bridge, or the temp dir where /run is not writable. */
-export function registryDir(): string {
-  for (const dir of [process.env.PERF_BRIDGE_REGISTRY_DIR, '/run/perf-bridge', join(tmpdir(), 'perf-bridge-registry')]) {
-    if (!dir) continue;
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      return dir;
-    } catch {
-      // try the next place
-    }
-  }
-  return join(tmpdir(), 'perf-bridge-registry');
+/** What identifies a probe in tracefs: its file and GROUP/EVENT. */
+export type ProbeName = Pick<OwnedProbe, 'file' | 'group' | 'event'>;
+
+function sameProbe(a: ProbeName, b: ProbeName): boolean {
+  return a.file === b.file && a.group === b.group && a.event === b.event;
 }
 
-/** This process's registry: the probes it created and has not removed yet. */
+/** This process's (or worker thread's) record: the probes it created and has not removed yet. */
 export class OwnerRegistry {
-  private readonly path: string;
+  private readonly name = recordFileName(process.pid, threadId);
   private readonly probes: OwnedProbe[] = [];
   private readonly startTime = processStartTime(process.pid) ?? '0';
   private readonly pidNamespace = pidNamespace();
 
-  constructor(dir: string = registryDir()) {
-    this.path = join(dir, `${process.pid}.json`);
-  }
+  /** `dir`: the verified registry directory. */
+  constructor(readonly dir: string = registryDir()) {}
 
   /** Records a probe; call before writing it to tracefs, so a crash cannot leave it unlisted. */
   add(probe: OwnedProbe): void {
-    this.probes.push(probe);
+    this.probes.push({ ...probe });
     this.save();
   }
 
-  /** Forgets a probe after it was removed (or never created). */
-  delete(probe: OwnedProbe): void {
-    const index = this.probes.findIndex((p) => p.file === probe.file && p.group === probe.group && p.event === probe.event);
+  /** Records the line tracefs shows for a probe once it exists. */
+  confirm(probe: ProbeName, line: string): void {
+    const entry = this.probes.find((p) => sameProbe(p, probe));
+    if (entry) entry.line = line;
+    this.save();
+  }
+
+  /** Forgets a probe after it was removed (or never created, or is no longer ours alone). */
+  delete(probe: ProbeName): void {
+    const index = this.probes.findIndex((p) => sameProbe(p, probe));
     if (index >= 0) this.probes.splice(index, 1);
     this.save();
   }
 
   private save(): void {
     if (this.probes.length === 0) {
-      rmSync(this.path, { force: true });
+      removeRecord(this.dir, this.name);
       return;
     }
-    const content: RegistryFile = { pid: process.pid, pidNamespace: this.pidNamespace, startTime: this.startTime, probes: this.probes };
-    writeFileSync(this.path, JSON.stringify(content));
+    writeRecord(this.dir, this.name, {
+      version: 2,
+      pid: process.pid,
+      ...(threadId === 0 ? {} : { threadId }),
+      ...(this.pidNamespace === undefined ? {} : { pidNamespace: this.pidNamespace }),
+      startTime: this.startTime,
+      probes: this.probes,
+    });
   }
 }
 
+/** A record file that could not be trusted, with the reason; it is left as it is. */
+export interface SkippedRecord {
+  path: string;
+  reason: string;
+}
+
+/** Every trusted record in the registry, split by whether the owner runs, and the untrusted ones. */
+export interface RegistryScan {
+  dir: string;
+  live: OwnerRecord[];
+  dead: { name: string; record: OwnerRecord }[];
+  skipped: SkippedRecord[];
+}
+
 /**
- * Registry entries whose owner is no longer running. Entries written in another pid namespace
- * (a container sharing this /run) are left alone: their pids cannot be checked from here.
+ * Reads every record. Records written in another pid namespace (a container sharing this /run)
+ * count as live: their pids cannot be checked from here, so their probes are never swept.
  */
-export function deadOwnerRecords(dir: string = registryDir()): { path: string; probes: OwnedProbe[] }[] {
-  const dead: { path: string; probes: OwnedProbe[] }[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return dead;
-  }
-  const ours = pidNamespace();
-  for (const name of names) {
-    if (!/^\d+\.json$/.test(name)) continue;
-    const path = join(dir, name);
-    try {
-      const record = JSON.parse(readFileSync(path, 'utf8')) as RegistryFile;
-      if (record.pidNamespace !== undefined && record.pidNamespace !== ours) continue;
-      if (!isOwnerAlive(record.pid, record.startTime)) dead.push({ path, probes: record.probes });
-    } catch {
-      // A torn or foreign file: not ours to interpret, leave it.
+export function scanRegistry(dir: string = registryDir()): RegistryScan {
+  const scan: RegistryScan = { dir, live: [], dead: [], skipped: [] };
+  const ourNamespace = pidNamespace();
+  for (const name of readdirSync(dir)) {
+    if (!isRecordFileName(name)) continue;
+    const read = readRecord(dir, name);
+    if (!read.ok) {
+      scan.skipped.push({ path: `${dir}/${name}`, reason: read.reason });
+    } else if (read.record.pidNamespace !== undefined && read.record.pidNamespace !== ourNamespace) {
+      scan.live.push(read.record);
+    } else if (isOwnerAlive(read.record)) {
+      scan.live.push(read.record);
+    } else {
+      scan.dead.push({ name, record: read.record });
     }
   }
-  return dead;
+  return scan;
+}
+
+/** The pid of the live perf-bridge process whose record lists `group/event`, if any. */
+export function liveOwnerOf(scan: RegistryScan, group: string, event: string): number | undefined {
+  return scan.live.find((record) => record.probes.some((p) => p.group === group && p.event === event))?.pid;
+}
+
+/** Removes a dead owner's record after its probes are gone. */
+export function removeDeadRecord(scan: RegistryScan, name: string): void {
+  removeRecord(scan.dir, name);
 }

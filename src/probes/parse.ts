@@ -12,6 +12,7 @@ import { ProbeDefinitionError, type ProbeErrorCode } from './errors.js';
 import { parseKernelUnsigned, toSafeInteger } from './numbers.js';
 import { parseArgToken } from './parse-arg.js';
 import { checkDefinitionText, validate } from './validate.js';
+import { cutInput } from '../errors.js';
 
 interface Token {
   readonly text: string;
@@ -58,11 +59,29 @@ function parseChecked(text: string): ProbeDefinition {
   const tokens = tokenize(text);
   const [headToken, placeToken, ...argTokens] = tokens;
   if (headToken === undefined) {
-    syntaxError('EMPTY', 0, 'The definition is empty.', 'write e.g. "p:mygroup/myevent do_sys_openat2" or "p /bin/bash:0x4245c0"');
+    syntaxError(
+      'EMPTY',
+      0,
+      'The definition is empty.',
+      'write e.g. "p:mygroup/myevent do_sys_openat2" or "p /bin/bash:0x4245c0"',
+    );
   }
   const head = within(headToken, () => parseHead(headToken.text));
   if (placeToken === undefined) {
-    syntaxError('NO_LOCATION', text.length, `'${headToken.text}' is not followed by a probe location.`, 'add a kernel symbol, an address, PATH:OFFSET, a function or a tracepoint after it');
+    syntaxError(
+      'NO_LOCATION',
+      text.length,
+      `'${cutInput(headToken.text)}' is not followed by a probe location.`,
+      missingLocationHint(text, head),
+    );
+  }
+  if (FETCH_ARG_START.test(placeToken.text)) {
+    syntaxError(
+      'NO_LOCATION',
+      placeToken.start,
+      `'${cutInput(placeToken.text)}' is an argument (NAME=FETCHARG), not a probe location.`,
+      missingLocationHint(text, head),
+    );
   }
   const place = within(placeToken, () => parsePlace(head.letter, placeToken.text));
   const args: ProbeArg[] = argTokens.map((token, index) => within(token, () => parseArgToken(token.text, index)));
@@ -83,6 +102,28 @@ function parseChecked(text: string): ProbeDefinition {
     if (!(error instanceof ProbeDefinitionError)) throw error;
     throw error.inText(text, positionOf(error, headToken, head, placeToken, argTokens));
   }
+}
+
+/** `NAME=`: how an argument starts, and how no probe location can start. */
+const FETCH_ARG_START = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+/**
+ * The hint for a definition without a probe location. `p:do_sys_openat2 x=...` names the event
+ * do_sys_openat2 and probes nothing; the user almost always meant the symbol, `p do_sys_openat2 x=...`.
+ */
+function missingLocationHint(text: string, head: Head): string {
+  const generic = 'add a kernel symbol, an address, PATH:OFFSET, a function or a tracepoint after it';
+  if (head.event === undefined) return generic;
+  if (head.group !== undefined) return `${generic}: GROUP/EVENT names the event, the probe point comes after a space`;
+  return didYouMeanLocation(text);
+}
+
+/** "Did you mean" the definition with the ':' after the probe type made a space (`p:SYM` → `p SYM`). */
+function didYouMeanLocation(text: string): string {
+  const trimmed = text.trim();
+  const colon = trimmed.indexOf(':');
+  const meant = `${trimmed.slice(0, colon)} ${trimmed.slice(colon + 1)}`;
+  return `did you mean \`${cutInput(meant)}\`? '${trimmed.slice(0, colon)}:NAME' names the event; the probe point comes after a space`;
 }
 
 // Maps a validation error back to the token it is about.
@@ -116,7 +157,10 @@ function within<T>(token: Token, parse: () => T): T {
     return parse();
   } catch (error) {
     if (error instanceof ProbeDefinitionError && error.definition === undefined) {
-      throw new ProbeDefinitionError(error.problem, { code: error.code, hint: error.hint, position: token.start + (error.position ?? 0), where: error.where });
+      throw new ProbeDefinitionError(
+        error.problem,
+        { code: error.code, hint: error.hint, position: token.start + (error.position ?? 0), where: error.where },
+      );
     }
     throw error;
   }
@@ -125,40 +169,86 @@ function within<T>(token: Token, parse: () => T): T {
 function parseHead(token: string): Head {
   const letter = token[0] ?? '';
   if (letter === '-') {
-    syntaxError('DELETE_COMMAND', 0, `'${token}' is a delete command, not a probe definition.`, 'to remove a probe use printDeleteCommand(); a definition starts with p, r, f or t');
+    syntaxError(
+      'DELETE_COMMAND',
+      0,
+      `'${cutInput(token)}' is a delete command, not a probe definition.`,
+      'to remove a probe use printDeleteCommand(); a definition starts with p, r, f or t',
+    );
   }
   if (letter === '!') {
-    syntaxError('DELETE_COMMAND', 0, `'${token}' starts with '!', which removes triggers and filters; it is not a probe definition.`, 'a definition starts with p, r, f or t');
+    syntaxError(
+      'DELETE_COMMAND',
+      0,
+      `'${cutInput(token)}' starts with '!', which removes triggers and filters; it is not a probe definition.`,
+      'a definition starts with p, r, f or t',
+    );
   }
   if (letter === 'e' || letter === 's') {
-    syntaxError('UNSUPPORTED_PROBE_TYPE', 0, `'${letter}' (${letter === 'e' ? 'event probe' : 'synthetic event'}) definitions are not supported by this model.`, 'use p/r (kprobe, uprobe), f (fprobe) or t (tracepoint probe)');
+    syntaxError(
+      'UNSUPPORTED_PROBE_TYPE',
+      0,
+      `'${letter}' (${letter === 'e' ? 'event probe' : 'synthetic event'}) definitions are not supported by this model.`,
+      'use p/r (kprobe, uprobe), f (fprobe) or t (tracepoint probe)',
+    );
   }
   if (letter !== 'p' && letter !== 'r' && letter !== 'f' && letter !== 't') {
-    syntaxError('BAD_PROBE_TYPE', 0, `'${token}' does not start with a probe type.`, 'start with p (probe), r (return probe), f (function entry/exit) or t (tracepoint)');
+    syntaxError(
+      'BAD_PROBE_TYPE',
+      0,
+      `'${cutInput(token)}' does not start with a probe type.`,
+      'start with p (probe), r (return probe), f (function entry/exit) or t (tracepoint)',
+    );
   }
   const colon = token.indexOf(':');
   const digits = token.slice(1, colon < 0 ? token.length : colon);
   let maxactive: number | undefined;
   if (digits.length > 0) {
     if (!/^[0-9]/.test(digits)) {
-      syntaxError('BAD_PROBE_TYPE', 1, `Unexpected '${digits}' after the probe type '${letter}' in '${token}'.`, `write ${letter}:GROUP/EVENT, or just ${letter}`);
+      syntaxError(
+        'BAD_PROBE_TYPE',
+        1,
+        `Unexpected '${cutInput(digits)}' after the probe type '${letter}' in '${cutInput(token)}'.`,
+        `write ${letter}:GROUP/EVENT, or just ${letter}`,
+      );
     }
     maxactive = toSafeInteger(parseKernelUnsigned(digits));
-    if (maxactive === undefined) syntaxError('BAD_MAXACT', 1, `'${digits}' in '${token}' is not a maxactive count.`, 'write r<N>: with N from 1 to 4096, e.g. r16:mygroup/myevent');
+    if (maxactive === undefined) {
+      syntaxError(
+        'BAD_MAXACT',
+        1,
+        `'${cutInput(digits)}' in '${cutInput(token)}' is not a maxactive count.`,
+        'write r<N>: with N from 1 to 4096, e.g. r16:mygroup/myevent',
+      );
+    }
   }
   const base = { letter, ...(maxactive !== undefined && { maxactive }) } as const;
   if (colon < 0) return { ...base, nameStart: 0, eventStart: 0 };
   const names = token.slice(colon + 1);
   const nameStart = colon + 1;
   if (names.length === 0) {
-    syntaxError('NO_EVENT_NAME', nameStart, `'${token}' has ':' but no event name after it.`, `write ${token}EVENT or ${token}GROUP/EVENT, or drop the ':'`);
+    syntaxError(
+      'NO_EVENT_NAME',
+      nameStart,
+      `'${cutInput(token)}' has ':' but no event name after it.`,
+      `write ${cutInput(token)}EVENT or ${cutInput(token)}GROUP/EVENT, or drop the ':'`,
+    );
   }
   // Like the kernel, '.' separates group and event when there is no '/'.
   let sep = names.indexOf('/');
   if (sep < 0) sep = names.indexOf('.');
   if (sep < 0) return { ...base, event: names, nameStart, eventStart: nameStart };
   if (sep === 0) {
-    syntaxError('NO_GROUP_NAME', nameStart, `'${token}' has '${names[0]}' but no group name before it.`, `write ${token.slice(0, nameStart)}GROUP${names}, or drop the '${names[0]}'`);
+    // 'p:/bin/bash:readline' is a uprobe location written where the event name goes.
+    const hint = names.startsWith('/') && names.includes(':')
+      ? didYouMeanLocation(token)
+      : `write ${cutInput(token.slice(0, nameStart))}GROUP${names}, or drop the '${names[0]}'`;
+    syntaxError(
+      'NO_GROUP_NAME',
+      nameStart,
+      `'${cutInput(token)}' has '${names[0]}' but no group name before it.`,
+      hint,
+    );
   }
   const event = names.slice(sep + 1);
   return { ...base, group: names.slice(0, sep), ...(event.length > 0 && { event }), nameStart, eventStart: nameStart + sep + 1 };
@@ -166,7 +256,14 @@ function parseHead(token: string): Head {
 
 function parsePlace(letter: Head['letter'], token: string): Place {
   if (letter === 't') {
-    if (token.includes('%')) syntaxError('BAD_ADDR_SUFFIX', token.indexOf('%'), `'${token.slice(token.indexOf('%'))}' cannot follow tracepoint '${token}'.`, 'tracepoint probes have no return form; remove the suffix');
+    if (token.includes('%')) {
+      syntaxError(
+        'BAD_ADDR_SUFFIX',
+        token.indexOf('%'),
+        `'${cutInput(token.slice(token.indexOf('%')))}' cannot follow tracepoint '${cutInput(token)}'.`,
+        'tracepoint probes have no return form; remove the suffix',
+      );
+    }
     return { kind: 'tprobe', location: { type: 'tracepoint', name: token }, returnSuffix: false };
   }
   if (letter !== 'f' && token.includes('/')) {
@@ -178,7 +275,14 @@ function parsePlace(letter: Head['letter'], token: string): Place {
   const returnSuffix = hasReturnSuffix(token, 0, false);
   const body = returnSuffix ? token.slice(0, token.indexOf('%')) : token;
   if (letter === 'f') {
-    if (/[+-]/.test(body)) syntaxError('BAD_PROBE_ADDR', body.search(/[+-]/), `fprobe location '${token}' has an offset.`, 'fprobes attach to function entry or exit only; use a kprobe (p SYMBOL+OFFSET) to probe inside a function');
+    if (/[+-]/.test(body)) {
+      syntaxError(
+        'BAD_PROBE_ADDR',
+        body.search(/[+-]/),
+        `fprobe location '${cutInput(token)}' has an offset.`,
+        'fprobes attach to function entry or exit only; use a kprobe (p SYMBOL+OFFSET) to probe inside a function',
+      );
+    }
     const [module, symbol] = splitModule(body);
     return { kind: 'fprobe', location: { type: 'function', ...(module !== undefined && { module }), symbol }, returnSuffix };
   }
@@ -192,7 +296,12 @@ function hasReturnSuffix(token: string, from: number, allowRefCounter: boolean):
   if (pct < 0) return false;
   const suffix = allowRefCounter ? token.slice(pct).replace(/\(.*$/, '') : token.slice(pct);
   if (suffix !== '%return') {
-    syntaxError('BAD_ADDR_SUFFIX', pct, `'${suffix}' is not a valid suffix in '${token}'.`, "the only suffix is '%return', which makes a return probe");
+    syntaxError(
+      'BAD_ADDR_SUFFIX',
+      pct,
+      `'${cutInput(suffix)}' is not a valid suffix in '${cutInput(token)}'.`,
+      "the only suffix is '%return', which makes a return probe",
+    );
   }
   return true;
 }
@@ -200,7 +309,14 @@ function hasReturnSuffix(token: string, from: number, allowRefCounter: boolean):
 function splitModule(body: string): [string | undefined, string] {
   const colon = body.indexOf(':');
   if (colon < 0) return [undefined, body];
-  if (colon === 0) syntaxError('BAD_MODULE', 0, `'${body}' has ':' but no module name before it.`, 'write MODULE:SYMBOL, or just SYMBOL');
+  if (colon === 0) {
+    syntaxError(
+      'BAD_MODULE',
+      0,
+      `'${cutInput(body)}' has ':' but no module name before it.`,
+      'write MODULE:SYMBOL, or just SYMBOL',
+    );
+  }
   return [body.slice(0, colon), body.slice(colon + 1)];
 }
 
@@ -211,7 +327,12 @@ function parseKprobePlace(body: string, token: string): ProbeLocation {
     const address = parseKernelUnsigned(body);
     if (address === undefined) {
       const extra = /[+%-]/.test(token);
-      syntaxError('BAD_PROBE_ADDR', 0, `'${token}' is not a kernel address${extra ? ': an address takes no offset or suffix' : ''}.`, extra ? 'probe SYMBOL+OFFSET instead, add the offset to the address yourself, or use r for a return probe' : 'write the address as one number, e.g. 0xffffffff81234560');
+      syntaxError(
+        'BAD_PROBE_ADDR',
+        0,
+        `'${cutInput(token)}' is not a kernel address${extra ? ': an address takes no offset or suffix' : ''}.`,
+        extra ? 'probe SYMBOL+OFFSET instead, add the offset to the address yourself, or use r for a return probe' : 'write the address as one number, e.g. 0xffffffff81234560',
+      );
     }
     return { type: 'kaddr', address };
   }
@@ -219,12 +340,33 @@ function parseKprobePlace(body: string, token: string): ProbeLocation {
   const sign = rest.search(/[+-]/);
   const symbol = sign < 0 ? rest : rest.slice(0, sign);
   const shift = module === undefined ? 0 : module.length + 1;
-  if (symbol.length === 0) syntaxError('BAD_SYMBOL', shift, `'${token}' has no symbol name.`, 'write [MODULE:]SYMBOL[+OFFSET]');
+  if (symbol.length === 0) {
+    syntaxError(
+      'BAD_SYMBOL',
+      shift,
+      `'${cutInput(token)}' has no symbol name.`,
+      'write [MODULE:]SYMBOL[+OFFSET]',
+    );
+  }
   let offset = 0;
   if (sign >= 0) {
-    if (rest[sign] === '-') syntaxError('BAD_PROBE_ADDR', shift + sign, `Negative offset '${rest.slice(sign)}' in kprobe location '${token}'.`, 'offsets count forward from the symbol: write SYMBOL+N');
+    if (rest[sign] === '-') {
+      syntaxError(
+        'BAD_PROBE_ADDR',
+        shift + sign,
+        `Negative offset '${cutInput(rest.slice(sign))}' in kprobe location '${cutInput(token)}'.`,
+        'offsets count forward from the symbol: write SYMBOL+N',
+      );
+    }
     const parsed = toSafeInteger(parseKernelUnsigned(rest.slice(sign + 1)));
-    if (parsed === undefined) syntaxError('BAD_PROBE_ADDR', shift + sign + 1, `'${rest.slice(sign + 1)}' is not an offset in kprobe location '${token}'.`, 'write SYMBOL+N with one number N, e.g. vfs_read+0x10');
+    if (parsed === undefined) {
+      syntaxError(
+        'BAD_PROBE_ADDR',
+        shift + sign + 1,
+        `'${cutInput(rest.slice(sign + 1))}' is not an offset in kprobe location '${cutInput(token)}'.`,
+        'write SYMBOL+N with one number N, e.g. vfs_read+0x10',
+      );
+    }
     offset = parsed;
   }
   return { type: 'ksym', ...(module !== undefined && { module }), symbol, offset };
@@ -233,19 +375,54 @@ function parseKprobePlace(body: string, token: string): ProbeLocation {
 function parseUprobePlace(token: string): ProbeLocation {
   // Like the kernel, the *last* ':' separates the path (which may contain ':').
   const colon = token.lastIndexOf(':');
-  if (colon < 0) syntaxError('BAD_PATH', token.length, `Uprobe location '${token}' has no ':OFFSET'.`, 'write PATH:OFFSET (a file offset, e.g. /bin/bash:0x4245c0) or PATH:SYMBOL[+OFFSET]');
+  if (colon < 0) {
+    syntaxError(
+      'BAD_PATH',
+      token.length,
+      `Uprobe location '${cutInput(token)}' has no ':OFFSET'.`,
+      'write PATH:OFFSET (a file offset, e.g. /bin/bash:0x4245c0) or PATH:SYMBOL[+OFFSET]',
+    );
+  }
   const path = token.slice(0, colon);
-  if (path.length === 0) syntaxError('BAD_PATH', 0, `Uprobe location '${token}' has no path before ':'.`, 'write PATH:OFFSET');
+  if (path.length === 0) {
+    syntaxError(
+      'BAD_PATH',
+      0,
+      `Uprobe location '${cutInput(token)}' has no path before ':'.`,
+      'write PATH:OFFSET',
+    );
+  }
   let rest = token.slice(colon + 1);
   let refCtrOffset: number | undefined;
   const paren = rest.indexOf('(');
   if (paren >= 0) {
     const close = rest.indexOf(')', paren);
     const at = colon + 1 + paren;
-    if (close < 0) syntaxError('BAD_REFCNT', at, `Reference counter '${rest.slice(paren)}' in '${token}' is missing its ')'.`, 'write PATH:OFFSET(REF_CTR_OFFSET)');
-    if (close !== rest.length - 1) syntaxError('BAD_REFCNT', colon + 2 + close, `'${rest.slice(close + 1)}' after the reference counter in '${token}' is not allowed.`, "end the location with ')'; '%return' goes before '('");
+    if (close < 0) {
+      syntaxError(
+        'BAD_REFCNT',
+        at,
+        `Reference counter '${cutInput(rest.slice(paren))}' in '${cutInput(token)}' is missing its ')'.`,
+        'write PATH:OFFSET(REF_CTR_OFFSET)',
+      );
+    }
+    if (close !== rest.length - 1) {
+      syntaxError(
+        'BAD_REFCNT',
+        colon + 2 + close,
+        `'${cutInput(rest.slice(close + 1))}' after the reference counter in '${cutInput(token)}' is not allowed.`,
+        "end the location with ')'; '%return' goes before '('",
+      );
+    }
     const ref = toSafeInteger(parseKernelUnsigned(rest.slice(paren + 1, close)));
-    if (ref === undefined) syntaxError('BAD_REFCNT', at + 1, `'${rest.slice(paren + 1, close)}' is not a reference counter offset in '${token}'.`, 'write the semaphore file offset as one number, e.g. (0x1a2b4)');
+    if (ref === undefined) {
+      syntaxError(
+        'BAD_REFCNT',
+        at + 1,
+        `'${cutInput(rest.slice(paren + 1, close))}' is not a reference counter offset in '${cutInput(token)}'.`,
+        'write the semaphore file offset as one number, e.g. (0x1a2b4)',
+      );
+    }
     // The kernel treats (0) as "no reference counter"; the canonical text omits it.
     if (ref !== 0) refCtrOffset = ref;
     rest = rest.slice(0, paren);
@@ -255,13 +432,34 @@ function parseUprobePlace(token: string): ProbeLocation {
   const withRef = refCtrOffset === undefined ? {} : { refCtrOffset };
   if (/^[0-9]/.test(rest)) {
     const offset = toSafeInteger(parseKernelUnsigned(rest));
-    if (offset === undefined) syntaxError('BAD_UPROBE_OFFS', colon + 1, `'${rest}' is not a file offset in uprobe location '${token}'.`, 'write PATH:OFFSET with one number, e.g. /bin/bash:0x4245c0');
+    if (offset === undefined) {
+      syntaxError(
+        'BAD_UPROBE_OFFS',
+        colon + 1,
+        `'${cutInput(rest)}' is not a file offset in uprobe location '${cutInput(token)}'.`,
+        'write PATH:OFFSET with one number, e.g. /bin/bash:0x4245c0',
+      );
+    }
     return { type: 'uoffset', path, offset, ...withRef };
   }
-  if (rest.length === 0) syntaxError('BAD_UPROBE_OFFS', colon + 1, `Uprobe location '${token}' has nothing after ':'.`, 'write PATH:OFFSET or PATH:SYMBOL[+OFFSET]');
+  if (rest.length === 0) {
+    syntaxError(
+      'BAD_UPROBE_OFFS',
+      colon + 1,
+      `Uprobe location '${cutInput(token)}' has nothing after ':'.`,
+      'write PATH:OFFSET or PATH:SYMBOL[+OFFSET]',
+    );
+  }
   const plus = rest.indexOf('+');
   const symbol = plus < 0 ? rest : rest.slice(0, plus);
   const offset = plus < 0 ? 0 : toSafeInteger(parseKernelUnsigned(rest.slice(plus + 1)));
-  if (offset === undefined) syntaxError('BAD_UPROBE_OFFS', colon + 2 + plus, `'${rest.slice(plus + 1)}' is not an offset in '${token}'.`, 'write PATH:SYMBOL+N with one number N');
+  if (offset === undefined) {
+    syntaxError(
+      'BAD_UPROBE_OFFS',
+      colon + 2 + plus,
+      `'${cutInput(rest.slice(plus + 1))}' is not an offset in '${cutInput(token)}'.`,
+      'write PATH:SYMBOL+N with one number N',
+    );
+  }
   return { type: 'usym', path, symbol, offset, ...withRef };
 }

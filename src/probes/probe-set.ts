@@ -8,15 +8,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { resolveUprobeOffset } from '../elf/resolve.js';
-import { KernelError } from '../errors.js';
+import { KernelError, ProbeConflictError } from '../errors.js';
 import { type ProbeEventsFile, readProbeProfiles, writeProbeCommand } from '../tracefs/probe-files.js';
+import { assertNameFree, createdLine, removeIfOurs } from './claims.js';
 import type { AnyProbeDefinition } from './definition.js';
 import { parseTracefsReadme, assertSupported, type ProbeFeature } from './features.js';
 import { namesOf, resolveNames } from './names.js';
 import { parse } from './parse.js';
-import { print, printDeleteCommand, probeEventsFile } from './print.js';
+import { print, probeEventsFile } from './print.js';
+import { withProbeLock } from './probe-lock.js';
 import { resolveUprobeSymbols } from './resolve.js';
-import { type OwnedProbe, OwnerRegistry, ownerGroup } from './ownership.js';
+import { type OwnedProbe, OwnerRegistry, ownerGroup, type RegistryScan, scanRegistry } from './ownership.js';
 
 /** A definition as the API takes it: kernel text or a model (from the builder or parse()). */
 export type ProbeInput = string | AnyProbeDefinition;
@@ -25,9 +27,23 @@ export type ProbeInput = string | AnyProbeDefinition;
 export interface CreatedProbe extends OwnedProbe {
   /** The name its events are reported under. */
   label: string;
-  /** The line written to tracefs. */
-  command: string;
   definition: AnyProbeDefinition;
+  /** The line tracefs listed for it right after creation. */
+  line: string;
+}
+
+/** A probe a set could not remove, and why. */
+export interface ProbeLeftBehind {
+  /** `GROUP/EVENT`. */
+  probe: string;
+  /**
+   * `busy`: the kernel refused (another tracer has it open or enabled); it stays recorded and is
+   * removed by a later close(), at exit, or by the sweep once this process is gone.
+   * `shared`: another tool added probe points to its event; perf-bridge will not remove theirs.
+   */
+  reason: 'busy' | 'shared';
+  /** The kernel's refusal, for `busy`. */
+  error?: Error;
 }
 
 let nextSequence = 0;
@@ -72,73 +88,115 @@ function assertModuleLoaded(definition: AnyProbeDefinition): void {
   });
 }
 
+/** Refuses two definitions with one GROUP/EVENT before anything is written. */
+function assertDistinctNames(definitions: readonly AnyProbeDefinition[]): void {
+  const seen = new Set<string>();
+  for (const definition of definitions) {
+    const { group, event } = namesOf(definition);
+    const probe = `${group}/${event}`;
+    if (seen.has(probe)) {
+      throw new ProbeConflictError(`probe ${probe} is defined twice in this session`, {
+        probe,
+        hint: 'give each probe its own event name (NAME in p:GROUP/NAME); a uprobe and a uretprobe on one symbol need two',
+      });
+    }
+    seen.add(probe);
+  }
+}
+
 /** The probes one session created. */
 export class ProbeSet {
   readonly probes: CreatedProbe[] = [];
-  private removed = false;
+  /** Probes given up on because other tools share their event (never retried). */
+  private readonly abandoned: ProbeLeftBehind[] = [];
+  /** Probes the kernel has not let go of yet, from the latest removal attempt. */
+  private busy: ProbeLeftBehind[] = [];
 
-  private constructor(private readonly root: string) {}
+  private constructor(
+    private readonly root: string,
+    private readonly registry: OwnerRegistry,
+  ) {}
 
   /**
-   * Creates every probe (labels default to `group:event`). All or nothing: when one fails, the
-   * ones created before it are removed and the error is thrown.
+   * Creates every probe (labels default to `group:event`). Every definition is validated and every
+   * name checked before the first write; all or nothing: when one fails, the ones created before it
+   * are removed and the error is thrown.
    */
   static create(root: string, inputs: readonly { label?: string; input: ProbeInput }[]): ProbeSet {
-    const set = new ProbeSet(root);
     const group = ownerGroup(nextSequence++);
     const features = kernelProbeFeatures(root);
-    try {
-      for (const { label, input } of inputs) set.createOne(label, prepareDefinition(input, group, features));
-    } catch (error) {
-      set.remove();
-      throw error;
-    }
+    const prepared = inputs.map(({ label, input }) => ({ label, definition: prepareDefinition(input, group, features) }));
+    for (const { definition } of prepared) assertModuleLoaded(definition);
+    assertDistinctNames(prepared.map((p) => p.definition));
+    const set = new ProbeSet(root, ownerRegistry());
+    withProbeLock(set.registry.dir, () => {
+      const scan = scanRegistry(set.registry.dir);
+      try {
+        for (const { label, definition } of prepared) set.createOne(scan, label, definition);
+      } catch (error) {
+        set.remove();
+        throw error;
+      }
+    });
     return set;
   }
 
-  private createOne(label: string | undefined, definition: AnyProbeDefinition): void {
-    assertModuleLoaded(definition);
+  /** Checks the name is free, records it, writes it, and confirms exactly our line appeared. */
+  private createOne(scan: RegistryScan, label: string | undefined, definition: AnyProbeDefinition): void {
     const { group, event } = namesOf(definition);
     const file: ProbeEventsFile = probeEventsFile(definition);
-    const command = print(definition);
-    const owned: OwnedProbe = { file, group, event };
-    ownerRegistry().add(owned);
+    assertNameFree(this.root, scan, file, group, event);
+    const owned: OwnedProbe = { file, group, event, command: print(definition), line: null };
+    this.registry.add(owned);
+    let line: string;
     try {
-      writeProbeCommand(this.root, file, command, `create probe ${group}/${event}`);
+      writeProbeCommand(this.root, file, owned.command, `create probe ${group}/${event}`);
+      line = createdLine(this.root, owned);
     } catch (error) {
-      ownerRegistry().delete(owned);
+      this.registry.delete(owned); // not written, or not ours alone: nothing of it may be removed
       throw error;
     }
-    this.probes.push({ ...owned, label: label ?? `${group}:${event}`, command, definition });
+    this.registry.confirm(owned, line);
+    this.probes.push({ ...owned, line, label: label ?? `${group}:${event}`, definition });
   }
 
   /**
-   * Removes every probe this set created, newest first; idempotent. Call after the perf fds on
-   * them are closed (the kernel refuses to delete an event in use). Throws the first failure
-   * after trying them all; probes already gone are not an error.
+   * Removes every probe this set created, newest first, each only while its event is exactly what
+   * was written. Call after the perf fds on them are closed. Never throws: what the kernel keeps
+   * (EBUSY) stays recorded and is retried by the next call, at exit, or by a later sweep; see
+   * {@link leftBehind}.
    */
   remove(): void {
-    if (this.removed) return;
-    let firstError: unknown;
-    for (const probe of [...this.probes].reverse()) {
-      try {
-        writeProbeCommand(this.root, probe.file, printDeleteCommand(probe), `remove probe ${probe.group}/${probe.event}`);
-      } catch (error) {
-        if (!(error instanceof KernelError && error.code === 'ENOENT')) {
-          firstError ??= error;
-          continue; // keep it in the registry so a later sweep can still remove it
+    if (this.probes.length === 0) return;
+    const busy: ProbeLeftBehind[] = [];
+    try {
+      withProbeLock(this.registry.dir, () => {
+        for (const probe of [...this.probes].reverse()) {
+          const outcome = removeIfOurs(this.root, probe, 'remove probe');
+          if (outcome.status === 'failed') {
+            busy.push({ probe: `${probe.group}/${probe.event}`, reason: 'busy', error: outcome.error });
+            continue; // keep it recorded so a later attempt or sweep can still remove it
+          }
+          if (outcome.status === 'shared') this.abandoned.push({ probe: `${probe.group}/${probe.event}`, reason: 'shared' });
+          this.registry.delete(probe);
+          this.probes.splice(this.probes.indexOf(probe), 1);
         }
-      }
-      ownerRegistry().delete(probe);
-      this.probes.splice(this.probes.indexOf(probe), 1);
+      });
+    } catch (error) {
+      // The lock could not be taken: everything stays recorded for a later attempt.
+      for (const probe of this.probes) busy.push({ probe: `${probe.group}/${probe.event}`, reason: 'busy', error: error as Error });
     }
-    if (firstError !== undefined) throw firstError;
-    this.removed = true;
+    this.busy = busy;
   }
 
-  /** True once every probe was removed. */
+  /** True once no probe of this set is left to remove. */
   get isRemoved(): boolean {
-    return this.removed;
+    return this.probes.length === 0;
+  }
+
+  /** Probes that could not be removed: still busy after the latest attempt, or shared with other tools. */
+  leftBehind(): ProbeLeftBehind[] {
+    return [...this.busy, ...this.abandoned];
   }
 
   /** Hits and misses per probe label, from kprobe_profile / uprobe_profile. */

@@ -1,44 +1,47 @@
 /** Removing the probes of perf-bridge processes that died without cleaning up (e.g. SIGKILL). */
-import { rmSync } from 'node:fs';
+import { removeIfOurs } from './claims.js';
+import { removeDeadRecord, scanRegistry, type SkippedRecord } from './ownership.js';
+import { withProbeLock } from './probe-lock.js';
+import { registryDir } from './registry-dir.js';
 
-import { KernelError } from '../errors.js';
-import { type ProbeEventsFile, listProbes, writeProbeCommand } from '../tracefs/probe-files.js';
-import { deadOwnerRecords } from './ownership.js';
-
-const FILES: ProbeEventsFile[] = ['kprobe_events', 'uprobe_events', 'dynamic_events'];
-
-/** What a sweep did: probes removed (`group:event`) and probes it could not remove. */
+/** What a sweep did. */
 export interface SweepResult {
+  /** Probes removed, as `group:event`. */
   removed: string[];
   /** Probes that stay (e.g. EBUSY: another tracer has them enabled); their records are kept for the next sweep. */
   failed: { probe: string; error: unknown }[];
+  /** Recorded probes whose event now has probe points perf-bridge did not write: left alone, record dropped. */
+  shared: string[];
+  /** Record files that are not exactly what perf-bridge writes (torn, foreign, planted): ignored, left as they are. */
+  skipped: SkippedRecord[];
 }
 
 /**
- * Removes the probes listed in the registry records of owners that are no longer running. Only
- * registry records count — not group names — so probes of live processes, of processes in other
- * pid namespaces, and of anyone else are never touched. A probe that cannot be removed is
- * reported, not thrown, and its owner's record is kept so a later sweep tries again.
+ * Removes the probes listed in the records of owners that are no longer running. Only records
+ * count — not group names — so probes of live processes, of processes in other pid namespaces,
+ * and of anyone else are never touched; and a recorded probe is removed only while its event is
+ * exactly the line its owner recorded. Nothing is thrown for a probe: what cannot be removed is
+ * reported, and its owner's record kept so a later sweep tries again.
  */
 export function sweepDeadOwners(root: string): SweepResult {
-  const result: SweepResult = { removed: [], failed: [] };
-  const dead = deadOwnerRecords();
-  if (dead.length === 0) return result;
-  const existing = new Set(FILES.flatMap((file) => listProbes(root, file)).map((p) => `${p.group}/${p.event}`));
-  for (const record of dead) {
-    let complete = true;
-    for (const probe of record.probes) {
-      if (!existing.has(`${probe.group}/${probe.event}`)) continue;
-      try {
-        writeProbeCommand(root, probe.file, `-:${probe.group}/${probe.event}`, `remove stale probe ${probe.group}/${probe.event}`);
-        result.removed.push(`${probe.group}:${probe.event}`);
-      } catch (error) {
-        if (error instanceof KernelError && error.code === 'ENOENT') continue;
-        complete = false;
-        result.failed.push({ probe: `${probe.group}:${probe.event}`, error });
+  const dir = registryDir();
+  return withProbeLock(dir, () => {
+    const scan = scanRegistry(dir);
+    const result: SweepResult = { removed: [], failed: [], shared: [], skipped: scan.skipped };
+    for (const { name, record } of scan.dead) {
+      let complete = true;
+      for (const probe of record.probes) {
+        const outcome = removeIfOurs(root, probe, 'remove stale probe');
+        const label = `${probe.group}:${probe.event}`;
+        if (outcome.status === 'removed') result.removed.push(label);
+        else if (outcome.status === 'shared') result.shared.push(label);
+        else if (outcome.status === 'failed') {
+          complete = false;
+          result.failed.push({ probe: label, error: outcome.error });
+        }
       }
+      if (complete) removeDeadRecord(scan, name);
     }
-    if (complete) rmSync(record.path, { force: true });
-  }
-  return result;
+    return result;
+  });
 }

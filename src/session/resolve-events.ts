@@ -1,30 +1,46 @@
 /** Resolving a session's events: tracepoints, tracefs probes (created here) and PMU kprobes. */
+import { checkUprobeFileOffset } from '../elf/file-offset.js';
+import { resolveUprobeOffset } from '../elf/resolve.js';
+import type { AnyProbeDefinition } from '../probes/definition.js';
 import { fitsKprobePmu, pmuKprobeEvent, pmuKprobeLabel } from '../probes/pmu.js';
 import { parse } from '../probes/parse.js';
 import { type ProbeInput, ProbeSet } from '../probes/probe-set.js';
+import { resolveUprobeSymbols } from '../probes/resolve.js';
 import { validate } from '../probes/validate.js';
 import { sweepDeadOwners } from '../probes/sweep.js';
 import { tracefsRoot } from '../tracefs/mount.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type ResolvedEvent, resolveTracepoint } from './resolved-event.js';
 
+/**
+ * `input` as a validated definition whose uprobe target, if any, is a file offset in an
+ * executable segment of an existing ELF file. Reads ELF files, never tracefs.
+ */
+export function checkedDefinition(input: ProbeInput): AnyProbeDefinition {
+  const definition = typeof input === 'string' ? parse(input) : validate(input);
+  const resolveSymbol = (path: string, symbol: string, offset: number) => resolveUprobeOffset(path, symbol, offset).offset;
+  return resolveUprobeSymbols(definition, resolveSymbol, (path, offset) => checkUprobeFileOffset(path, offset));
+}
+
 /** Resolves the session's events: tracepoints, tracefs probes (created now) and PMU kprobes. */
 export function resolveEvents(options: ResolvedSessionOptions): { events: ResolvedEvent[]; probeSet?: ProbeSet } {
+  // Every definition and uprobe target is checked before tracefs is touched: a bad one then
+  // leaves nothing behind, not even a swept registry or a read of tracefs.
+  const probes = options.probes.map((probe) => ({ label: probe.label, definition: checkedDefinition(probe.input) }));
   const root = tracefsRoot();
   const events = options.events.map((name) => resolveTracepoint(name, root));
-  if (options.probes.length === 0) return { events };
+  if (probes.length === 0) return { events };
   // Probes left by perf-bridge processes that died (SIGKILL, crash) are removed first (a registry
   // read, cheap). What the kernel will not let go of yet never fails this session; the next tries again.
   sweepDeadOwners(root);
   const viaPmu: ResolvedEvent[] = [];
   const viaTracefs: { label?: string; input: ProbeInput }[] = [];
-  for (const probe of options.probes) {
-    // The PMU takes no names, groups or symbol files: parsing (which validates) is all it needs.
-    const def = options.kprobePmu ? (typeof probe.input === 'string' ? parse(probe.input) : validate(probe.input)) : undefined;
-    if (def && fitsKprobePmu(def)) {
-      viaPmu.push(pmuKprobeEvent(def, probe.label ?? pmuKprobeLabel(def)));
+  for (const { label, definition } of probes) {
+    // The PMU takes no names, groups or symbol files: the checked definition is all it needs.
+    if (options.kprobePmu && fitsKprobePmu(definition)) {
+      viaPmu.push(pmuKprobeEvent(definition, label ?? pmuKprobeLabel(definition)));
     } else {
-      viaTracefs.push(probe);
+      viaTracefs.push({ label, input: definition });
     }
   }
   const probeSet = viaTracefs.length > 0 ? ProbeSet.create(root, viaTracefs) : undefined;
@@ -38,4 +54,3 @@ export function resolveEvents(options: ResolvedSessionOptions): { events: Resolv
   }
   return { events: [...events, ...viaPmu], probeSet };
 }
-

@@ -52,6 +52,18 @@ export interface SessionStats {
   probes: Record<string, { hits: number; misses: number }>;
   /** Per event: delivered and decode errors. */
   events: Record<string, { delivered: number; decodeErrors: number }>;
+  /**
+   * Probes close() could not remove: `busy` (the kernel refused, e.g. another tracer has them
+   * enabled; retried by the next close(), at exit, or by a later sweep) or `shared` (another tool
+   * added probe points to the event; perf-bridge leaves it). Empty while open and after a clean close.
+   */
+  probesNotRemoved: { probe: string; reason: 'busy' | 'shared'; message?: string }[];
+}
+
+/** A call that needs an open session was made after close(). */
+export class SessionClosedError extends PerfBridgeError {
+  /** Always `SESSION_CLOSED`. */
+  readonly code = 'SESSION_CLOSED';
 }
 
 /**
@@ -78,6 +90,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   private flushTimer: NodeJS.Timeout | undefined;
   /** Probe hit counts read just before the probes were removed, for stats() after close. */
   private lastProfiles: SessionStats['probes'] = {};
+  private probesNotRemoved: SessionStats['probesNotRemoved'] = [];
   /** Last PERF_FORMAT_LOST reading per ring, kept for stats() after close. */
   private fdLost: Float64Array | undefined;
   private unregisterExit: () => void;
@@ -172,8 +185,9 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 
   /**
    * Stops, delivers what is left, closes every fd and mapping, ends iterators, and removes the
-   * session's probes. Idempotent; throws only if a probe could not be removed (calling close()
-   * again retries, and a later session's sweep removes it once this process is gone).
+   * session's probes. Idempotent and never throws: a probe the kernel will not let go of yet is
+   * reported (a process warning and `stats().probesNotRemoved`) and retried by the next close(),
+   * at exit, or by a later session's sweep once this process is gone.
    */
   close(): void {
     if (this.capture !== undefined) {
@@ -184,17 +198,34 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       this.unregisterExit();
       for (const iterator of this.iterators) iterator.end();
       this.iterators.clear();
+      if (this.probeSet) this.lastProfiles = this.probeSet.profiles();
     }
-    if (this.probeSet && !this.probeSet.isRemoved) {
-      this.lastProfiles = this.probeSet.profiles();
-      this.probeSet.remove();
+    if (this.probeSet) this.removeProbes(this.probeSet);
+  }
+
+  private removeProbes(probeSet: ProbeSet): void {
+    const warnedBefore = new Set(this.probesNotRemoved.map((left) => left.probe));
+    probeSet.remove();
+    if (probeSet.isRemoved) {
       probeFinalizer.unregister(this);
       this.unregisterProbeCleanup();
+    }
+    this.probesNotRemoved = probeSet
+      .leftBehind()
+      .map(({ probe, reason, error }) => ({ probe, reason, ...(error ? { message: error.message } : {}) }));
+    for (const left of this.probesNotRemoved) {
+      if (warnedBefore.has(left.probe)) continue;
+      const why =
+        left.reason === 'busy'
+          ? `the kernel refused (${left.message ?? 'busy'}); retried at exit, or swept after this process ends`
+          : 'other tools added probe points to its event; perf-bridge leaves them and it alone';
+      process.emitWarning(`probe ${left.probe} was not removed: ${why}`, { code: 'PERF_BRIDGE_PROBE_LEFT' });
     }
   }
 
   /** Calls `listener` with every batch; returns the function that removes it. */
   onBatch(listener: (batch: EventOf<M>[]) => void): () => void {
+    this.requireOpen('add a batch listener to');
     this.warmObjectDecoders();
     this.listeners.add(listener);
     return () => {
@@ -208,6 +239,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
    * the listener returns (copy what you keep). Returns the remover.
    */
   onColumns(listener: (batch: ColumnBatch) => void): () => void {
+    this.requireOpen('add a column listener to');
     if (this.columnSlots === undefined) {
       const bySlot = new Map<EventSlot, ColumnSlot>();
       const warmUntil = performance.now() + WARM_UP_BUDGET_MS;
@@ -229,13 +261,13 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 
   /** Iterates over batches until the session closes. Each iterator sees every later batch. */
   [Symbol.asyncIterator](): AsyncIterableIterator<EventOf<M>[]> {
+    this.requireOpen('iterate over');
     this.warmObjectDecoders();
     const queue: BatchQueue<EventOf<M>> = new BatchQueue(
       () => this.pump(),
       () => this.iterators.delete(queue),
     );
-    if (this.capture === undefined) queue.end();
-    else this.iterators.add(queue);
+    this.iterators.add(queue);
     return queue;
   }
 
@@ -267,7 +299,8 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       decodeErrors,
       malformedRecords: this.batchErrors.malformed,
       events,
-      probes: this.probeSet && !this.probeSet.isRemoved ? this.probeSet.profiles() : this.lastProfiles,
+      probes: this.probeSet && this.capture !== undefined ? this.probeSet.profiles() : this.lastProfiles,
+      probesNotRemoved: [...this.probesNotRemoved],
     };
   }
 
@@ -292,7 +325,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 
   private requireOpen(action: string): NativeCapture {
     if (this.capture === undefined) {
-      throw new PerfBridgeError(`cannot ${action} a closed session`, { hint: 'open a new session with openSession()' });
+      throw new SessionClosedError(`cannot ${action} a closed session`, { hint: 'open a new session with openSession()' });
     }
     return this.capture;
   }

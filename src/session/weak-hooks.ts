@@ -45,15 +45,13 @@ export function weakProbeCleanup(session: WeakRef<{ close(): void }>, probeSet: 
  * closes the perf fds from its own finalizer, possibly later: while the kernel still calls the
  * events busy, removal is retried.
  */
-export const probeFinalizer = new FinalizationRegistry<{ probeSet: ProbeSet; unregister: () => void }>(({ probeSet, unregister }) => {
-  const attempt = (left: number) => {
-    try {
+export const probeFinalizer = new FinalizationRegistry<{ probeSet: ProbeSet; unregister: () => void }>(
+  ({ probeSet, unregister }) => {
+    const attempt = (left: number) => {
       probeSet.remove();
-      unregister();
-    } catch {
-      if (left > 0) setTimeout(() => attempt(left - 1), 100).unref();
-    }
-  };
-  attempt(20);
-});
-
+      if (probeSet.isRemoved) unregister();
+      else if (left > 0) setTimeout(() => attempt(left - 1), 100).unref();
+    };
+    attempt(20);
+  },
+);

@@ -2,7 +2,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { PerfBridgeError, kernelErrorFrom } from '../errors.js';
+import { suggestNames } from '../elf/suggest.js';
+import { EventNameError, cutInput, kernelErrorFrom, quoteInput } from '../errors.js';
 import { tracefsRoot } from './mount.js';
 
 /** An event named as `group:name` split into its parts. */
@@ -11,31 +12,111 @@ export interface EventName {
   name: string;
 }
 
-const EVENT_PART = /^[A-Za-z0-9_.-]+$/;
+/** A group or event name as tracefs has them; a leading '.' would name `.`, `..` or a hidden file. */
+const EVENT_PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+/** Files directly under tracefs `events/` that look like groups but are not. */
+const NOT_GROUPS = new Set(['enable', 'header_page', 'header_event']);
+/** Control files inside a group or event directory that look like event names but are not. */
+const NOT_EVENTS = new Set(['enable', 'filter', 'format', 'id']);
+/** The longest file name Linux allows (NAME_MAX): longer names cannot be in tracefs. */
+const NAME_MAX = 255;
+const NAME_HINT = 'name tracepoints as group:event, for example sched:sched_process_exec (see `perf-bridge list`)';
 
-/** Splits `group:name` (also accepting `group/name`), rejecting anything that could escape tracefs. */
+/** Why `group`/`name` (the parts of a `group:event` text) name no event, with a hint; undefined if they may. */
+function notAnEvent(group: string, name: string): { why: string; hint: string } | undefined {
+  if (group === '' || name === '') {
+    return { why: `the ${group === '' ? 'group' : 'event name'} is empty`, hint: NAME_HINT };
+  }
+  for (const [part, text] of [['group', group], ['event name', name]] as const) {
+    if (text.length > NAME_MAX) {
+      return { why: `the ${part} is ${text.length} characters long; tracefs names have at most ${NAME_MAX}`, hint: NAME_HINT };
+    }
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) {
+      return { why: `the ${part} contains a control character`, hint: `${NAME_HINT}; names are letters, digits, '_', '-' and '.'` };
+    }
+    if (!EVENT_PART.test(text)) {
+      return {
+        why: `the ${part} ${JSON.stringify(cutInput(text))} has characters no event name has`,
+        hint: `names are letters, digits, '_', '-' and '.', not starting with '.'; ${NAME_HINT}`,
+      };
+    }
+  }
+  if (NOT_GROUPS.has(group)) {
+    const what = group === 'enable' ? 'enables every event' : 'describes the ring buffer layout';
+    return { why: `${group} is a tracefs file that ${what}, not an event group`, hint: NAME_HINT };
+  }
+  if (NOT_EVENTS.has(name)) {
+    return {
+      why: `${name} is a tracefs control file, not an event`,
+      hint: `enable, filter, format and id are control files of a group or event; name an event of ${group} ` +
+        `(\`perf-bridge list ${group}:\` shows them)`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Splits `group:name` (also accepting `group/name`), rejecting anything that is not an event name:
+ * empty parts, path tricks, control characters, and tracefs control files such as `sched:enable`.
+ * Throws {@link EventNameError}; reads nothing.
+ */
 export function parseEventName(text: string): EventName {
-  const match = /^([^:/]+)[:/]([^:/]+)$/.exec(text);
-  if (!match || !EVENT_PART.test(match[1]!) || !EVENT_PART.test(match[2]!) || match[1] === '..' || match[2] === '..') {
-    throw new PerfBridgeError(`"${text}" is not an event name`, {
-      hint: 'name tracepoints as group:event, for example sched:sched_process_exec (see `perf-bridge list`)',
+  if (typeof text !== 'string') {
+    throw new EventNameError(`${String(text)} is not an event name: it is ${text === null ? 'null' : `a ${typeof text}`}`, {
+      event: text,
+      hint: NAME_HINT,
     });
   }
-  return { group: match[1]!, name: match[2]! };
+  const separators = [...text].filter((c) => c === ':' || c === '/').length;
+  const separator = text.search(/[:/]/);
+  const problem = separators !== 1
+    ? { why: separators === 0 ? 'it has no ":" between group and event' : 'it has more than one ":" or "/"', hint: NAME_HINT }
+    : notAnEvent(text.slice(0, separator), text.slice(separator + 1));
+  if (problem !== undefined) {
+    throw new EventNameError(
+      `${quoteInput(text)} is not an event name: ${problem.why}`,
+      { event: text, hint: problem.hint },
+    );
+  }
+  return { group: text.slice(0, separator), name: text.slice(separator + 1) };
 }
 
 function eventDir(event: EventName, root: string): string {
+  // The parts may come from a caller's own object: never let them leave events/.
+  const problem = notAnEvent(String(event?.group ?? ''), String(event?.name ?? ''));
+  if (problem !== undefined) {
+    throw new EventNameError(`${quoteInput(`${event?.group}:${event?.name}`)} is not an event name: ${problem.why}`, {
+      event,
+      hint: problem.hint,
+    });
+  }
   return join(root, 'events', event.group, event.name);
 }
 
-function readEventFile(event: EventName, file: string, root: string): string {
+/** Up to five `group:event` names close to `event`, for a "did you mean" hint. */
+function similarEvents(event: EventName, root: string): string[] {
+  const eventsDir = join(root, 'events');
   try {
-    return readFileSync(join(eventDir(event, root), file), 'utf8');
+    const groups = readdirSync(eventsDir);
+    if (!groups.includes(event.group)) return suggestNames(event.group, groups).map((group) => `${group}:${event.name}`);
+    return suggestNames(event.name, readdirSync(join(eventsDir, event.group))).map((name) => `${event.group}:${name}`);
+  } catch {
+    return [];
+  }
+}
+
+function readEventFile(event: EventName, file: string, root: string): string {
+  const dir = eventDir(event, root);
+  const shown = cutInput(`${event.group}:${event.name}`);
+  try {
+    return readFileSync(join(dir, file), 'utf8');
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') {
-      throw kernelErrorFrom(error, `no trace event ${event.group}:${event.name} on this kernel`);
+      const similar = similarEvents(event, root);
+      const hint = similar.length > 0 ? `did you mean ${similar.join(', ')}? (\`perf-bridge list\` shows every event)` : undefined;
+      throw kernelErrorFrom(error, `no trace event ${shown} on this kernel`, { hint });
     }
-    throw kernelErrorFrom(error, `reading ${file} of ${event.group}:${event.name}`);
+    throw kernelErrorFrom(error, `reading ${file} of ${shown}`);
   }
 }
 
@@ -53,11 +134,15 @@ export function readEventFormat(event: EventName, root: string = tracefsRoot()):
 export function listEvents(root: string = tracefsRoot()): string[] {
   const out: string[] = [];
   const eventsDir = join(root, 'events');
-  for (const group of readdirSync(eventsDir, { withFileTypes: true })) {
-    if (!group.isDirectory()) continue;
-    for (const event of readdirSync(join(eventsDir, group.name), { withFileTypes: true })) {
-      if (event.isDirectory()) out.push(`${group.name}:${event.name}`);
+  try {
+    for (const group of readdirSync(eventsDir, { withFileTypes: true })) {
+      if (!group.isDirectory()) continue;
+      for (const event of readdirSync(join(eventsDir, group.name), { withFileTypes: true })) {
+        if (event.isDirectory()) out.push(`${group.name}:${event.name}`);
+      }
     }
+  } catch (error) {
+    throw kernelErrorFrom(error, `listing the trace events in ${eventsDir}`);
   }
   return out.sort();
 }

@@ -1,9 +1,9 @@
 /** Locating (and, as root, mounting) tracefs. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { PerfBridgeError } from '../errors.js';
+import { KernelError, kernelErrorFrom } from '../errors.js';
 
 /** Where tracefs is mounted by default on modern kernels. */
 export const DEFAULT_TRACEFS_PATH = '/sys/kernel/tracing';
@@ -47,25 +47,55 @@ export function tracefsFromMounts(entries: MountEntry[], exists: (path: string) 
 
 let cached: string | undefined;
 
+/** Tracefs needs root: its directory is mode 0700, and only CAP_SYS_ADMIN may mount it. */
+const ROOT_HINT = 'tracefs needs root (or CAP_SYS_ADMIN): run as root';
+
+/** Throws a {@link KernelError} when this process may not read the tracefs directory at `root`. */
+function assertReadable(root: string): void {
+  try {
+    accessSync(root, constants.R_OK | constants.X_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const hint = code === 'EACCES' || code === 'EPERM'
+      ? `${ROOT_HINT}, or mount tracefs with gid= for a trusted group (${root} is readable by root only now)`
+      : undefined;
+    throw kernelErrorFrom(error, `cannot read tracefs at ${root}`, { hint });
+  }
+}
+
 /**
  * Returns the tracefs directory. Mounts tracefs at /sys/kernel/tracing when none is mounted and we
- * are root; otherwise throws an error that says how to mount it.
+ * are root; otherwise throws a {@link KernelError} that says how to mount it, or that root is needed.
  */
 export function tracefsRoot(): string {
   if (cached !== undefined && existsSync(join(cached, 'events'))) return cached;
   const found = tracefsFromMounts(parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8')));
-  if (found !== undefined) return (cached = found);
+  if (found !== undefined) {
+    assertReadable(found);
+    return (cached = found);
+  }
   if (process.getuid?.() !== 0) {
-    throw new PerfBridgeError('tracefs is not mounted, and only root can mount it', {
-      hint: `as root run: mount -t tracefs nodev ${DEFAULT_TRACEFS_PATH}`,
+    throw new KernelError('tracefs is not mounted, and only root can mount it', {
+      errno: 1,
+      code: 'EPERM',
+      syscall: 'mount',
+      hint: `${ROOT_HINT}, or as root: mount -t tracefs nodev ${DEFAULT_TRACEFS_PATH}`,
     });
   }
   try {
     execFileSync('mount', ['-t', 'tracefs', 'nodev', DEFAULT_TRACEFS_PATH], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new PerfBridgeError(`could not mount tracefs at ${DEFAULT_TRACEFS_PATH}: ${stderr || String(error)}`, {
-      hint: 'check that the kernel has CONFIG_TRACING, or mount it yourself and retry',
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim() || String(error);
+    // mount(8) reports the errno only as text.
+    const denied = /permission denied|not permitted|must be superuser/i.test(stderr);
+    const unknownFs = /unknown filesystem type/i.test(stderr);
+    throw new KernelError(`could not mount tracefs at ${DEFAULT_TRACEFS_PATH}: ${stderr}`, {
+      errno: denied ? 1 : unknownFs ? 19 : 0,
+      code: denied ? 'EPERM' : unknownFs ? 'ENODEV' : 'EUNKNOWN',
+      syscall: 'mount',
+      hint: denied
+        ? 'mounting tracefs needs CAP_SYS_ADMIN (a container may lack it): mount it on the host, or grant the capability'
+        : 'check that the kernel has CONFIG_TRACING, or mount it yourself and retry',
       cause: error,
     });
   }

@@ -3,7 +3,7 @@
  * `dynamic_events`), with the kernel's `error_log` explanation when it refuses one, and reading
  * back what exists and how often it fired.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { KernelError } from '../errors.js';
@@ -79,6 +79,32 @@ function newErrorLogText(before: string, after: string): string {
   return entries[entries.length - 1] ?? '';
 }
 
+/** Throws a {@link KernelError} saying why `path` cannot take definitions: missing, or no permission. */
+function assertProbeFileWritable(path: string, file: ProbeEventsFile, what: string): void {
+  try {
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new KernelError(`cannot ${what}: no permission to write ${path}`, {
+        errno: Math.abs((error as NodeJS.ErrnoException).errno ?? 13),
+        code,
+        syscall: 'access',
+        hint: 'creating probes needs root (or CAP_SYS_ADMIN for tracefs); run as root',
+        cause: error,
+      });
+    }
+    const feature = file === 'kprobe_events' ? 'kprobe_events (CONFIG_KPROBE_EVENTS)' : file === 'uprobe_events' ? 'uprobe_events (CONFIG_UPROBE_EVENTS)' : 'dynamic_events';
+    throw new KernelError(`kernel has no ${feature}: cannot ${what}`, {
+      errno: Math.abs((error as NodeJS.ErrnoException).errno ?? 2),
+      code,
+      syscall: 'access',
+      hint: 'this kernel was built without that probe type; use a kernel with it, or tracepoints instead',
+      cause: error,
+    });
+  }
+}
+
 /**
  * Appends one command line (a definition, or `-:GROUP/EVENT`) to a probe file. On failure throws a
  * {@link KernelError} carrying errno, code, the syscall, a hint, and the kernel's error_log lines.
@@ -89,15 +115,7 @@ export function writeProbeCommand(root: string, file: ProbeEventsFile, line: str
     throw new KernelError(`refusing to write a multi-line command to ${file}`, { errno: 22, code: 'EINVAL', syscall: 'write' });
   }
   const path = join(root, file);
-  if (!existsSync(path)) {
-    const feature = file === 'kprobe_events' ? 'kprobe_events (CONFIG_KPROBE_EVENTS)' : file === 'uprobe_events' ? 'uprobe_events (CONFIG_UPROBE_EVENTS)' : 'dynamic_events';
-    throw new KernelError(`kernel has no ${feature}: cannot ${what}`, {
-      errno: 2,
-      code: 'ENOENT',
-      syscall: 'open',
-      hint: 'this kernel was built without that probe type; use a kernel with it, or tracepoints instead',
-    });
-  }
+  assertProbeFileWritable(path, file, what);
   const before = readErrorLog(root);
   try {
     appendFileSync(path, `${line}\n`);
@@ -116,7 +134,7 @@ export function writeProbeCommand(root: string, file: ProbeEventsFile, line: str
   }
 }
 
-const PROBE_LINE = /^[a-z]\d*:([^/\s]+)\/(\S+)/;
+const PROBE_LINE = /^[a-z]\d*:([^/\s]+)\/(\S+) /;
 
 /** Lists the probes defined in one probe file (none when the kernel lacks it). */
 export function listProbes(root: string, file: ProbeEventsFile): ExistingProbe[] {
@@ -132,6 +150,21 @@ export function listProbes(root: string, file: ProbeEventsFile): ExistingProbe[]
     if (match) probes.push({ file, group: match[1]!, event: match[2]!, line });
   }
   return probes;
+}
+
+/**
+ * The lines `file` lists for GROUP/EVENT, in order: one per probe point. More than one means the
+ * kernel appended a definition to an existing event (multi-probe events).
+ */
+export function probeLinesOf(root: string, file: ProbeEventsFile, group: string, event: string): string[] {
+  return listProbes(root, file)
+    .filter((probe) => probe.group === group && probe.event === event)
+    .map((probe) => probe.line);
+}
+
+/** True when tracefs has an event GROUP/EVENT of any kind (tracepoint, probe, synthetic...). */
+export function eventExists(root: string, group: string, event: string): boolean {
+  return existsSync(join(root, 'events', group, event));
 }
 
 /** One line of `kprobe_profile` or `uprobe_profile`. */

@@ -121,12 +121,18 @@ export async function runGuestCommand(
 }
 
 /**
- * One-line reason a guest run failed, or undefined if the command exited 0.
- * Distinguishes a timeout, an init failure, a guest that died without
- * recording a status (panic, qemu error) and a plain non-zero exit.
+ * One-line reason a guest run failed, or undefined if the command exited 0 and the kernel reported
+ * no problem. Distinguishes a kernel BUG/Oops/WARNING on the console (whatever the tests said), a
+ * timeout, an init failure, a guest that died without recording a status (panic, qemu error) and a
+ * plain non-zero exit.
  */
 export function describeGuestFailure(r: BootResult, timeoutMs?: number): string | undefined {
   if (r.interrupted) return 'interrupted; the guest was killed';
+  if (r.kernelProblems.length > 0) {
+    const more = r.kernelProblems.length > 1 ? ` (then: ${r.kernelProblems.slice(1, 4).join(' | ')})` : '';
+    const killed = r.killedAfterOops ? '; the VM was still running long after the oops and was killed' : '';
+    return `the kernel reported a problem on the console: ${r.kernelProblems[0]}${more}${killed}`;
+  }
   if (r.timedOut) {
     const limit = timeoutMs === undefined ? '' : ` of ${Math.round(timeoutMs / 1000)} s`;
     return `guest killed at the deadline${limit} (hung or too slow; last console line: ${JSON.stringify(r.consoleTail.at(-1) ?? '')})`;

@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { KERNEL_OOPS, KERNEL_PROBLEM } from '../helpers/kernel-log.js';
 import { HIDDEN_TAG, INIT_ERROR_PREFIX, JOB_TAG, ROOT_TAG, START_MARKER } from './initramfs.js';
 import type { ProvisionedKernel } from './provision.js';
 
@@ -26,6 +27,10 @@ export interface BootResult {
   initError: string | undefined;
   /** The last console lines, for diagnosing a guest that died. */
   consoleTail: string[];
+  /** Kernel messages on the console that report a kernel problem (BUG, Oops, WARNING), in order. */
+  kernelProblems: string[];
+  /** qemu was killed because the guest was still running {@link BootOptions.oopsGraceMs} after an oops. */
+  killedAfterOops: boolean;
   /** qemu's own exit code / signal, and its stderr (qemu reports startup errors there). */
   qemuExit: { code: number | null; signal: NodeJS.Signals | null; stderr: string };
 }
@@ -48,6 +53,29 @@ export interface BootOptions {
    * shared read-only and mounted back at the same path (the job dir names it in `hidden-path`).
    */
   hiddenDir?: string;
+  /**
+   * How long the guest may keep running after the kernel oopsed; default {@link DEFAULT_OOPS_GRACE_MS}.
+   * The dying task keeps the locks it held (in issue 8, tracefs's event_mutex), so what runs next
+   * usually hangs until the deadline — tens of minutes of CI time for a result already decided.
+   */
+  oopsGraceMs?: number;
+}
+
+/** Default of {@link BootOptions.oopsGraceMs}: enough for the test that hit the oops to report it. */
+export const DEFAULT_OOPS_GRACE_MS = 60_000;
+
+/** Most kernel problem lines a result keeps (an oops is ~50 lines; its first ones say what happened). */
+const MAX_KERNEL_PROBLEMS = 20;
+
+/**
+ * The kernel message of a console line when it reports a kernel problem ({@link KERNEL_PROBLEM}):
+ * `fatal` for an oops or BUG, not for a warning. Only kernel lines count — they carry printk's
+ * `[seconds.micros]` stamp — so test output that merely mentions "BUG:" is not one.
+ */
+export function consoleKernelProblem(line: string): { message: string; fatal: boolean } | undefined {
+  const match = /^\[\s*\d+\.\d+\]\s*(.*)$/.exec(line);
+  if (!match || !KERNEL_PROBLEM.test(match[1]!)) return undefined;
+  return { message: match[1]!, fatal: KERNEL_OOPS.test(match[1]!) };
 }
 
 /** qemu processes this module started and that are still running. */
@@ -123,6 +151,9 @@ export function bootGuest(opts: BootOptions): Promise<BootResult> {
   let initError: string | undefined;
   let timedOut = false;
   let stderr = '';
+  const kernelProblems: string[] = [];
+  let oopsTimer: NodeJS.Timeout | undefined;
+  let killedAfterOops = false;
   const tail: string[] = [];
   let partial = '';
 
@@ -136,6 +167,16 @@ export function bootGuest(opts: BootOptions): Promise<BootResult> {
     // The kernel's farewell after every regular poweroff is noise, not news.
     if (/^\[[\s\d.]+\] reboot: Power down$/.test(line)) return;
     if (line.startsWith(INIT_ERROR_PREFIX)) initError ??= line.slice(INIT_ERROR_PREFIX.length).trim();
+    const problem = consoleKernelProblem(line);
+    if (problem) {
+      if (kernelProblems.length < MAX_KERNEL_PROBLEMS) kernelProblems.push(problem.message);
+      if (problem.fatal) {
+        oopsTimer ??= setTimeout(() => {
+          killedAfterOops = true;
+          child.kill('SIGKILL');
+        }, opts.oopsGraceMs ?? DEFAULT_OOPS_GRACE_MS);
+      }
+    }
     tail.push(line);
     if (tail.length > 40) tail.shift();
     opts.onLine(line);
@@ -162,6 +203,7 @@ export function bootGuest(opts: BootOptions): Promise<BootResult> {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      clearTimeout(oopsTimer);
       running.delete(child);
       if (partial) handleLine(partial);
       resolve({
@@ -172,6 +214,8 @@ export function bootGuest(opts: BootOptions): Promise<BootResult> {
         totalMs: Date.now() - started,
         initError,
         consoleTail: tail,
+        kernelProblems,
+        killedAfterOops,
         qemuExit: { code, signal, stderr: stderr.trim() },
       });
     };

@@ -9,7 +9,10 @@
  * time (each guest uses one host core, see qemu.ts). Test output streams
  * live, every line prefixed with the kernel label; a summary per kernel
  * follows, and the exit status is non-zero if any kernel failed to
- * provision, boot, or pass.
+ * provision, boot, or pass, or its console showed a kernel BUG, Oops or
+ * WARNING (even when every test passed). A guest still running a minute
+ * after an oops is killed: the oopsed task's locks stay held, so the rest
+ * of the run would only hang until the deadline.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -117,8 +120,9 @@ async function runKernel(label: KernelLabel, files: string[], fileTimeoutSec: nu
   const counts = parseTapSummary(tap);
   let problem = describeGuestFailure(result, timeoutMs);
   if (problem === undefined && counts === undefined) problem = 'node --test wrote no complete TAP report';
-  // node exits 1 when tests fail; the counts already say so.
-  if (result.status === 1 && counts !== undefined && failedCount(counts) > 0) problem = undefined;
+  // node exits 1 when tests fail; the counts already say so. A kernel BUG or Oops is news on top of that.
+  const testsSaySo = result.status === 1 && counts !== undefined && failedCount(counts) > 0;
+  if (testsSaySo && result.kernelProblems.length === 0) problem = undefined;
   // The console already streamed live; qemu's own complaints did not.
   if (problem !== undefined && result.qemuExit.stderr) say(label, `qemu: ${result.qemuExit.stderr}`);
   say(label, `finished: boot ${seconds(result.bootMs)}, whole VM ${seconds(result.totalMs)}`);

@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { shQuote } from './guest.js';
+import { describeGuestFailure, shQuote } from './guest.js';
 import { cpioNewc } from './initramfs.js';
 import { moduleDepends } from './modules.js';
+import { type BootResult, consoleKernelProblem } from './qemu.js';
 import { failedCount, parseTapSummary } from './summary.js';
 
 test('parseTapSummary reads the unindented final counts', () => {
@@ -99,4 +100,39 @@ test('moduleDepends reads depends= from .modinfo and normalises dashes', () => {
   assert.deepEqual(moduleDepends(image), ['virtio', '9pnet', 'virtio_ring']);
   assert.deepEqual(moduleDepends(fakeModule('depends=\0name=netfs\0')), []);
   assert.throws(() => moduleDepends(Buffer.alloc(64)), /ELF/);
+});
+
+test('consoleKernelProblem picks kernel BUG, Oops, GPF and WARNING lines, fatal or not', () => {
+  assert.deepEqual(consoleKernelProblem('[   41.207313] BUG: kernel NULL pointer dereference, address: 0010'), {
+    message: 'BUG: kernel NULL pointer dereference, address: 0010',
+    fatal: true,
+  });
+  const fatal = (line: string) => consoleKernelProblem(line)?.fatal;
+  assert.equal(fatal('[   41.208001] Oops: Oops: 0000 [#1] PREEMPT SMP NOPTI'), true); // as 6.12 prints it
+  assert.equal(fatal('[ 9.1] general protection fault, probably for non-canonical address'), true); // 6.1: no "Oops"
+  assert.equal(fatal('[    3.000000] WARNING: CPU: 1 PID: 212 at kernel/events/uprobes.c:1'), false);
+  // Test output is not kernel output, whatever it says; nor are the oops's other lines.
+  assert.equal(consoleKernelProblem('BUG: looks like a kernel line but has no printk stamp'), undefined);
+  assert.equal(consoleKernelProblem('  ✖ the kernel logged no BUG, Oops or WARNING'), undefined);
+  assert.equal(consoleKernelProblem('[   41.208100] Call Trace:'), undefined);
+});
+
+test('describeGuestFailure puts a kernel problem first, even over a clean exit', () => {
+  const clean: BootResult = {
+    status: 0,
+    timedOut: false,
+    interrupted: false,
+    bootMs: 1,
+    totalMs: 2,
+    initError: undefined,
+    consoleTail: [],
+    kernelProblems: [],
+    killedAfterOops: false,
+    qemuExit: { code: 0, signal: null, stderr: '' },
+  };
+  assert.equal(describeGuestFailure(clean), undefined);
+  const oops = { ...clean, kernelProblems: ['BUG: kernel NULL pointer dereference', 'Oops: 0000 [#1]'] };
+  assert.match(describeGuestFailure(oops) ?? '', /^the kernel reported a problem on the console: BUG: .*then: Oops/);
+  const hung = { ...oops, status: undefined, killedAfterOops: true };
+  assert.match(describeGuestFailure(hung) ?? '', /was killed$/);
 });

@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm';
 
 import { resolveUprobeOffset } from '../../src/elf/resolve.js';
 import { cleanup } from '../../src/probes/index-lifecycle.js';
-import { registryDir } from '../../src/probes/ownership.js';
+import { registryDir } from '../../src/probes/registry-dir.js';
 import { openSession } from '../../src/session/session.js';
 import { loadgen } from '../helpers/programs.js';
 import { ourProbeLines, probeLines } from '../helpers/tracefs-state.js';

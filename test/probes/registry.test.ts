@@ -1,0 +1,204 @@
+/**
+ * The ownership registry cannot be turned against its user: planted links, unsafe directories,
+ * and planted, torn or malformed records are refused or skipped, and nothing outside the registry
+ * directory and tracefs is touched. These tests write no probe definitions, so they run on the host.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, beforeEach, test } from 'node:test';
+
+import { OwnerRegistry, scanRegistry } from '../../src/probes/ownership.js';
+import { openSession } from '../../src/session/session.js';
+import { loadgen } from '../helpers/programs.js';
+import { RegistryError, registryDir } from '../../src/probes/registry-dir.js';
+import { sweepDeadOwners } from '../../src/probes/sweep.js';
+import { tracefsRoot } from '../../src/tracefs/mount.js';
+import { probeLines } from '../helpers/tracefs-state.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'pb-registry-test-'));
+let dir = '';
+let case_ = 0;
+
+beforeEach(() => {
+  dir = join(scratch, `registry-${case_++}`);
+  process.env.PERF_BRIDGE_REGISTRY_DIR = dir;
+});
+
+after(() => {
+  delete process.env.PERF_BRIDGE_REGISTRY_DIR;
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** The pid of a process that has exited: its records are a dead owner's. */
+function deadPid(): number {
+  const child = spawnSync('true');
+  assert.ok(child.pid);
+  return child.pid;
+}
+
+/** A record exactly as perf-bridge writes it, for a dead owner, with fields overridden. */
+function plantRecord(pid: number, override: Record<string, unknown>): string {
+  const path = join(registryDir(), `${pid}.json`);
+  const record = {
+    version: 2,
+    pid,
+    startTime: '1',
+    probes: [
+      {
+        file: 'uprobe_events',
+        group: 'mine',
+        event: 'keep',
+        command: 'p:mine/keep /bin/true:0x2000',
+        line: 'p:mine/keep /bin/true:0x0000000000002000',
+      },
+    ],
+    ...override,
+  };
+  writeFileSync(path, JSON.stringify(record), { mode: 0o600 });
+  return path;
+}
+
+const noUprobes = !existsSync(`${tracefsRoot()}/uprobe_events`) && 'kernel has no uprobe_events';
+const allProbeLines = () => ['kprobe_events', 'uprobe_events', 'dynamic_events'].flatMap((f) => probeLines(f as 'uprobe_events'));
+
+test('the directory is created private (0700), whatever the umask', () => {
+  const previous = process.umask(0);
+  try {
+    assert.equal(registryDir(), dir);
+  } finally {
+    process.umask(previous);
+  }
+  assert.equal(lstatSync(dir).mode & 0o777, 0o700);
+});
+
+test('a world-writable, foreign-owned or symlinked registry directory is refused', () => {
+  mkdirSync(dir);
+  chmodSync(dir, 0o777);
+  assert.throws(() => registryDir(), (e: unknown) => e instanceof RegistryError && e.code === 'UNSAFE_REGISTRY' && /mode 777/.test(e.message));
+
+  chmodSync(dir, 0o700);
+  chownSync(dir, 65534, 65534);
+  assert.throws(() => registryDir(), (e: unknown) => e instanceof RegistryError && /owned by uid 65534/.test(e.message));
+
+  const target = join(scratch, `target-${case_}`);
+  mkdirSync(target, { mode: 0o700 });
+  const link = `${dir}-link`;
+  symlinkSync(target, link);
+  process.env.PERF_BRIDGE_REGISTRY_DIR = link;
+  assert.throws(() => registryDir(), (e: unknown) => e instanceof RegistryError && /symbolic link/.test(e.message));
+  assert.deepEqual(readdirSync(target), [], 'nothing written through the link');
+});
+
+test('without root there is no shared /tmp fallback: a clear error instead', () => {
+  const probe = `import('${new URL('../../src/probes/registry-dir.js', import.meta.url).href}')
+    .then((m) => { try { m.registryDir(); console.log('no error'); } catch (e) { console.log(e.code, e.hint ? 'hint' : ''); } })`;
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' }; // neither XDG_RUNTIME_DIR nor the override
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { uid: 65534, gid: 65534, env, encoding: 'utf8' });
+  assert.equal(child.stdout.trim(), 'NO_REGISTRY hint', child.stderr);
+});
+
+test('a symlink planted at the record path is replaced, never followed', () => {
+  const victim = join(scratch, `victim-${case_}`);
+  writeFileSync(victim, 'precious\n');
+  registryDir();
+  symlinkSync(victim, join(dir, `${process.pid}.json`));
+  const registry = new OwnerRegistry(dir);
+  const probe = { file: 'uprobe_events', group: 'g', event: 'e', command: 'p:g/e /bin/true:0x10', line: null } as const;
+  registry.add({ ...probe });
+  assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+  assert.ok(lstatSync(join(dir, `${process.pid}.json`)).isFile(), 'the record is a regular file now');
+  assert.equal(lstatSync(join(dir, `${process.pid}.json`)).mode & 0o777, 0o600);
+  registry.delete(probe);
+  assert.ok(!existsSync(join(dir, `${process.pid}.json`)), 'an empty registry leaves no file');
+  assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+});
+
+test('planted, torn and malformed records are skipped with a reason, never trusted or thrown', () => {
+  registryDir();
+  const outside = join(scratch, `outside-${case_}`);
+  const cases: [string, Record<string, unknown> | string, RegExp][] = [
+    ['traversal in file', { probes: [{ file: `../../../..${outside}`, group: 'g', event: 'e', command: 'p:g/e x', line: null }] }, /not a probe file/],
+    ['probes null', { probes: null }, /not a list/],
+    ['torn', '{"version":2,"pid":', /not valid JSON/],
+    ['old format', { version: undefined }, /unknown record version/],
+    ['bad group', { probes: [{ file: 'uprobe_events', group: 'a b', event: 'e', command: 'p:a b/e x', line: null }] }, /bad group/],
+    ['newline in command', { probes: [{ file: 'uprobe_events', group: 'g', event: 'e', command: 'p:g/e x\n-:mine/keep', line: null }] }, /command/],
+    ['command for another probe', { probes: [{ file: 'uprobe_events', group: 'g', event: 'e', command: 'p:mine/keep x', line: null }] }, /command/],
+    ['pid mismatch', { pid: 1 }, /does not match/],
+  ];
+  const planted = new Map<string, RegExp>();
+  for (const [, override, reason] of cases) {
+    const pid = deadPid();
+    if (typeof override === 'string') {
+      const path = join(dir, `${pid}.json`);
+      writeFileSync(path, override, { mode: 0o600 });
+      planted.set(path, reason);
+    } else {
+      planted.set(plantRecord(pid, override), reason);
+    }
+  }
+  const linkPid = deadPid();
+  symlinkSync(plantRecord(deadPid(), {}), join(dir, `${linkPid}.json`));
+
+  const before = allProbeLines();
+  const result = sweepDeadOwners(tracefsRoot());
+  for (const [path, reason] of planted) {
+    const skipped = result.skipped.find((s) => s.path === path);
+    assert.ok(skipped, `${path} skipped`);
+    assert.match(skipped.reason, reason);
+    assert.ok(existsSync(path), 'an untrusted record is left as it is');
+  }
+  assert.ok(result.skipped.some((s) => s.path.endsWith(`/${linkPid}.json`) && /ELOOP|symbolic/.test(s.reason)), 'links refused');
+  assert.ok(!existsSync(outside), 'nothing written outside tracefs');
+  assert.deepEqual(allProbeLines(), before);
+});
+
+test('a dead owner\'s record naming a probe that is gone is dropped, with nothing written', () => {
+  registryDir();
+  // A well-formed record of a dead owner naming a probe that does not exist: the record goes, nothing is written.
+  const gone = plantRecord(deadPid(), { probes: [{ file: 'uprobe_events', group: 'pbtest_gone', event: 'e', command: 'p:pbtest_gone/e /bin/true:0x10', line: null }] });
+  const before = allProbeLines();
+  const result = sweepDeadOwners(tracefsRoot());
+  assert.deepEqual(result.removed, []);
+  assert.deepEqual(result.failed, []);
+  assert.ok(!existsSync(gone));
+  assert.deepEqual(allProbeLines(), before);
+  assert.deepEqual(scanRegistry(dir).dead, []);
+});
+
+test('a recorded probe whose live line differs from the record is not removed by the sweep', { skip: noUprobes }, () => {
+  registryDir();
+  const session = openSession({ probes: [`p:pbtest_${process.pid}/held ${loadgen()}:pb_target`] });
+  try {
+    const [line] = probeLines('uprobe_events').filter((l) => l.includes(`:pbtest_${process.pid}/held `));
+    assert.ok(line);
+    const forged = line.replace(/0x[0-9a-f]+/, (offset) => `0x${(BigInt(offset) + 4n).toString(16).padStart(16, '0')}`);
+    const path = plantRecord(deadPid(), {
+      probes: [{ file: 'uprobe_events', group: `pbtest_${process.pid}`, event: 'held', command: forged, line: forged }],
+    });
+    const result = sweepDeadOwners(tracefsRoot());
+    assert.deepEqual(result.removed, []);
+    assert.deepEqual(result.shared, [`pbtest_${process.pid}:held`]);
+    assert.ok(probeLines('uprobe_events').includes(line), 'the live probe is intact');
+    assert.ok(!existsSync(path), 'the record that no longer describes the probe is dropped');
+  } finally {
+    session.close();
+  }
+  assert.deepEqual(session.stats().probesNotRemoved, []);
+  assert.ok(!probeLines('uprobe_events').some((l) => l.includes(`:pbtest_${process.pid}/held `)));
+});

@@ -1,0 +1,70 @@
+/**
+ * What a capture holds while open and must give back when closed: file descriptors, perf ring
+ * mappings (which keep an event alive even after its fd is closed), probe lines in tracefs, and
+ * memory retained on the JS heap and in ArrayBuffers. A snapshot of each, and how two differ.
+ */
+import { readFileSync, readlinkSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+import { openFds } from '../helpers/processes.js';
+import { probeLines } from '../helpers/tracefs-state.js';
+
+/** Retained memory growth over a phase above which the phase counts as leaking (16 KiB a cycle over 2,000). */
+export const RETAINED_GROWTH_LIMIT = 32 * 1024 * 1024;
+
+/** The held resources at one moment. */
+export interface ResourceSnapshot {
+  fds: string[];
+  /** Lines of /proc/self/maps that map a perf event's ring. */
+  perfMappings: number;
+  /** Lines of kprobe_events, uprobe_events and dynamic_events. */
+  probeLines: string[];
+  /** JS heap in use plus ArrayBuffer memory, after a full garbage collection. */
+  retainedBytes: number;
+}
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+function perfMappings(): number {
+  return readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('perf_event')).length;
+}
+
+/** Collects garbage, then records what the process holds. */
+export function snapshot(): ResourceSnapshot {
+  collectGarbage();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  const lines = [...probeLines('kprobe_events'), ...probeLines('uprobe_events'), ...probeLines('dynamic_events')];
+  return {
+    fds: openFds(),
+    perfMappings: perfMappings(),
+    probeLines: [...new Set(lines)].sort(),
+    retainedBytes: heapUsed + arrayBuffers,
+  };
+}
+
+/** What `after` holds that `before` did not, as readable problems; empty when nothing leaked. */
+export function leaksBetween(before: ResourceSnapshot, after: ResourceSnapshot): string[] {
+  const problems: string[] = [];
+  const newFds = after.fds.filter((fd) => !before.fds.includes(fd));
+  if (newFds.length > 0)
+    problems.push(`${newFds.length} fd(s) still open: ${newFds.slice(0, 5).map(describeFd).join(', ')}`);
+  if (after.perfMappings !== before.perfMappings)
+    problems.push(`perf ring mappings ${before.perfMappings} -> ${after.perfMappings}`);
+  const newLines = after.probeLines.filter((line) => !before.probeLines.includes(line));
+  if (newLines.length > 0) problems.push(`${newLines.length} probe line(s) left: ${newLines.slice(0, 3).join(' | ')}`);
+  const growth = after.retainedBytes - before.retainedBytes;
+  if (growth > RETAINED_GROWTH_LIMIT) problems.push(`retained memory grew by ${(growth / 1048576).toFixed(1)} MiB`);
+  return problems;
+}
+
+function describeFd(fd: string): string {
+  try {
+    return `${fd} -> ${readlinkSync(`/proc/self/fd/${fd}`)}`;
+  } catch {
+    return fd; // closed in the meantime
+  }
+}
