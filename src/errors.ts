@@ -50,7 +50,10 @@ export class OptionError extends PerfBridgeError {
   readonly code: OptionErrorCode;
   /** The option, as written in the options object (`wakeup.bytes` for a nested one), when one is at fault. */
   readonly option?: string;
-  constructor(message: string, fields: { code?: OptionErrorCode; option?: string; hint?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    fields: { code?: OptionErrorCode; option?: string; hint?: string; cause?: unknown } = {},
+  ) {
     super(message, { hint: fields.hint, cause: fields.cause });
     this.code = fields.code ?? 'BAD_OPTION_VALUE';
     this.option = fields.option;
@@ -156,7 +159,11 @@ export function hintForCode(code: string, syscall: string): string | undefined {
  * Wraps an error from the addon or from fs in a {@link KernelError}, with the hint for its code
  * unless `extra.hint` gives a better one, and the tracefs `error_log` lines when there are any.
  */
-export function kernelErrorFrom(error: unknown, context: string, extra: { errorLog?: string; hint?: string } = {}): KernelError {
+export function kernelErrorFrom(
+  error: unknown,
+  context: string,
+  extra: { errorLog?: string; hint?: string } = {},
+): KernelError {
   const e = error as { errno?: number; code?: string; syscall?: string; message?: string };
   const code = e.code ?? 'EUNKNOWN';
   const syscall = e.syscall ?? 'unknown';
@@ -166,7 +173,9 @@ export function kernelErrorFrom(error: unknown, context: string, extra: { errorL
     errno,
     code,
     syscall,
-    hint: extra.hint ?? hintForCode(code, syscall) ?? `${syscall} failed with ${code}; the message above says which file or event it was about`,
+    hint: extra.hint ??
+      hintForCode(code, syscall) ??
+      `${syscall} failed with ${code}; the message above says which file or event it was about`,
     errorLog: extra.errorLog,
     cause: error,
   });

@@ -24,6 +24,7 @@ export {
   type OptionErrorCode,
 } from './errors.js';
 export { RegistryError } from './probes/registry-dir.js';
+export { ProbeLockTimeoutError } from './probes/probe-lock.js';
 export * from './probes/index.js';
 export { cleanup } from './probes/index-lifecycle.js';
 export type { ProbeInput } from './probes/probe-set.js';

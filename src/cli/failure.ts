@@ -23,6 +23,8 @@ export const EXIT_TRACE_FAILED = 1;
 
 /** A command line that the CLI cannot make sense of. */
 export class UsageError extends PerfBridgeError {
+  /** Always `USAGE`. */
+  readonly code = 'USAGE';
   constructor(message: string) {
     super(message, { hint: 'run `perf-bridge help` for usage' });
   }
@@ -32,9 +34,12 @@ export class UsageError extends PerfBridgeError {
 export class CommandNotRunnableError extends PerfBridgeError {
   /** 127: not found; 126: found but not executable. */
   readonly exitStatus: 126 | 127;
+  /** `COMMAND_NOT_FOUND` (127) or `COMMAND_NOT_EXECUTABLE` (126). */
+  readonly code: 'COMMAND_NOT_FOUND' | 'COMMAND_NOT_EXECUTABLE';
   constructor(message: string, fields: { exitStatus: 126 | 127; hint: string }) {
     super(message, { hint: fields.hint });
     this.exitStatus = fields.exitStatus;
+    this.code = fields.exitStatus === 127 ? 'COMMAND_NOT_FOUND' : 'COMMAND_NOT_EXECUTABLE';
   }
 }
 

@@ -156,7 +156,8 @@ export class FileSource implements ByteSource {
       throw new Error(`internal error: reading ${what} from ${this.path} after close`);
     }
     if (len > bufferConstants.MAX_LENGTH) {
-      throw new ElfError('UNSUPPORTED_ELF', `${cutInput(this.path)}: ${what} is ${len} bytes, too large to load into memory.`, {
+      const problem = `${cutInput(this.path)}: ${what} is ${len} bytes, too large to load into memory.`;
+      throw new ElfError('UNSUPPORTED_ELF', problem, {
         path: this.path,
         hint: 'the file is probably corrupt; probe a regular executable or shared library',
       });

@@ -63,7 +63,8 @@ const DEFAULT_HINTS: Readonly<Record<ElfErrorCode, string>> = {
   NOT_A_FUNCTION: 'uprobes can only be placed on code: give a function name',
   ADDRESS_NOT_MAPPED: 'the file may be corrupt, or the symbol may not be code; probe another function',
   OFFSET_OUT_OF_RANGE: 'use an offset inside the function or file (e.g. from `objdump -d PATH`)',
-  OFFSET_NOT_EXECUTABLE: 'probe a function by name (PATH:SYMBOL), or an offset inside a segment with flags R E (`readelf -lW PATH`)',
+  OFFSET_NOT_EXECUTABLE:
+    'probe a function by name (PATH:SYMBOL), or an offset inside a segment with flags R E (`readelf -lW PATH`)',
   INVALID_ARGUMENT: 'write PATH:SYMBOL[+OFFS] with OFFS in decimal or 0x-hex, or PATH:OFFSET',
 };
 

@@ -33,6 +33,7 @@ export function ambiguousSymbol(elf: ElfFile, symbol: string, reps: ElfSymbol[])
     ? `Name the version you want, e.g. ${shown}:${versionedName(reps[0]!)}; or probe`
     : 'Probe';
   const firstOff = elf.addressToFileOffset(reps[0]!.value, reps[0]!.shndx);
+  const example = `${shown}:${firstOff ? hex(firstOff.offset) : '0xOFFSET'}`;
   return new ElfError(
     'SYMBOL_AMBIGUOUS',
     `${shown}: "${cutInput(symbol)}" is defined ${reps.length} times at different addresses:\n` +
@@ -41,7 +42,7 @@ export function ambiguousSymbol(elf: ElfFile, symbol: string, reps: ElfSymbol[])
       path,
       symbol,
       candidates,
-      hint: `${byVersion} the one you mean by file offset, e.g. ${shown}:${firstOff ? hex(firstOff.offset) : '0xOFFSET'}.`,
+      hint: `${byVersion} the one you mean by file offset, e.g. ${example}.`,
     },
   );
 }
@@ -55,7 +56,8 @@ export function ifuncSymbol(elf: ElfFile, sym: ElfSymbol): ElfError {
   // itself shares the IFUNC's address and is left out.
   const implementations = new Set<string>();
   for (const s of elf.symbolTable('symtab')?.all() ?? []) {
-    if (s.type === STT_FUNC && s.shndx !== SHN_UNDEF && s.value !== sym.value && base.length >= 3 && s.name.includes(base)) {
+    const isImplementation = s.type === STT_FUNC && s.shndx !== SHN_UNDEF && s.value !== sym.value;
+    if (isImplementation && base.length >= 3 && s.name.includes(base)) {
       implementations.add(s.name);
     }
   }
@@ -68,10 +70,15 @@ export function ifuncSymbol(elf: ElfFile, sym: ElfSymbol): ElfError {
         'install its debug symbols (e.g. the -dbg/-dbgsym package) to see them.';
   return new ElfError(
     'SYMBOL_IS_IFUNC',
-    `${cutInput(path)}: ${cutInput(versionedName(sym))} is a GNU indirect function (IFUNC). Its address is the resolver ` +
-      'that runs once per process, at load time, to pick a CPU-specific implementation, not the code that runs on ' +
-      'each call, so a uprobe there would fire at most once per process.',
-    { path, symbol: versionedName(sym), suggestions: list, hint: `${hint} (Pass allowIfunc to probe the resolver anyway.)` },
+    `${cutInput(path)}: ${cutInput(versionedName(sym))} is a GNU indirect function (IFUNC). Its address is the ` +
+      'resolver that runs once per process, at load time, to pick a CPU-specific implementation, not the code that ' +
+      'runs on each call, so a uprobe there would fire at most once per process.',
+    {
+      path,
+      symbol: versionedName(sym),
+      suggestions: list,
+      hint: `${hint} (Pass allowIfunc to probe the resolver anyway.)`,
+    },
   );
 }
 
@@ -81,7 +88,9 @@ export function notAFunction(elf: ElfFile, symbol: string, s: ElfSymbol): ElfErr
   let hint = 'Uprobes can only be placed on code: give a function name.';
   if (s.type === STT_NOTYPE) {
     const off = elf.addressToFileOffset(s.value, s.shndx);
-    if (off) hint = `If it is a label inside code (assembly), probe it by file offset: ${cutInput(path)}:${hex(off.offset)}.`;
+    if (off) {
+      hint = `If it is a label inside code (assembly), probe it by file offset: ${cutInput(path)}:${hex(off.offset)}.`;
+    }
   }
   const kind = s.type === STT_OBJECT
     ? 'data (OBJECT)'
@@ -108,7 +117,8 @@ export function undefinedHere(elf: ElfFile, symbol: string, imported: ElfSymbol[
       ? `it is imported from one of the shared libraries it needs: ${libraries.join(', ')}`
       : 'it is imported from a shared library loaded at run time';
   const example = libraries[0] ? ` e.g. /full/path/to/${libraries[0]}:${imported[0]!.name}` : '';
-  return new ElfError('SYMBOL_UNDEFINED', `${cutInput(path)}: "${cutInput(symbol)}" is not defined in this file; ${where}.`, {
+  const problem = `${cutInput(path)}: "${cutInput(symbol)}" is not defined in this file; ${where}.`;
+  return new ElfError('SYMBOL_UNDEFINED', problem, {
     path,
     symbol,
     libraries,
@@ -129,7 +139,8 @@ export function symbolNotFound(
     const available = [...new Set(named.filter((s) => s.shndx !== SHN_UNDEF).map((s) => versionedName(s)))];
     return new ElfError(
       'SYMBOL_NOT_FOUND',
-      `${shown}: "${cutInput(query.name)}" exists but not with version ${cutInput(query.version)}; available: ${available.join(', ')}.`,
+      `${shown}: "${cutInput(query.name)}" exists but not with version ${cutInput(query.version)}; ` +
+        `available: ${available.join(', ')}.`,
       { path, symbol, suggestions: available, hint: `name one of the available versions, e.g. ${available[0]}` },
     );
   }
@@ -153,7 +164,8 @@ export function symbolNotFound(
       hint: `Use an unstripped build, install the file's debug symbols, or probe by file offset (${shown}:0xOFFSET).`,
     });
   }
-  return new ElfError('SYMBOL_NOT_FOUND', `${shown}: no function named "${cutInput(symbol)}" in .symtab or .dynsym.${didYouMean}`, {
+  const problem = `${shown}: no function named "${cutInput(symbol)}" in .symtab or .dynsym.${didYouMean}`;
+  return new ElfError('SYMBOL_NOT_FOUND', problem, {
     path,
     symbol,
     suggestions,

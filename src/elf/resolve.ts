@@ -23,7 +23,14 @@ import type { ElfFile } from './elf-file.js';
 import { ElfError, hex } from './errors.js';
 import { checkExecutableOffset, checkFileType } from './file-offset.js';
 import { loadElfFile } from './loader.js';
-import { ambiguousSymbol, describeSymbol, ifuncSymbol, notAFunction, symbolNotFound, undefinedHere } from './resolve-errors.js';
+import {
+  ambiguousSymbol,
+  describeSymbol,
+  ifuncSymbol,
+  notAFunction,
+  symbolNotFound,
+  undefinedHere,
+} from './resolve-errors.js';
 import { splitVersionedName, versionedName, type ElfSymbol } from './symbols.js';
 import { cutInput } from '../errors.js';
 
@@ -142,9 +149,13 @@ export function resolveInElf(elf: ElfFile, symbol: string, offset = 0, options: 
   if (!mapping) {
     throw new ElfError(
       'ADDRESS_NOT_MAPPED',
-      `${shownPath}: ${describeSymbol(sym)} is at address ${hex(sym.value)}, which is not inside any loadable segment ` +
-        'backed by the file, so it has no file offset to probe.',
-      { path, symbol: spec.symbol, hint: 'the file may be corrupt, or the symbol may not be code; probe another function' },
+      `${shownPath}: ${describeSymbol(sym)} is at address ${hex(sym.value)}, which is not inside any loadable ` +
+        'segment backed by the file, so it has no file offset to probe.',
+      {
+        path,
+        symbol: spec.symbol,
+        hint: 'the file may be corrupt, or the symbol may not be code; probe another function',
+      },
     );
   }
   // Aliases may disagree on whether the size is known; any known size bounds the function.
@@ -154,11 +165,13 @@ export function resolveInElf(elf: ElfFile, symbol: string, offset = 0, options: 
   if (size > 0 && offs >= size) {
     throw new ElfError(
       'OFFSET_OUT_OF_RANGE',
-      `${shownPath}: offset +${hex(offs)} is outside ${cutInput(versionedName(sym))}, which is ${size} (${hex(size)}) bytes long.`,
+      `${shownPath}: offset +${hex(offs)} is outside ${cutInput(versionedName(sym))}, ` +
+        `which is ${size} (${hex(size)}) bytes long.`,
       {
         path,
         symbol: spec.symbol,
-        hint: `use an offset from 0 to ${hex(size - 1)} (e.g. from \`objdump -d --disassemble=${sym.name} ${shownPath}\`)`,
+        hint: `use an offset from 0 to ${hex(size - 1)} ` +
+          `(e.g. from \`objdump -d --disassemble=${sym.name} ${shownPath}\`)`,
       },
     );
   }
@@ -168,7 +181,8 @@ export function resolveInElf(elf: ElfFile, symbol: string, offset = 0, options: 
   if (!probeMapping || probeMapping.offset !== mapping.offset + BigInt(offs)) {
     throw new ElfError(
       'OFFSET_OUT_OF_RANGE',
-      `${shownPath}: offset +${hex(offs)} from ${cutInput(versionedName(sym))} leaves the segment that contains the function.`,
+      `${shownPath}: offset +${hex(offs)} from ${cutInput(versionedName(sym))} ` +
+        'leaves the segment that contains the function.',
       { path, symbol: spec.symbol, hint: 'use a smaller offset, inside the function' },
     );
   }

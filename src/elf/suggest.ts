@@ -1,5 +1,5 @@
 /**
- * "Did you mean …?" suggestions for symbol names that were not found.
+ * "Did you mean …?" suggestions for names that were not found: ELF symbols, options, events.
  *
  * Typos (`malocc`), missing prefixes (`libc_malloc` vs `__libc_malloc`) and
  * partial names (`pb_ad`) are the usual reasons a lookup fails, so candidates

@@ -24,7 +24,8 @@ import {
   type ProbeLocation,
   type Simplify,
 } from './definition.js';
-import type { Fetch } from './fetch.js';
+import { Fetch } from './fetch.js';
+import { ProbeDefinitionError } from './errors.js';
 import { checkName } from './names.js';
 import { validate } from './validate.js';
 import { validateArg } from './validate-arg.js';
@@ -87,7 +88,12 @@ export class ProbeBuilder<F extends object = {}, C extends readonly unknown[] = 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   arg(nameOrFetch: string | Fetch<FieldValue>, maybeFetch?: Fetch<FieldValue>): ProbeBuilder<any, any> {
     const fetch = typeof nameOrFetch === 'string' ? maybeFetch : nameOrFetch;
-    if (fetch === undefined) throw new TypeError('arg(name, fetch): the fetch expression is missing');
+    if (!(fetch instanceof Fetch)) {
+      throw new ProbeDefinitionError(`arg(${typeof nameOrFetch === 'string' ? nameOrFetch : ''}): the fetch expression is missing`, {
+        code: 'BAD_FETCH_ARG',
+        hint: ".arg('name', fetch) takes a fetch such as deref(reg('si')).as('string')",
+      });
+    }
     const name = typeof nameOrFetch === 'string' ? nameOrFetch : `arg${this.args.length + 1}`;
     const added: ProbeArg = fetch.type === undefined ? { name, fetch: fetch.node } : { name, fetch: fetch.node, type: fetch.type };
     validateArg(added, this, this.args.length, new Set(this.args.map((a) => a.name)));

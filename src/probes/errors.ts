@@ -120,7 +120,7 @@ export class ProbeDefinitionError extends PerfBridgeError {
   readonly where?: ProbeErrorWhere;
 
   constructor(message: string, details: ProbeErrorDetails) {
-    const hint = details.hint ?? 'see the probe syntax in the kernel\'s Documentation/trace/kprobetrace.rst and uprobetracer.rst';
+    const hint = details.hint ?? "see the probe syntax in the kernel's Documentation/trace/kprobetrace.rst and uprobetracer.rst";
     super(withExcerpt(message, details.definition, details.position), { hint, cause: details.cause });
     this.code = details.code;
     this.problem = message;

@@ -123,9 +123,28 @@ export function arg(index: number): Fetch {
   return new Fetch({ op: 'arg', index });
 }
 
+/** `value` as a bigint, or a ProbeDefinitionError naming the builder call when it is not an integer. */
+function integer(value: unknown, call: string, code: 'BAD_MEM_ADDR' | 'BAD_IMM'): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  throw new ProbeDefinitionError(`${call}: ${String(value)} is not an integer`, {
+    code,
+    hint: 'give an integer (a bigint such as 0xffffffff81000000n for values past 2^53)',
+  });
+}
+
+/** `target`'s expression, or a ProbeDefinitionError when it is not a fetch (e.g. undefined). */
+function fetchNode(target: unknown, call: string): FetchNode {
+  if (target instanceof Fetch) return target.node;
+  throw new ProbeDefinitionError(`${call}: the target ${String(target)} is not a fetch expression`, {
+    code: 'BAD_FETCH_ARG',
+    hint: "build it with reg('di'), arg(1), stack(0), retval(), deref(...), ...",
+  });
+}
+
 /** `@ADDR`: memory at an absolute address. */
 export function atAddress(address: bigint | number): Fetch {
-  return new Fetch({ op: 'memAddr', address: BigInt(address) });
+  return new Fetch({ op: 'memAddr', address: integer(address, 'atAddress()', 'BAD_MEM_ADDR') });
 }
 
 /** `@SYM[+|-OFFSET]`: memory at a kernel data symbol (kernel probes only). */
@@ -140,7 +159,7 @@ export function atFileOffset(offset: number): Fetch {
 
 /** `\IMM`: an immediate number. */
 export function imm(value: bigint | number): Fetch {
-  return new Fetch({ op: 'imm', value: BigInt(value) });
+  return new Fetch({ op: 'imm', value: integer(value, 'imm()', 'BAD_IMM') });
 }
 
 /** `\"TEXT"`: an immediate string (no spaces, `:`, `#` or quotes). */
@@ -150,10 +169,10 @@ export function immString(value: string): Fetch<string> {
 
 /** `+OFFSET(target)`: memory at target's value + offset (kernel memory in kprobes, the process's in uprobes). */
 export function deref(target: Fetch<FieldValue>, offset = 0): Fetch {
-  return new Fetch({ op: 'deref', offset, user: false, target: target.node });
+  return new Fetch({ op: 'deref', offset, user: false, target: fetchNode(target, 'deref()') });
 }
 
 /** `+uOFFSET(target)`: user-space memory at target's value + offset, from a kernel probe (5.3+). */
 export function uderef(target: Fetch<FieldValue>, offset = 0): Fetch {
-  return new Fetch({ op: 'deref', offset, user: true, target: target.node });
+  return new Fetch({ op: 'deref', offset, user: true, target: fetchNode(target, 'uderef()') });
 }

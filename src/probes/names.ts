@@ -76,7 +76,8 @@ export function defaultEventName(def: AnyProbeDefinition): string {
     case 'usym':
       return fail(
         'UNRESOLVED_SYMBOL',
-        `The default event name of uprobe '${loc.path}:${loc.symbol}' depends on the symbol's file offset, which is not resolved yet.`,
+        `The default event name of uprobe '${cutInput(`${loc.path}:${loc.symbol}`)}' depends on the symbol's ` +
+          'file offset, which is not resolved yet.',
         'resolve the symbol first (resolveUprobeSymbols) or give the probe an explicit event name',
         { part: 'event' },
       );

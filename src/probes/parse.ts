@@ -44,6 +44,10 @@ function syntaxError(code: ProbeErrorCode, position: number, message: string, hi
  * Throws {@link ProbeDefinitionError} with `definition` and `position` set.
  */
 export function parse(text: string): ProbeDefinition {
+  if (typeof text !== 'string') {
+    syntaxError('MALFORMED_DEFINITION', 0, `A probe definition text must be a string, not ${String(text)}.`,
+      'pass kernel text such as "p /bin/bash:readline", or a definition from the builder to validate()');
+  }
   try {
     checkDefinitionText(text);
     return parseChecked(text);
@@ -123,7 +127,8 @@ function didYouMeanLocation(text: string): string {
   const trimmed = text.trim();
   const colon = trimmed.indexOf(':');
   const meant = `${trimmed.slice(0, colon)} ${trimmed.slice(colon + 1)}`;
-  return `did you mean \`${cutInput(meant)}\`? '${trimmed.slice(0, colon)}:NAME' names the event; the probe point comes after a space`;
+  const names = `${trimmed.slice(0, colon)}:NAME`;
+  return `did you mean \`${cutInput(meant)}\`? '${names}' names the event; the probe point comes after a space`;
 }
 
 // Maps a validation error back to the token it is about.
@@ -275,15 +280,17 @@ function parsePlace(letter: Head['letter'], token: string): Place {
   const returnSuffix = hasReturnSuffix(token, 0, false);
   const body = returnSuffix ? token.slice(0, token.indexOf('%')) : token;
   if (letter === 'f') {
-    if (/[+-]/.test(body)) {
+    const [module, symbol] = splitModule(body);
+    // Module names may contain '-'; only the symbol part can carry an offset.
+    const sign = symbol.search(/[+-]/);
+    if (sign >= 0) {
       syntaxError(
         'BAD_PROBE_ADDR',
-        body.search(/[+-]/),
+        body.length - symbol.length + sign,
         `fprobe location '${cutInput(token)}' has an offset.`,
         'fprobes attach to function entry or exit only; use a kprobe (p SYMBOL+OFFSET) to probe inside a function',
       );
     }
-    const [module, symbol] = splitModule(body);
     return { kind: 'fprobe', location: { type: 'function', ...(module !== undefined && { module }), symbol }, returnSuffix };
   }
   return { kind: 'kprobe', location: parseKprobePlace(body, token), returnSuffix };

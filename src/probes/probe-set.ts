@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { checkUprobeFileOffset } from '../elf/file-offset.js';
 import { resolveUprobeOffset } from '../elf/resolve.js';
 import { KernelError, ProbeConflictError } from '../errors.js';
 import { type ProbeEventsFile, readProbeProfiles, writeProbeCommand } from '../tracefs/probe-files.js';
@@ -18,6 +19,7 @@ import { parse } from './parse.js';
 import { print, probeEventsFile } from './print.js';
 import { withProbeLock } from './probe-lock.js';
 import { resolveUprobeSymbols } from './resolve.js';
+import { validate } from './validate.js';
 import { type OwnedProbe, OwnerRegistry, ownerGroup, type RegistryScan, scanRegistry } from './ownership.js';
 
 /** A definition as the API takes it: kernel text or a model (from the builder or parse()). */
@@ -63,11 +65,19 @@ function kernelProbeFeatures(root: string): ReadonlySet<ProbeFeature> {
   }
 }
 
-/** Turns an input into a validated, fully named, offset-resolved definition. */
+/**
+ * `input` as a validated definition whose uprobe target, if any, is a file offset in an
+ * executable segment of an existing ELF file. Reads ELF files, never tracefs.
+ */
+export function checkedDefinition(input: ProbeInput): AnyProbeDefinition {
+  const definition = typeof input === 'string' ? parse(input) : validate(input);
+  const resolveSymbol = (path: string, symbol: string, offset: number) => resolveUprobeOffset(path, symbol, offset).offset;
+  return resolveUprobeSymbols(definition, resolveSymbol, checkUprobeFileOffset);
+}
+
+/** Turns an input into a checked, fully named definition the running kernel supports. */
 function prepareDefinition(input: ProbeInput, defaultGroup: string, features: ReadonlySet<ProbeFeature>): AnyProbeDefinition {
-  const parsed = typeof input === 'string' ? parse(input) : input;
-  const resolved = resolveUprobeSymbols(parsed, (path, symbol, offset) => resolveUprobeOffset(path, symbol, offset).offset);
-  const named = resolveNames(resolved, defaultGroup);
+  const named = resolveNames(checkedDefinition(input), defaultGroup);
   assertSupported(named, features);
   return named;
 }

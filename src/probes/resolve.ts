@@ -45,7 +45,8 @@ export function resolveUprobeSymbols<F extends object>(
   if (!isNonNegativeInteger(offset)) {
     fail(
       'UNRESOLVED_SYMBOL',
-      `The resolver returned ${String(offset)} for '${cutInput(`${loc.path}:${loc.symbol}`)}', which is not a file offset.`,
+      `The resolver returned ${String(offset)} for '${cutInput(`${loc.path}:${loc.symbol}`)}', ` +
+        'which is not a file offset.',
       'the resolver must return a non-negative integer file offset',
       { part: 'location' },
     );

@@ -88,7 +88,9 @@ function malformed(what: string, value: unknown): never {
   const shown = typeof value === 'string'
     ? JSON.stringify(cutInput(value))
     : typeof value === 'bigint' ? `${value}n` : String(value);
-  return fail('MALFORMED_DEFINITION', `Field ${what} of the probe definition is ${shown}, which the model does not allow.`,
+  return fail(
+    'MALFORMED_DEFINITION',
+    `Field ${what} of the probe definition is ${shown}, which the model does not allow.`,
     'build definitions with kprobe(), uprobe(), ... or parse() rather than by hand', { part: 'definition' });
 }
 
@@ -255,8 +257,10 @@ function checkLocation(def: AnyProbeDefinition): void {
         const hint = uprobeMeant
           ? `for a uprobe, give the file's path with a '/': ${uprobePath}, or better /full/path:OFFSET`
           : /[+-]/.test(loc.symbol)
-            ? 'give the offset separately (the offset option of kprobe(), or SYMBOL+OFFSET in text); fprobes take no offset'
-            : 'kernel symbols contain letters, digits, _ and . and do not start with a digit (write an address as 0x...)';
+            ? 'give the offset separately (the offset option of kprobe(), or SYMBOL+OFFSET in text); ' +
+              'fprobes take no offset'
+            : 'kernel symbols contain letters, digits, _ and . and do not start with a digit ' +
+              '(write an address as 0x...)';
         fail('BAD_SYMBOL', `'${cutInput(loc.symbol)}' is not a kernel symbol name.`, hint, where);
       }
       if (loc.type === 'ksym') {

@@ -1,26 +1,10 @@
 /** Resolving a session's events: tracepoints, tracefs probes (created here) and PMU kprobes. */
-import { checkUprobeFileOffset } from '../elf/file-offset.js';
-import { resolveUprobeOffset } from '../elf/resolve.js';
-import type { AnyProbeDefinition } from '../probes/definition.js';
 import { fitsKprobePmu, pmuKprobeEvent, pmuKprobeLabel } from '../probes/pmu.js';
-import { parse } from '../probes/parse.js';
-import { type ProbeInput, ProbeSet } from '../probes/probe-set.js';
-import { resolveUprobeSymbols } from '../probes/resolve.js';
-import { validate } from '../probes/validate.js';
+import { checkedDefinition, type ProbeInput, ProbeSet } from '../probes/probe-set.js';
 import { sweepDeadOwners } from '../probes/sweep.js';
 import { tracefsRoot } from '../tracefs/mount.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type ResolvedEvent, resolveTracepoint } from './resolved-event.js';
-
-/**
- * `input` as a validated definition whose uprobe target, if any, is a file offset in an
- * executable segment of an existing ELF file. Reads ELF files, never tracefs.
- */
-export function checkedDefinition(input: ProbeInput): AnyProbeDefinition {
-  const definition = typeof input === 'string' ? parse(input) : validate(input);
-  const resolveSymbol = (path: string, symbol: string, offset: number) => resolveUprobeOffset(path, symbol, offset).offset;
-  return resolveUprobeSymbols(definition, resolveSymbol, (path, offset) => checkUprobeFileOffset(path, offset));
-}
 
 /** Resolves the session's events: tracepoints, tracefs probes (created now) and PMU kprobes. */
 export function resolveEvents(options: ResolvedSessionOptions): { events: ResolvedEvent[]; probeSet?: ProbeSet } {

@@ -29,14 +29,16 @@ function notAnEvent(group: string, name: string): { why: string; hint: string } 
   }
   for (const [part, text] of [['group', group], ['event name', name]] as const) {
     if (text.length > NAME_MAX) {
-      return { why: `the ${part} is ${text.length} characters long; tracefs names have at most ${NAME_MAX}`, hint: NAME_HINT };
+      const why = `the ${part} is ${text.length} characters long; tracefs names have at most ${NAME_MAX}`;
+      return { why, hint: NAME_HINT };
     }
     if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) {
-      return { why: `the ${part} contains a control character`, hint: `${NAME_HINT}; names are letters, digits, '_', '-' and '.'` };
+      const hint = `${NAME_HINT}; names are letters, digits, '_', '-' and '.'`;
+      return { why: `the ${part} contains a control character`, hint };
     }
     if (!EVENT_PART.test(text)) {
       return {
-        why: `the ${part} ${JSON.stringify(cutInput(text))} has characters no event name has`,
+        why: `the ${part} ${quoteInput(text)} has characters no event name has`,
         hint: `names are letters, digits, '_', '-' and '.', not starting with '.'; ${NAME_HINT}`,
       };
     }
@@ -62,7 +64,8 @@ function notAnEvent(group: string, name: string): { why: string; hint: string } 
  */
 export function parseEventName(text: string): EventName {
   if (typeof text !== 'string') {
-    throw new EventNameError(`${String(text)} is not an event name: it is ${text === null ? 'null' : `a ${typeof text}`}`, {
+    const kind = text === null ? 'null' : `a ${typeof text}`;
+    throw new EventNameError(`${String(text)} is not an event name: it is ${kind}`, {
       event: text,
       hint: NAME_HINT,
     });
@@ -70,7 +73,10 @@ export function parseEventName(text: string): EventName {
   const separators = [...text].filter((c) => c === ':' || c === '/').length;
   const separator = text.search(/[:/]/);
   const problem = separators !== 1
-    ? { why: separators === 0 ? 'it has no ":" between group and event' : 'it has more than one ":" or "/"', hint: NAME_HINT }
+    ? {
+      why: separators === 0 ? 'it has no ":" between group and event' : 'it has more than one ":" or "/"',
+      hint: NAME_HINT,
+    }
     : notAnEvent(text.slice(0, separator), text.slice(separator + 1));
   if (problem !== undefined) {
     throw new EventNameError(
@@ -82,10 +88,16 @@ export function parseEventName(text: string): EventName {
 }
 
 function eventDir(event: EventName, root: string): string {
+  if (typeof event !== 'object' || event === null) {
+    throw new EventNameError(`${String(event)} is not an event name`, {
+      event,
+      hint: "pass { group, name }, e.g. parseEventName('sched:sched_switch')",
+    });
+  }
   // The parts may come from a caller's own object: never let them leave events/.
-  const problem = notAnEvent(String(event?.group ?? ''), String(event?.name ?? ''));
+  const problem = notAnEvent(String(event.group ?? ''), String(event.name ?? ''));
   if (problem !== undefined) {
-    throw new EventNameError(`${quoteInput(`${event?.group}:${event?.name}`)} is not an event name: ${problem.why}`, {
+    throw new EventNameError(`${quoteInput(`${event.group}:${event.name}`)} is not an event name: ${problem.why}`, {
       event,
       hint: problem.hint,
     });
@@ -98,7 +110,9 @@ function similarEvents(event: EventName, root: string): string[] {
   const eventsDir = join(root, 'events');
   try {
     const groups = readdirSync(eventsDir);
-    if (!groups.includes(event.group)) return suggestNames(event.group, groups).map((group) => `${group}:${event.name}`);
+    if (!groups.includes(event.group)) {
+      return suggestNames(event.group, groups).map((group) => `${group}:${event.name}`);
+    }
     return suggestNames(event.name, readdirSync(join(eventsDir, event.group))).map((name) => `${event.group}:${name}`);
   } catch {
     return [];
@@ -113,7 +127,9 @@ function readEventFile(event: EventName, file: string, root: string): string {
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') {
       const similar = similarEvents(event, root);
-      const hint = similar.length > 0 ? `did you mean ${similar.join(', ')}? (\`perf-bridge list\` shows every event)` : undefined;
+      const hint = similar.length > 0
+        ? `did you mean ${similar.join(', ')}? (\`perf-bridge list\` shows every event)`
+        : undefined;
       throw kernelErrorFrom(error, `no trace event ${shown} on this kernel`, { hint });
     }
     throw kernelErrorFrom(error, `reading ${file} of ${shown}`);

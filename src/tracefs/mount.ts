@@ -94,7 +94,8 @@ export function tracefsRoot(): string {
       code: denied ? 'EPERM' : unknownFs ? 'ENODEV' : 'EUNKNOWN',
       syscall: 'mount',
       hint: denied
-        ? 'mounting tracefs needs CAP_SYS_ADMIN (a container may lack it): mount it on the host, or grant the capability'
+        ? 'mounting tracefs needs root with CAP_SYS_ADMIN (a container may lack it): mount it on the host, ' +
+          'or grant the capability'
         : 'check that the kernel has CONFIG_TRACING, or mount it yourself and retry',
       cause: error,
     });

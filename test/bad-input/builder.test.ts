@@ -5,7 +5,7 @@
 import { type BadInput, TEST_GROUP, testBadInputs } from './harness.js';
 import { fentry, kprobe, kretprobe, tprobe, uprobe } from '../../src/probes/builder.js';
 import { ProbeDefinitionError } from '../../src/probes/errors.js';
-import { deref, reg, retval } from '../../src/probes/fetch.js';
+import { atAddress, deref, imm, reg, retval } from '../../src/probes/fetch.js';
 import { validate } from '../../src/probes/validate.js';
 import type { AnyProbeDefinition } from '../../src/probes/definition.js';
 import { openSession } from '../../src/session/session.js';
@@ -48,6 +48,10 @@ testBadInputs('builder misuse', [
   handMade('an argument that is an empty object', { ...entry, args: [{}] }, MALFORMED, /args\[0\]\.name/),
   handMade('a fetch of an unknown operation', { ...entry, args: [{ name: 'x', fetch: { op: 'load' } }] }, MALFORMED,
     /args\[0\]\.fetch\.op of the probe definition is "load"/),
+  built('arg() without a fetch', () => kprobe('do_sys_openat2').arg('a' as never, undefined as never), 'BAD_FETCH_ARG'),
+  built('deref() of undefined', () => deref(undefined as never), 'BAD_FETCH_ARG', /deref\(\)/),
+  built('imm() of a fraction', () => imm(1.5), 'BAD_IMM', /1\.5 is not an integer/),
+  built('atAddress() of a fraction', () => atAddress(1.5), 'BAD_MEM_ADDR'),
   handMade('a uprobe offset given as a string', { ...entry, location: { ...location, offset: '8192' } }, MALFORMED,
     /location\.offset of the probe definition is "8192"/),
 ]);

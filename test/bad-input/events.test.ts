@@ -5,7 +5,7 @@
 import { type BadInput, testBadInputs } from './harness.js';
 import { EventNameError, KernelError } from '../../src/errors.js';
 import { openSession } from '../../src/session/session.js';
-import { parseEventName, readEventFormat, readEventId } from '../../src/tracefs/events.js';
+import { type EventName, parseEventName, readEventFormat, readEventId } from '../../src/tracefs/events.js';
 
 /** A row that opens a session on `event`, which is no event name. */
 function notAnEvent(name: string, event: string, message?: RegExp): BadInput {
@@ -50,6 +50,13 @@ testBadInputs('event names', [
     run: () => readEventFormat({ group: '..', name: 'trace' }),
     error: EventNameError,
     code: 'NOT_AN_EVENT',
+  },
+  {
+    name: 'readEventId of null',
+    run: () => readEventId(null as unknown as EventName),
+    error: EventNameError,
+    code: 'NOT_AN_EVENT',
+    message: /null is not an event name/,
   },
   {
     name: 'readEventId of a control file',

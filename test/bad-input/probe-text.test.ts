@@ -49,6 +49,8 @@ testBadInputs('probe definition text', [
     /hint: .*\.\/true:0x2000/),
   probeText('a 3000-character path is cut in the message', longPathProbe, 'BAD_TYPE',
     new RegExp(`in: "…d+/bin:0x10 x=%di:int" \\(${longPathProbe.length} characters\\)`)),
+  { name: 'parse() of a number', run: () => parse(42 as unknown as string), error: ProbeDefinitionError,
+    code: 'MALFORMED_DEFINITION', message: /must be a string, not 42/ },
   parsed('a definition of 5000 characters', `p do_sys_openat2 ${'x'.repeat(5000)}`, 'DEFINITION_TOO_LONG',
     /\(5017 characters\)/),
 ]);

@@ -9,11 +9,17 @@ import { join } from 'node:path';
 import { resolveUprobeOffset, parseSymbolSpec } from '../../src/elf/resolve.js';
 import { ElfError, isElfError, type ElfErrorCode } from '../../src/elf/errors.js';
 import { ElfFile } from '../../src/elf/elf-file.js';
+import { checkUprobeFileOffset } from '../../src/elf/file-offset.js';
+import { loadElfFile } from '../../src/elf/loader.js';
+import { PF_X, PT_LOAD } from '../../src/elf/constants.js';
+import { PerfBridgeError } from '../../src/errors.js';
 
 function expectError(fn: () => unknown, code: ElfErrorCode, ...patterns: RegExp[]): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(err instanceof ElfError, `expected ElfError, got ${String(err)}`);
+    assert.ok(err instanceof PerfBridgeError, 'an ElfError is a PerfBridgeError');
     assert.equal(err.code, code, err.message);
+    assert.ok(err.hint !== undefined && err.hint.trim() !== '', `no hint: ${err.message}`);
     for (const p of patterns) assert.match(err.message, p);
     return true;
   });
@@ -93,5 +99,36 @@ describe('argument errors', () => {
     assert.deepEqual(parseSymbolSpec('main+16'), { symbol: 'main', offset: 16 });
     assert.deepEqual(parseSymbolSpec('main+0x1F'), { symbol: 'main', offset: 31 });
     assert.deepEqual(parseSymbolSpec('malloc@@GLIBC_2.2.5+0x4'), { symbol: 'malloc@@GLIBC_2.2.5', offset: 4 });
+  });
+});
+
+describe('raw file offsets', () => {
+  const segments = loadElfFile('/bin/true').programHeaders.filter((p) => p.type === PT_LOAD && p.filesz > 0n);
+  const code = segments.find((p) => (p.flags & PF_X) !== 0)!;
+  const data = segments.find((p) => (p.flags & PF_X) === 0)!;
+
+  test('an offset in an executable segment is accepted', () => {
+    checkUprobeFileOffset('/bin/true', Number(code.offset));
+    checkUprobeFileOffset('/bin/true', Number(code.offset + code.filesz - 1n));
+  });
+
+  test('offsets outside the executable segments are refused, naming them', () => {
+    const ranges = new RegExp(`inside an executable segment \\(here: 0x${code.offset.toString(16)}-`);
+    const check = (offset: number) => () => checkUprobeFileOffset('/bin/true', offset);
+    expectError(check(0x7fffffff), 'OFFSET_OUT_OF_RANGE', /past the end of the file/, ranges);
+    expectError(check(Number(data.offset)), 'OFFSET_NOT_EXECUTABLE', /data segment/, ranges);
+    expectError(check(-1), 'INVALID_ARGUMENT', /Invalid file offset -1/);
+    expectError(() => checkUprobeFileOffset('/nonexistent/pb-elf-test', 0x10), 'FILE_NOT_FOUND');
+  });
+
+  test('a long path is cut in the message, not in the error', () => {
+    const path = `/nonexistent/${'p'.repeat(1000)}`;
+    assert.throws(() => checkUprobeFileOffset(path, 0), (err: unknown) => {
+      assert.ok(err instanceof ElfError);
+      assert.equal(err.path, path);
+      assert.match(err.message, /p… \(1013 characters\): no such file/);
+      assert.ok(err.message.length < 600);
+      return true;
+    });
   });
 });

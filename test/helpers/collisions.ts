@@ -1,5 +1,5 @@
 /**
- * What the probe-name collision tests (test/probes/ownership-conflicts*.test.ts) share: uprobes and
+ * What the probe-name collision tests (test/probes/ownership-conflicts.test.ts) use: uprobes and
  * kprobes, each with two probe sites and a workload that hits site 0 an exact number of times;
  * reading one event's lines; another tool's shell-style writes; and what a refusal must look like.
  */
@@ -8,14 +8,15 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 
 import { openSession, resolveUprobeOffset, type Session, tracefsRoot } from '../../src/index.js';
-import { describeError, type OwnerError } from './owner-error.js';
+import { type OwnerError, RING_PAGES, describeError } from './owner-protocol.js';
 import { exited } from './processes.js';
 import { type LoadgenReport, loadgen, parseLoadgenReport } from './programs.js';
 import { probeLines } from './tracefs-state.js';
 
 /**
  * Skip reason outside the kernel VMs (the guest sets PERF_BRIDGE_VM_KERNEL). These tests create real
- * name collisions; before issue 8 was fixed they oopsed 6.12 and left tracefs hung: never on a host.
+ * name collisions, and one that perf-bridge lets through can oops the kernel (6.12) and leave tracefs
+ * hung: never on a host.
  */
 export const VM_ONLY: false | string = process.env.PERF_BRIDGE_VM_KERNEL
   ? false
@@ -85,7 +86,7 @@ export function writeLikeAShell(file: ProbeKind['file'], line: string): void {
 /** openSession on `probes` in this process, with a refusal returned rather than thrown. */
 export function tryOpenSession(probes: Record<string, string>): { session?: Session; error?: OwnerError } {
   try {
-    return { session: openSession({ probes }) };
+    return { session: openSession({ probes, ringPages: RING_PAGES }) };
   } catch (error) {
     return { error: describeError(error) };
   }

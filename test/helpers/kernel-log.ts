@@ -9,9 +9,9 @@ import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs'
 /**
  * Kernel messages that mean the kernel itself went wrong: `BUG: …` (NULL dereference, bad page
  * fault), `Oops: …`, `kernel BUG at …`, a general protection fault (6.1 prints it without "Oops"),
- * and `WARNING: CPU: …` from WARN().
+ * and `WARNING: …` (WARN(), lockdep, RCU).
  */
-export const KERNEL_PROBLEM = /^(?:BUG:|Oops\b|kernel BUG at|general protection fault|WARNING: CPU:)/;
+export const KERNEL_PROBLEM = /^(?:BUG:|Oops\b|kernel BUG at|general protection fault|WARNING:)/;
 
 /** The fatal subset of {@link KERNEL_PROBLEM}: the task died, holding whatever locks it held. */
 export const KERNEL_OOPS = /^(?:BUG:|Oops\b|kernel BUG at|general protection fault)/;

@@ -8,19 +8,17 @@ import { ProbeOwner } from './probe-owner.js';
 /** A set of idle {@link ProbeOwner}s. */
 export class OwnerPool {
   private readonly idle: Promise<ProbeOwner>[] = [];
+  /** Every owner this pool started: a live one keeps the test process from exiting, so all are ended. */
+  private readonly started: Promise<ProbeOwner>[] = [];
 
   /** Starts `count` owners now, so they boot while other tests run. */
   prestart(count: number): void {
-    for (let i = 0; i < count; i++) {
-      const starting = ProbeOwner.start();
-      starting.catch(() => {}); // reported by whichever test takes it
-      this.idle.push(starting);
-    }
+    for (let i = 0; i < count; i++) this.idle.push(this.startOne());
   }
 
   /** An owner with no session: an idle one, or a new one. */
   take(): Promise<ProbeOwner> {
-    return this.idle.shift() ?? ProbeOwner.start();
+    return this.idle.shift() ?? this.startOne();
   }
 
   /** Takes `count` owners at once. */
@@ -46,9 +44,17 @@ export class OwnerPool {
     );
   }
 
-  /** Ends every idle owner. */
+  /** Ends every owner still running, idle or not (parked ones stay: they must outlive the test). */
   async endAll(): Promise<void> {
-    const owners = await Promise.allSettled(this.idle.splice(0));
+    this.idle.length = 0;
+    const owners = await Promise.allSettled(this.started);
     await Promise.all(owners.map((settled) => (settled.status === 'fulfilled' ? settled.value.end() : undefined)));
+  }
+
+  private startOne(): Promise<ProbeOwner> {
+    const starting = ProbeOwner.start();
+    starting.catch(() => {}); // reported by whichever test takes it
+    this.started.push(starting);
+    return starting;
   }
 }

@@ -7,19 +7,8 @@
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
-import { cleanup, openSession, type Session } from '../../src/index.js';
-import { describeError } from './owner-error.js';
-
-/** A command from the test. */
-export type OwnerCommand =
-  | { op: 'open'; probes: Record<string, string>; barrier?: string }
-  | { op: 'start' | 'drain' | 'close' | 'cleanup' | 'park' };
-
-/**
- * Ring pages per CPU: the tests count a few hundred events, and the default rings (32 MiB) take a
- * second to set up under the VMs' emulated CPU.
- */
-const RING_PAGES = 16;
+import { openSession, type Session } from '../../src/index.js';
+import { type OwnerCommand, RING_PAGES, describeError } from './owner-protocol.js';
 
 /** Barrier poll interval: short, so two racers leave the barrier within a fraction of a millisecond. */
 const BARRIER_POLL_MS = 0.2;
@@ -44,17 +33,27 @@ function waitForBarrier(path: string): void {
   }
 }
 
+/**
+ * Opens the session. At a barrier, the answer also gives the CLOCK_MONOTONIC nanoseconds (the same
+ * clock in every process) when openSession began and returned, so a test can see that two racers
+ * really were inside it at the same time.
+ */
 function open(probes: Record<string, string>, barrier: string | undefined): object {
   if (session) throw new Error('a session is already open in this owner');
   if (barrier !== undefined) {
     reply({ armed: true });
     waitForBarrier(barrier);
   }
+  const began = process.hrtime.bigint();
+  let outcome: object = { ok: true };
   try {
     session = openSession({ probes, ringPages: RING_PAGES });
   } catch (error) {
-    return { ok: false, error: describeError(error) };
+    outcome = { ok: false, error: describeError(error) };
   }
+  const returned = process.hrtime.bigint();
+  if (barrier !== undefined) outcome = { ...outcome, window: [String(began), String(returned)] };
+  if (!session) return outcome;
   counts = {};
   session.onBatch((batch) => {
     for (const event of batch) {
@@ -62,7 +61,7 @@ function open(probes: Record<string, string>, barrier: string | undefined): obje
       byPid[event.pid] = (byPid[event.pid] ?? 0) + 1;
     }
   });
-  return { ok: true };
+  return outcome;
 }
 
 /**
@@ -104,11 +103,6 @@ function handle(command: OwnerCommand, lines: ReturnType<typeof createInterface>
         reply({ ok: false, error: describeError(error) });
       }
       return;
-    case 'cleanup': {
-      const { removed, failed } = cleanup();
-      reply({ ok: true, removed, failed: failed.map((f) => ({ probe: f.probe, error: describeError(f.error) })) });
-      return;
-    }
     case 'park':
       reply({ ok: true });
       park(lines);

@@ -1,6 +1,6 @@
 /**
  * Another perf-bridge process, driven from a test: starts probe-owner-child.js and sends it
- * commands (open a session on probes, start, drain the event counts, close, cleanup, park).
+ * commands (open a session on probes, start, drain the event counts, close, park).
  *
  * Every wait is bounded and watches the kernel's taint flag: a test that makes the kernel oops
  * fails at once, instead of hanging on a child stuck in tracefs (see kernel-log.ts).
@@ -10,17 +10,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { kernelHasOopsed } from './kernel-log.js';
-import type { OwnerError } from './owner-error.js';
-import type { OwnerCommand } from './probe-owner-child.js';
+import type { OwnerCommand, OwnerError } from './owner-protocol.js';
 
 /** The result of opening or closing a session in the owner. */
 export type OwnerOutcome = { ok: true } | { ok: false; error: OwnerError };
 
-/** What `cleanup()` did in the owner. */
-export interface OwnerCleanup {
-  removed: string[];
-  failed: { probe: string; error: OwnerError }[];
-}
+/** The outcome of an open at a barrier, with when openSession began and returned (CLOCK_MONOTONIC ns). */
+export type BarrierOutcome = OwnerOutcome & { window: [bigint, bigint] };
 
 /** How the owner process ended. */
 export interface OwnerExit {
@@ -76,12 +72,9 @@ export class ProbeOwner {
   }
 
   /** Starts an owner process and waits until it is ready for commands. */
-  static async start(env: Record<string, string> = {}): Promise<ProbeOwner> {
-    const child = spawn(process.execPath, [CHILD_SCRIPT], {
-      // stderr is piped, not inherited: a parked owner must not hold the test runner's pipes open.
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
+  static async start(): Promise<ProbeOwner> {
+    // stderr is piped, not inherited: a parked owner must not hold the test runner's pipes open.
+    const child = spawn(process.execPath, [CHILD_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
     const owner = new ProbeOwner(child);
     await owner.answer('start-up');
     return owner;
@@ -100,11 +93,14 @@ export class ProbeOwner {
   openAtBarrier(
     probes: Record<string, string>,
     barrier: string,
-  ): { armed: Promise<void>; outcome: Promise<OwnerOutcome> } {
+  ): { armed: Promise<void>; outcome: Promise<BarrierOutcome> } {
     this.send({ op: 'open', probes, barrier });
     const armed = this.answer('arming').then(() => undefined);
     // Answers arrive in order: the outcome is the one after "armed".
-    const outcome = armed.then(() => this.answer('open at the barrier') as Promise<OwnerOutcome>);
+    const outcome = armed.then(async () => {
+      const { window, ...rest } = (await this.answer('open at the barrier')) as OwnerOutcome & { window: string[] };
+      return { ...rest, window: [BigInt(window[0]!), BigInt(window[1]!)] } as BarrierOutcome;
+    });
     outcome.catch(() => {}); // a caller that saw `armed` fail need not await this too
     return { armed, outcome };
   }
@@ -112,13 +108,13 @@ export class ProbeOwner {
   /** Enables the session's events. */
   async start(): Promise<void> {
     this.send({ op: 'start' });
-    await this.answer('start');
+    this.succeeded('start', await this.answer('start'));
   }
 
   /** Stops the session and returns how many events it delivered per label and pid since the last drain. */
   async drain(): Promise<Record<string, Record<number, number>>> {
     this.send({ op: 'drain' });
-    const answer = await this.answer('drain');
+    const answer = this.succeeded('drain', await this.answer('drain'));
     return answer.counts as Record<string, Record<number, number>>;
   }
 
@@ -126,12 +122,6 @@ export class ProbeOwner {
   async close(): Promise<OwnerOutcome> {
     this.send({ op: 'close' });
     return (await this.answer('close')) as OwnerOutcome;
-  }
-
-  /** Runs perf-bridge's `cleanup()` in the owner. */
-  async cleanup(): Promise<OwnerCleanup> {
-    this.send({ op: 'cleanup' });
-    return (await this.answer('cleanup')) as unknown as OwnerCleanup;
   }
 
   /**
@@ -185,6 +175,14 @@ export class ProbeOwner {
       throw new Error(`owner ${this.pid} exited (${status}) before answering ${what}${this.stderrNote()}`);
     });
     return this.bounded(what, Promise.race([next, ended]));
+  }
+
+  /** Returns `answer`, or throws what went wrong in the owner when it reports a failure. */
+  private succeeded(what: string, answer: Message): Message {
+    if (answer.ok === true) return answer;
+    const error = answer.error as OwnerError | undefined;
+    const reason = error ? `${error.name}: ${error.message}` : 'no reason given';
+    throw new Error(`owner ${this.pid}: ${what} failed: ${reason}`);
   }
 
   /** `pending`, or an error when it takes too long or the kernel oopses meanwhile. */

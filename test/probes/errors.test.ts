@@ -50,6 +50,15 @@ const BAD: readonly BadCase[] = [
   { text: `p:${'g'.repeat(70)}/ev do_sys_open`, code: 'GROUP_TOO_LONG', message: /group name 'g+' is 70 characters/ },
   // Locations.
   { text: 'p:grp/ev', code: 'NO_LOCATION', message: /'p:grp\/ev' is not followed by a probe location/ },
+  {
+    text: 'p:do_sys_openat2 filename=+0(%si):string',
+    code: 'NO_LOCATION',
+    message: /is an argument.*hint: did you mean `p do_sys_openat2 filename=\+0\(%si\):string`\?/s,
+    position: 17,
+  },
+  { text: 'p:do_sys_openat2', code: 'NO_LOCATION', message: /hint: did you mean `p do_sys_openat2`\?/ },
+  { text: 'p:/bin/bash:readline', code: 'NO_GROUP_NAME', message: /hint: did you mean `p \/bin\/bash:readline`\?/ },
+  { text: 'p bash:0x4245c0', code: 'BAD_SYMBOL', message: /for a uprobe, give the file's path.*\.\/bash:0x4245/ },
   { text: 'p 0xffffffff81000000+4', code: 'BAD_PROBE_ADDR', message: /'0xffffffff81000000\+4' is not a kernel address: an address takes no offset.*SYMBOL\+OFFSET/s },
   { text: 'p 0xzz', code: 'BAD_PROBE_ADDR', message: /'0xzz' is not a kernel address/ },
   { text: 'p 0', code: 'BAD_PROBE_ADDR', message: /0x0 is not a kernel address.*non-zero/s },
@@ -151,6 +160,18 @@ const BAD: readonly BadCase[] = [
   { text: 't sched_switch x=%di', code: 'REG_ON_FPROBE', message: /tprobes cannot read registers/ },
   { text: 'f5 vfs_read', code: 'BAD_MAXACT_TYPE', message: /entry probe/ },
 ];
+
+test('a long definition is shown as a window around the bad character, with its length', () => {
+  const text = `p do_sys_open ${'a'.repeat(3000)}=%di x=%rax`;
+  assert.throws(() => parse(text), (error: unknown) => {
+    assert.ok(error instanceof ProbeDefinitionError);
+    assert.equal(error.code, 'ARG_NAME_TOO_LONG');
+    assert.ok(error.message.length < 1200, `message of ${error.message.length} characters`);
+    // 200 characters from the start (the bad name starts at index 14), the caret under its first 'a'.
+    assert.match(error.message, new RegExp(`in: "p do_sys_open a{186}…" \\(${text.length} characters\\)\\n {21}\\^`));
+    return true;
+  });
+});
 
 test(`at least 50 bad definitions are tabled (${BAD.length})`, () => {
   assert.ok(BAD.length >= 50);

@@ -30,7 +30,7 @@ import {
 } from '../helpers/collisions.js';
 import { assertKernelUsable, kernelHasOopsed, kernelLogMark, kernelProblemsSince } from '../helpers/kernel-log.js';
 import { OwnerPool } from '../helpers/owner-pool.js';
-import type { ProbeOwner } from '../helpers/probe-owner.js';
+import type { BarrierOutcome, ProbeOwner } from '../helpers/probe-owner.js';
 import { ourProbeLines } from '../helpers/tracefs-state.js';
 
 /** Kernel log position before the first test, so the last test sees only what these tests caused. */
@@ -41,8 +41,9 @@ const RACE_ROUNDS = 10;
 const KEEP = 'mine/keep';
 
 const pool = new OwnerPool();
-// Two owners the tests share, and one per probe kind to be SIGKILLed: all boot while the first tests run.
-if (!VM_ONLY) pool.prestart(2 + PROBE_KINDS.length);
+// Two owners the tests share; the last test of each kind SIGKILLs one, so the next kind needs a third.
+// All boot while the first tests run.
+if (!VM_ONLY) pool.prestart(2 + PROBE_KINDS.length - 1);
 after(() => pool.endAll());
 
 /** Parks `owners` when `name` has more than one probe point: closing either could oops the kernel. */
@@ -109,43 +110,6 @@ for (const kind of PROBE_KINDS) {
     }),
   );
 
-  const sweepTitle = `${kind.name}: the sweep after a SIGKILL removes exactly the dead owner's probes: not ${KEEP}, ` +
-    'nor its own event once a foreign point joined it';
-  test(sweepTitle, { skip }, () =>
-    withForeignKeep(kind, async (keep) => {
-      const owner = await pool.take();
-      const named = `killed_${kind.name}/named`;
-      const claimed = 'mine/claimed';
-      let claimedLines: string[] = [];
-      try {
-        const site = kind.site(0);
-        const probes = { own: `p ${site}`, named: `p:${named} ${site}`, claimed: `p:${claimed} ${site}` };
-        assert.deepEqual(await owner.open(probes), { ok: true });
-        const own = ourProbeLines(`perfbridge_${owner.pid}_`);
-        assert.equal(own.length, 1, 'the owner created a probe in a group of its own');
-        const ownName = /^[a-z]\d*:(\S+)/.exec(own[0]!)![1]!;
-        await owner.kill('SIGKILL'); // its registry record keeps claiming all three
-        // Its perf fds closed with it, so another point on its event cannot oops anything on close.
-        writeLikeAShell(kind.file, `p:${claimed} ${kind.rawSite(1)}`);
-        claimedLines = eventLines(kind.file, claimed);
-        assert.equal(claimedLines.length, 2, `the kernel appended the foreign point to ${claimed}`);
-
-        const swept = cleanup();
-        assert.deepEqual(swept.removed.sort(), [ownName, named].map((probe) => probe.replace('/', ':')).sort());
-        assert.deepEqual(ourProbeLines(`perfbridge_${owner.pid}_`), []);
-        assert.deepEqual(eventLines(kind.file, named), []);
-        assert.deepEqual(eventLines(kind.file, KEEP), [keep], `${KEEP} is byte-identical after the sweep`);
-        assert.deepEqual(eventLines(kind.file, claimed), claimedLines, `both points of ${claimed} are byte-identical`);
-      } finally {
-        await owner.end();
-        // One command removes both points; the test added one of them, so it removes the event.
-        if (claimedLines.length > 0 && !kernelHasOopsed() && eventLines(kind.file, claimed).length > 0) {
-          writeLikeAShell(kind.file, `-:${claimed}`);
-        }
-      }
-    }),
-  );
-
   const liveTitle = `${kind.name}: another process defining a live owner's GROUP/EVENT elsewhere is refused; ` +
     'the owner keeps its line and its events';
   test(liveTitle, { skip }, async () => {
@@ -200,9 +164,14 @@ for (const kind of PROBE_KINDS) {
         assertKernelUsable();
         const lines = eventLines(kind.file, name); // both racers alive, the winner's session open
         const winners = racers.filter((_, i) => outcomes[i]!.ok);
+        const shown = outcomes.map(({ window, ...rest }) => ({ ...rest, ms: Number(window[1] - window[0]) / 1e6 }));
         const state = `round ${round}: ${winners.length} winner(s), line(s) [${lines.join(' | ')}], ` +
-          `outcomes ${JSON.stringify(outcomes)}`;
+          `outcomes ${JSON.stringify(shown)}`;
         if (await parkIfShared(kind, name, racers)) assert.fail(`the kernel took both definitions; ${state}`);
+        // A round raced only if each openSession began before the other one returned.
+        const [first, second] = outcomes as [BarrierOutcome, BarrierOutcome];
+        const raced = first.window[0] < second.window[1] && second.window[0] < first.window[1];
+        assert.ok(raced, `both racers were inside openSession at once; ${state}`);
         assert.equal(winners.length, 1, `exactly one racer wins; ${state}`);
         assert.equal(lines.length, 1, `exactly one line exists while the winner lives; ${state}`);
         const winner = winners[0]!;
@@ -220,6 +189,44 @@ for (const kind of PROBE_KINDS) {
       await pool.give(...racers);
     }
   });
+
+  const sweepTitle = `${kind.name}: the sweep after a SIGKILL removes exactly the dead owner's probes: not ${KEEP}, ` +
+    'nor its own event once a foreign point joined it';
+  test(sweepTitle, { skip }, () =>
+    withForeignKeep(kind, async (keep) => {
+      const owner = await pool.take();
+      const named = `killed_${kind.name}/named`;
+      const claimed = 'mine/claimed';
+      let claimedLines: string[] = [];
+      try {
+        const site = kind.site(0);
+        const probes = { own: `p ${site}`, named: `p:${named} ${site}`, claimed: `p:${claimed} ${site}` };
+        assert.deepEqual(await owner.open(probes), { ok: true });
+        const own = ourProbeLines(`perfbridge_${owner.pid}_`);
+        assert.equal(own.length, 1, 'the owner created a probe in a group of its own');
+        const ownName = /^[a-z]\d*:(\S+)/.exec(own[0]!)![1]!;
+        await owner.kill('SIGKILL'); // its registry record keeps claiming all three
+        // Its perf fds closed with it, so another point on its event cannot oops anything on close.
+        writeLikeAShell(kind.file, `p:${claimed} ${kind.rawSite(1)}`);
+        claimedLines = eventLines(kind.file, claimed);
+        assert.equal(claimedLines.length, 2, `the kernel appended the foreign point to ${claimed}`);
+
+        const swept = cleanup();
+        const expected = [ownName, named].map((probe) => probe.replace('/', ':')).sort();
+        assert.deepEqual(swept.removed.sort(), expected, 'cleanup() removed exactly the dead owner\'s own probes');
+        assert.deepEqual(ourProbeLines(`perfbridge_${owner.pid}_`), []);
+        assert.deepEqual(eventLines(kind.file, named), []);
+        assert.deepEqual(eventLines(kind.file, KEEP), [keep], `${KEEP} is byte-identical after the sweep`);
+        assert.deepEqual(eventLines(kind.file, claimed), claimedLines, `both points of ${claimed} are byte-identical`);
+      } finally {
+        await owner.end();
+        // One command removes both points; the test added one of them, so it removes the event.
+        if (claimedLines.length > 0 && !kernelHasOopsed() && eventLines(kind.file, claimed).length > 0) {
+          writeLikeAShell(kind.file, `-:${claimed}`);
+        }
+      }
+    }),
+  );
 }
 
 test('the kernel logged no BUG, Oops or WARNING while these tests ran', { skip: VM_ONLY }, () => {

@@ -1,7 +1,7 @@
 /** Probes never outlive their owner: close, exit, signals, SIGKILL (swept), garbage collection. */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
@@ -154,4 +154,33 @@ test('a stale probe that is in use does not fail a new session; it is swept once
   assert.deepEqual(released.removed, [`${group}:${event}`]);
   assert.equal(ourProbeLines(`perfbridge_${pid}_`).length, 0);
   assert.equal(ourProbeLines(`usergroup_${pid}`).length, 0);
+});
+
+test('close() does not throw when the kernel keeps a probe busy: it warns, reports it, and a later close() removes it', { skip: noUprobes }, async () => {
+  const group = `pbbusy_${process.pid}`;
+  const session = openSession({ probes: { held: `p:${group}/held ${loadgen()}:pb_target` } });
+  const holder = openSession({ events: [`${group}:held`] }); // another user of the event: EBUSY on delete
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on('warning', onWarning);
+  try {
+    assert.doesNotThrow(() => session.close());
+    await sleep(0); // warnings are emitted on the next tick
+    const [left] = session.stats().probesNotRemoved;
+    assert.equal(left?.probe, `${group}/held`);
+    assert.equal(left.reason, 'busy');
+    assert.match(left.message ?? '', /EBUSY/);
+    assert.equal(warnings.filter((w) => (w as { code?: string }).code === 'PERF_BRIDGE_PROBE_LEFT').length, 1);
+    assert.equal(ourProbeLines(group).length, 1, 'still there, still recorded');
+    assert.match(readFileSync(`${registryDir()}/${process.pid}.json`, 'utf8'), new RegExp(`"group":"${group}"`));
+    session.close(); // still busy: no second warning
+    await sleep(0);
+    assert.equal(warnings.length, 1);
+  } finally {
+    holder.close();
+    process.off('warning', onWarning);
+  }
+  session.close();
+  assert.deepEqual(session.stats().probesNotRemoved, []);
+  assert.equal(ourProbeLines(group).length, 0);
 });

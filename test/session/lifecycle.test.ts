@@ -1,6 +1,7 @@
 /** Opening, closing and failing: nothing leaks, errors say what to do. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
@@ -42,11 +43,19 @@ test('a failed open leaves no fd behind and names the event', () => {
   assert.deepEqual(openFds(), before);
 });
 
+/** The highest pid below pid_max that no process has now. */
+function unusedPid(): number {
+  const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+  for (let pid = pidMax - 1; pid > 1; pid--) if (!existsSync(`/proc/${pid}`)) return pid;
+  throw new Error('every pid is in use');
+}
+
 test('a perf_event_open failure carries errno, code and syscall, and closes what was opened', () => {
   const before = openFds();
-  // CPU 0 is online, but a pid that does not exist makes the kernel refuse with ESRCH.
+  // CPU 0 is online, but a pid that does not exist (below pid_max, so the options accept it) makes
+  // the kernel refuse with ESRCH.
   assert.throws(
-    () => openSession({ events: [GETPPID], pid: 0x3ffffff, inherit: false }),
+    () => openSession({ events: [GETPPID], pid: unusedPid(), inherit: false }),
     (error: unknown) => {
       assert.ok(error instanceof KernelError);
       assert.equal(error.syscall, 'perf_event_open');

@@ -9,6 +9,8 @@ export interface PhaseResult {
   /** Wall time of each cycle, in ms. */
   cycleMs: number[];
   rss: { start: number; peak: number; end: number };
+  /** RSS after each quarter of the cycles: whether growth levels off or keeps going. */
+  rssTrend: number[];
   /** Resources before and after the phase (after garbage collection). */
   fds: { before: number; after: number };
   perfMappings: { before: number; after: number };
@@ -47,6 +49,7 @@ function summary(phase: PhaseResult) {
     p50Ms: round(percentile(sorted, 0.5)),
     p99Ms: round(percentile(sorted, 0.99)),
     totalSeconds: round(total / 1000, 1),
+    rssTrendMiB: phase.rssTrend.map((bytes) => round(bytes / MIB, 1)),
     rssMiB: {
       start: round(phase.rss.start / MIB, 1),
       peak: round(phase.rss.peak / MIB, 1),

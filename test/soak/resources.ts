@@ -4,23 +4,28 @@
  * memory retained on the JS heap and in ArrayBuffers. A snapshot of each, and how two differ.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import { openFds } from '../helpers/processes.js';
-import { probeLines } from '../helpers/tracefs-state.js';
+import { ourProbeLines } from '../helpers/tracefs-state.js';
 
 /** Retained memory growth over a phase above which the phase counts as leaking (16 KiB a cycle over 2,000). */
 export const RETAINED_GROWTH_LIMIT = 32 * 1024 * 1024;
 
 /** The held resources at one moment. */
 export interface ResourceSnapshot {
+  /** Open fds as `fd -> target`. */
   fds: string[];
   /** Lines of /proc/self/maps that map a perf event's ring. */
   perfMappings: number;
-  /** Lines of kprobe_events, uprobe_events and dynamic_events. */
+  /**
+   * Probe lines (kprobe_events, uprobe_events) of this process's own groups: other processes'
+   * probes come and go while the soak runs, and are none of its business.
+   */
   probeLines: string[];
-  /** JS heap in use plus ArrayBuffer memory, after a full garbage collection. */
+  /** JS heap in use plus ArrayBuffer memory, after garbage collection has settled. */
   retainedBytes: number;
 }
 
@@ -33,15 +38,21 @@ function perfMappings(): number {
     .filter((line) => line.includes('perf_event')).length;
 }
 
-/** Collects garbage, then records what the process holds. */
-export function snapshot(): ResourceSnapshot {
-  collectGarbage();
+/**
+ * Collects garbage until it settles, then records what the process holds. V8 frees ArrayBuffer
+ * memory and runs native finalizers in tasks after a collection, so the event loop must turn
+ * between collections for dead memory to stop counting.
+ */
+export async function snapshot(): Promise<ResourceSnapshot> {
+  for (let round = 0; round < 3; round++) {
+    collectGarbage();
+    await nextTurn();
+  }
   const { heapUsed, arrayBuffers } = process.memoryUsage();
-  const lines = [...probeLines('kprobe_events'), ...probeLines('uprobe_events'), ...probeLines('dynamic_events')];
   return {
-    fds: openFds(),
+    fds: openFds().flatMap(describeFd),
     perfMappings: perfMappings(),
-    probeLines: [...new Set(lines)].sort(),
+    probeLines: ourProbeLines(`perfbridge_${process.pid}_`).sort(),
     retainedBytes: heapUsed + arrayBuffers,
   };
 }
@@ -50,21 +61,26 @@ export function snapshot(): ResourceSnapshot {
 export function leaksBetween(before: ResourceSnapshot, after: ResourceSnapshot): string[] {
   const problems: string[] = [];
   const newFds = after.fds.filter((fd) => !before.fds.includes(fd));
-  if (newFds.length > 0)
-    problems.push(`${newFds.length} fd(s) still open: ${newFds.slice(0, 5).map(describeFd).join(', ')}`);
-  if (after.perfMappings !== before.perfMappings)
+  if (newFds.length > 0) {
+    problems.push(`${newFds.length} fd(s) still open: ${newFds.slice(0, 5).join(', ')}`);
+  }
+  if (after.perfMappings !== before.perfMappings) {
     problems.push(`perf ring mappings ${before.perfMappings} -> ${after.perfMappings}`);
+  }
   const newLines = after.probeLines.filter((line) => !before.probeLines.includes(line));
-  if (newLines.length > 0) problems.push(`${newLines.length} probe line(s) left: ${newLines.slice(0, 3).join(' | ')}`);
+  if (newLines.length > 0) {
+    problems.push(`${newLines.length} probe line(s) left: ${newLines.slice(0, 3).join(' | ')}`);
+  }
   const growth = after.retainedBytes - before.retainedBytes;
   if (growth > RETAINED_GROWTH_LIMIT) problems.push(`retained memory grew by ${(growth / 1048576).toFixed(1)} MiB`);
   return problems;
 }
 
-function describeFd(fd: string): string {
+/** `fd -> target`, or nothing for the fd that listed /proc/self/fd (closed again by now). */
+function describeFd(fd: string): string[] {
   try {
-    return `${fd} -> ${readlinkSync(`/proc/self/fd/${fd}`)}`;
+    return [`${fd} -> ${readlinkSync(`/proc/self/fd/${fd}`)}`];
   } catch {
-    return fd; // closed in the meantime
+    return [];
   }
 }

@@ -11,6 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { release } from 'node:os';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import { uprobe } from '../../src/probes/builder.js';
@@ -85,17 +86,22 @@ async function cycle(kinds: readonly Kind[]): Promise<string | undefined> {
       : short.map((c) => `a ${c.kind} session saw ${c.seen()} of ${EVENTS_PER_CYCLE} events`).join('; ');
   } finally {
     for (const capture of captures) capture.session.close();
+    // As a program does between captures: back to the event loop, where V8 frees what closed
+    // sessions dropped (their batch buffers are released by tasks after a collection).
+    await nextTurn();
   }
 }
 
 /** Runs `planned` cycles, measuring each, and compares what the process holds before and after. */
 async function phase(name: string, planned: number, kinds: readonly Kind[]): Promise<PhaseResult> {
-  const before = snapshot();
+  const before = await snapshot();
   const rssStart = process.memoryUsage.rss();
   let peak = rssStart;
   const cycleMs: number[] = [];
   const failures: string[] = [];
   let failed = 0;
+  const quarter = Math.max(1, Math.round(planned / 4));
+  const rssTrend: number[] = [];
   for (let i = 0; i < planned; i++) {
     const started = performance.now();
     let problem: string | undefined;
@@ -109,16 +115,20 @@ async function phase(name: string, planned: number, kinds: readonly Kind[]): Pro
     cycleMs.push(performance.now() - started);
     peak = Math.max(peak, process.memoryUsage.rss());
     if (problem !== undefined && ++failed <= MAX_FAILURE_MESSAGES) failures.push(`cycle ${i}: ${problem}`);
-    if ((i + 1) % 500 === 0) process.stderr.write(`  ${name}: ${i + 1}/${planned}\n`);
+    if ((i + 1) % quarter === 0) {
+      rssTrend.push(process.memoryUsage.rss());
+      process.stderr.write(`  ${name}: ${i + 1}/${planned}, RSS ${(rssTrend.at(-1)! / 1048576).toFixed(1)} MiB\n`);
+    }
   }
   if (failed > MAX_FAILURE_MESSAGES) failures.push(`... ${failed} cycles in all missed events`);
-  const after = snapshot();
+  const after = await snapshot();
   return {
     name,
     cycles: cycleMs.length,
     planned,
     cycleMs,
     rss: { start: rssStart, peak, end: process.memoryUsage.rss() },
+    rssTrend,
     fds: { before: before.fds.length, after: after.fds.length },
     perfMappings: { before: before.perfMappings, after: after.perfMappings },
     probeLines: { before: before.probeLines.length, after: after.probeLines.length },

@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { KernelError, PerfBridgeError } from '../../src/errors.js';
+import { EventNameError, KernelError, PerfBridgeError } from '../../src/errors.js';
 import { listEvents, parseEventName, readEventFormat, readEventId } from '../../src/tracefs/events.js';
 
 test('event names split into group and name; anything path-like is refused', () => {
   assert.deepEqual(parseEventName('sched:sched_switch'), { group: 'sched', name: 'sched_switch' });
   assert.deepEqual(parseEventName('sched/sched_switch'), { group: 'sched', name: 'sched_switch' });
-  for (const bad of ['sched', ':x', 'a:b:c', '..:x', 'a:..', 'a b:c', 'a:b\n', '']) {
-    assert.throws(() => parseEventName(bad), PerfBridgeError, JSON.stringify(bad));
+  const notEvents = ['sched', ':x', 'a:b:c', '..:x', 'a:..', 'a b:c', 'a:b\n', ''];
+  notEvents.push('.:sched', 'sched:enable', 'header_page:x');
+  for (const bad of notEvents) {
+    assert.throws(() => parseEventName(bad), (error: unknown) => {
+      assert.ok(error instanceof EventNameError && error instanceof PerfBridgeError, JSON.stringify(bad));
+      assert.equal(error.code, 'NOT_AN_EVENT');
+      assert.ok(error.hint, 'every refusal says what to do');
+      return true;
+    });
   }
 });
 

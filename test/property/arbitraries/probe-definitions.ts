@@ -72,13 +72,11 @@ function location(kind: ProbeKind, isReturn: boolean): fc.Arbitrary<ProbeLocatio
           ...(ref !== undefined && { refCtrOffset: ref }),
         }));
     case 'fprobe':
-      return fc
-        .record({ module, symbol: kernelSymbol })
-        .map(({ module: mod, symbol }) => ({
-          type: 'function' as const,
-          ...(mod !== undefined && { module: mod }),
-          symbol,
-        }));
+      return fc.record({ module, symbol: kernelSymbol }).map(({ module: mod, symbol }) => ({
+        type: 'function' as const,
+        ...(mod !== undefined && { module: mod }),
+        symbol,
+      }));
     case 'tprobe':
       return fc.stringMatching(/^[A-Za-z0-9_]{1,24}$/).map((name) => ({ type: 'tracepoint' as const, name }));
   }

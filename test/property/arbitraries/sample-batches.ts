@@ -68,9 +68,14 @@ export interface GeneratedRecord {
   expected: { event: string; pid: number; tid: number; cpu: number; time: bigint; fields: Record<string, Comparable> };
 }
 
+/** A lying header size that reaches 8 bytes past the end of the batch. */
+const PAST_THE_END = -1;
+
 /** How the batch ends: whole, cut at a byte, or at a record whose header size is impossible. */
 export type Ending =
-  { kind: 'whole' } | { kind: 'cut'; at: number } | { kind: 'lyingSize'; record: number; size: number };
+  | { kind: 'whole' }
+  | { kind: 'cut'; at: number }
+  | { kind: 'lyingSize'; record: number; /** The header size written, or PAST_THE_END. */ size: number };
 
 /** A batch and the walkers' expected results. */
 export interface GeneratedBatch {
@@ -146,8 +151,9 @@ function generatedRecord(event: EventUnderTest): fc.Arbitrary<GeneratedRecord> {
       const id = damage === 'unknownId' ? UNKNOWN_ID : event.ids[ring]!;
       const bytes = encodeSample({ id, pid, tid, time, cpu, raw });
       if (damage === 'rawShort') bytes.writeUInt32LE(rawSize, SampleLayout.rawSize);
-      if (damage === 'rawOverrun')
+      if (damage === 'rawOverrun') {
         bytes.writeUInt32LE(bytes.length - SampleLayout.raw + 1 + (choice % 0xffff), SampleLayout.rawSize);
+      }
       const named = Object.fromEntries(fields.map((field, i) => [field.name, values[i]!]));
       return { event: event.name, damage, bytes, expected: { event: event.name, pid, tid, cpu, time, fields: named } };
     });
@@ -156,7 +162,12 @@ function generatedRecord(event: EventUnderTest): fc.Arbitrary<GeneratedRecord> {
 const ending: fc.Arbitrary<Ending> = fc.oneof(
   fc.constant({ kind: 'whole' } as const),
   fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('lyingSize' as const), record: fc.nat(), size: fc.nat(SampleLayout.raw - 1) }),
+  // Too small for a sample header, or (PAST_THE_END) reaching beyond the batch.
+  fc.record({
+    kind: fc.constant('lyingSize' as const),
+    record: fc.nat(),
+    size: fc.oneof(fc.nat(SampleLayout.raw - 1), fc.constant(PAST_THE_END)),
+  }),
 );
 
 /** Applies the ending; returns the batch bytes and how many whole records the walk reaches. */
@@ -166,14 +177,16 @@ function endBatch(records: GeneratedRecord[], end: Ending): { bytes: Buffer; rea
     const at = end.at % (whole.length + 1);
     let reached = 0;
     let boundary = 0;
-    while (reached < records.length && boundary + records[reached]!.bytes.length <= at)
+    while (reached < records.length && boundary + records[reached]!.bytes.length <= at) {
       boundary += records[reached++]!.bytes.length;
+    }
     return { bytes: whole.subarray(0, at), reached, endsEarly: boundary < at };
   }
   if (end.kind === 'lyingSize' && records.length > 0) {
     const reached = end.record % records.length;
     const position = records.slice(0, reached).reduce((sum, r) => sum + r.bytes.length, 0);
-    whole.writeUInt16LE(end.size, position + SampleLayout.size);
+    const size = end.size === PAST_THE_END ? whole.length - position + 8 : end.size;
+    whole.writeUInt16LE(size, position + SampleLayout.size);
     return { bytes: whole, reached, endsEarly: true };
   }
   return { bytes: whole, reached: records.length, endsEarly: false };

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { compileDecoder } from '../../../src/decode/compile.js';
 import { parseFormat } from '../../../src/decode/format.js';
 import { fieldLineCount, generatedFormat } from '../arbitraries/format-files.js';
+import { editedText } from '../arbitraries/text-edits.js';
 import { propertyRuns } from '../settings.js';
 
 test('generated formats parse back to the fields generated, with nothing unparsed', () => {
@@ -36,40 +37,14 @@ test('generated formats parse back to the fields generated, with nothing unparse
 });
 
 /** Edits that keep a format file's shape but break its lines in the ways copies get broken. */
-const mangledFormat = fc
-  .tuple(
-    generatedFormat,
-    fc.array(
-      fc.record({
-        at: fc.nat(),
-        remove: fc.nat(12),
-        insert: fc.oneof(
-          fc.constantFrom(
-            ';',
-            ':',
-            '[',
-            ']',
-            ' ',
-            '\t',
-            '\n',
-            'field:',
-            'offset:',
-            'size:',
-            '-1',
-            '99999999999999999999',
-          ),
-          fc.string({ maxLength: 4 }),
-        ),
-      }),
-      { minLength: 1, maxLength: 6 },
-    ),
-  )
-  .map(([format, edits]) =>
-    edits.reduce((text, { at, remove, insert }) => {
-      const i = at % (text.length + 1);
-      return text.slice(0, i) + insert + text.slice(i + remove);
-    }, format.text),
-  );
+const mangledFormat = editedText(
+  generatedFormat.map((format) => format.text),
+  {
+    syntax: [';', ':', '[', ']', ' ', '\t', '\n', 'field:', 'offset:', 'size:', '-1', '99999999999999999999'],
+    maxEdits: 6,
+    maxRemoved: 12,
+  },
+);
 
 test('mangled formats and arbitrary text never make the parser throw, and every field line is accounted for', () => {
   fc.assert(

@@ -52,13 +52,11 @@ type StreamRecord = { kind: 'sample' | 'lost' | 'lostSamples' | 'other'; bytes: 
 const streamRecord: fc.Arbitrary<StreamRecord> = fc.oneof(
   {
     weight: 6,
-    arbitrary: fc
-      .uint8Array({ maxLength: 200 })
-      .map((raw) => ({
-        kind: 'sample' as const,
-        lost: 0,
-        bytes: encodeSample({ id: 1, pid: 2, tid: 3, time: 4n, cpu: 0, raw }),
-      })),
+    arbitrary: fc.uint8Array({ maxLength: 200 }).map((raw) => ({
+      kind: 'sample' as const,
+      lost: 0,
+      bytes: encodeSample({ id: 1, pid: 2, tid: 3, time: 4n, cpu: 0, raw }),
+    })),
   },
   { weight: 1, arbitrary: fc.nat(1e6).map((lost) => ({ kind: 'lost' as const, lost, bytes: encodeLost(lost) })) },
   {

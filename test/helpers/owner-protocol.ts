@@ -1,5 +1,20 @@
-/** Errors of perf-bridge calls, reduced to plain data so tests can compare them across processes. */
+/**
+ * What a test and its owner processes (probe-owner-child.ts) share: the commands, the session
+ * options, and perf-bridge's errors reduced to plain data, so a refusal compares the same whether
+ * it happened in the test's process or in another.
+ */
 import { ProbeConflictError } from '../../src/index.js';
+
+/** A command to an owner process, one JSON line each. */
+export type OwnerCommand =
+  | { op: 'open'; probes: Record<string, string>; barrier?: string }
+  | { op: 'start' | 'drain' | 'close' | 'park' };
+
+/**
+ * Ring pages per CPU for the sessions of the collision tests: they count a few hundred events, and
+ * the default rings (32 MiB) take a second to set up under the kernel VMs' emulated CPU.
+ */
+export const RING_PAGES = 16;
 
 /** An error as a test compares it (the same shape whether it was thrown here or in a child). */
 export interface OwnerError {
