@@ -57,7 +57,13 @@ function scanBatch(bytes: Buffer, length: number, ids: Set<number>): number {
 }
 
 /** Runs the scenario's load and keeps every drained batch of the event with tracepoint id `id`. */
-async function record(loadgenPath: string, scenario: Scenario, event: string, id: number, format: EventFormat): Promise<Recording> {
+async function record(
+  loadgenPath: string,
+  scenario: Scenario,
+  event: string,
+  id: number,
+  format: EventFormat,
+): Promise<Recording> {
   const load = new GatedLoad(loadgenPath, scenario);
   const cpus = onlineCpus();
   const buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
@@ -70,7 +76,7 @@ async function record(loadgenPath: string, scenario: Scenario, event: string, id
   const drain = () => {
     // Bounded: each call empties at most one buffer-full; the rings hold a bounded amount.
     for (let i = 0; i < 100_000 && capture !== undefined; i++) {
-      const length = capture.drain(buffer.buffer as ArrayBuffer, counts);
+      const length = capture.drain(buffer.buffer, counts);
       if (length > 0) {
         const bytes = Buffer.from(buffer.subarray(0, length));
         events += scanBatch(bytes, length, ids);
@@ -80,8 +86,17 @@ async function record(loadgenPath: string, scenario: Scenario, event: string, id
     }
   };
   capture = new Capture(
-    { events: [{ type: TRACEPOINT_TYPE, config: BigInt(id) }], cpus, pid: load.pid, inherit: true, ringPages: 512, wakeupBytes: 512 * 1024 },
-    () => drain(),
+    {
+      events: [{ type: TRACEPOINT_TYPE, config: BigInt(id) }],
+      cpus,
+      pid: load.pid,
+      inherit: true,
+      ringPages: 512,
+      wakeupBytes: 512 * 1024,
+    },
+    () => {
+      drain();
+    },
   );
   try {
     capture.enable();
@@ -122,14 +137,28 @@ function time(recording: Recording, decodeBatch: (batch: Recording['batches'][nu
   }
   const cpu = process.cpuUsage(cpuStart);
   rates.sort((a, b) => a - b);
-  return { eventsPerSecond: rates[rates.length >> 1]!, eventsPerCpuSecond: decodedTotal / ((cpu.user + cpu.system) / 1e6), passes: rates.length };
+  return {
+    eventsPerSecond: rates[rates.length >> 1]!,
+    eventsPerCpuSecond: decodedTotal / ((cpu.user + cpu.system) / 1e6),
+    passes: rates.length,
+  };
 }
 
 /** Object-mode and columnar throughput on one recording. */
 function measure(recording: Recording, minMs: number): DecodeFigure[] {
-  const slot: EventSlot = { name: recording.event, decode: compileDecoder(recording.format), errors: { count: 0 }, delivered: 0 };
+  const slot: EventSlot = {
+    name: recording.event,
+    decode: compileDecoder(recording.format),
+    errors: { count: 0 },
+    delivered: 0,
+  };
   const objectSlots = new Map(recording.ids.map((id) => [id, slot]));
-  const columnSlot: ColumnSlot = { name: recording.event, columns: compileColumns(recording.format), errors: { count: 0 }, arena: new ColumnArena() };
+  const columnSlot: ColumnSlot = {
+    name: recording.event,
+    columns: compileColumns(recording.format),
+    errors: { count: 0 },
+    arena: new ColumnArena(),
+  };
   const columnSlots = new Map(recording.ids.map((id) => [id, columnSlot]));
   const errors = { malformed: 0 };
   // Results go to a sink so the engine cannot treat the decode as dead code.
@@ -153,7 +182,8 @@ function measure(recording: Recording, minMs: number): DecodeFigure[] {
     },
     minMs,
   );
-  if (sink === undefined || errors.malformed > 0) throw new Error(`decode micro: ${errors.malformed} malformed records`);
+  if (sink === undefined || errors.malformed > 0)
+    throw new Error(`decode micro: ${errors.malformed} malformed records`);
   const common = { event: recording.event, events: recording.events, batches: recording.batches.length };
   return [
     { ...common, mode: 'object', ...object },
@@ -173,7 +203,12 @@ export async function decodeMicro(loadgenPath: string, quick: boolean): Promise<
   const tracepoint = openSession({ events: [GETPPID_TRACEPOINT] });
   try {
     const id = readEventId(parseEventName(GETPPID_TRACEPOINT));
-    figures.push(...measure(await record(loadgenPath, getppid, GETPPID_TRACEPOINT, id, tracepoint.formats.get(GETPPID_TRACEPOINT)!), minMs));
+    figures.push(
+      ...measure(
+        await record(loadgenPath, getppid, GETPPID_TRACEPOINT, id, tracepoint.formats.get(GETPPID_TRACEPOINT)!),
+        minMs,
+      ),
+    );
   } finally {
     tracepoint.close();
   }
@@ -182,10 +217,17 @@ export async function decodeMicro(loadgenPath: string, quick: boolean): Promise<
   const probe = openSession({ probes: { [UPROBE_LABEL]: uprobeDefinition(loadgenPath) } });
   try {
     // The library names its probe groups perfbridge_<pid>_<n>; this process has only this one.
-    const tracefsName = listEvents().filter((name) => name.startsWith(`perfbridge_${process.pid}_`)).pop();
+    const tracefsName = listEvents()
+      .filter((name) => name.startsWith(`perfbridge_${process.pid}_`))
+      .pop();
     if (tracefsName === undefined) throw new Error('decode micro: cannot find the uprobe perf-bridge created');
     const id = readEventId(parseEventName(tracefsName));
-    figures.push(...measure(await record(loadgenPath, call, `uprobe ${UPROBE_LABEL}`, id, probe.formats.get(UPROBE_LABEL)!), minMs));
+    figures.push(
+      ...measure(
+        await record(loadgenPath, call, `uprobe ${UPROBE_LABEL}`, id, probe.formats.get(UPROBE_LABEL)!),
+        minMs,
+      ),
+    );
   } finally {
     probe.close();
   }

@@ -18,7 +18,10 @@ export interface RunFigures extends RunResult {
 export function deriveFigures(run: RunResult, untracedRate: number): RunFigures {
   const produced = run.producer.produced;
   const producerRate = produced / run.producer.seconds;
-  const notes = run.delivered > produced ? [...run.notes, `delivered ${run.delivered - produced} more events than the generator made`] : run.notes;
+  const notes =
+    run.delivered > produced
+      ? [...run.notes, `delivered ${run.delivered - produced} more events than the generator made`]
+      : run.notes;
   return {
     ...run,
     notes,

@@ -24,7 +24,13 @@ export interface MachineInfo {
 
 function gitCommit(): string | undefined {
   try {
-    const run = (args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+    const run = (args: string[]) =>
+      execFileSync('git', args, {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 10_000,
+      }).trim();
     const head = run(['rev-parse', '--short', 'HEAD']);
     return run(['--no-optional-locks', 'status', '--porcelain']) === '' ? head : `${head}+dirty`;
   } catch {

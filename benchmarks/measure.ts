@@ -11,7 +11,8 @@ let ticksPerSecondCache: number | undefined;
 export function ticksPerSecond(): number {
   if (ticksPerSecondCache === undefined) {
     try {
-      ticksPerSecondCache = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5000 }).trim()) || 100;
+      ticksPerSecondCache =
+        Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5000 }).trim()) || 100;
     } catch {
       ticksPerSecondCache = 100;
     }
@@ -110,11 +111,18 @@ export function threadCpu(): Map<string, CpuTime> {
 }
 
 /** Per-thread CPU between two threadCpu() readings, busiest first, idle threads left out. */
-export function threadCpuDelta(before: Map<string, CpuTime>, after: Map<string, CpuTime>): { thread: string; user: number; sys: number }[] {
+export function threadCpuDelta(
+  before: Map<string, CpuTime>,
+  after: Map<string, CpuTime>,
+): { thread: string; user: number; sys: number }[] {
   return [...after]
     .map(([thread, end]) => {
       const start = before.get(thread) ?? { user: 0, sys: 0 };
-      return { thread, user: Math.round((end.user - start.user) * 1000) / 1000, sys: Math.round((end.sys - start.sys) * 1000) / 1000 };
+      return {
+        thread,
+        user: Math.round((end.user - start.user) * 1000) / 1000,
+        sys: Math.round((end.sys - start.sys) * 1000) / 1000,
+      };
     })
     .filter((t) => t.user + t.sys > 0)
     .sort((a, b) => b.user + b.sys - (a.user + a.sys));
@@ -199,7 +207,10 @@ export class LatencySampler {
   /** Index in the next batch of the first event to sample. */
   private next = 0;
 
-  constructor(readonly stride: number, capacity = 1 << 20) {
+  constructor(
+    readonly stride: number,
+    capacity = 1 << 20,
+  ) {
     this.values = new Float64Array(capacity);
   }
 

@@ -18,7 +18,9 @@ const PACKAGES: Record<'perf' | 'bpftrace', string> = { perf: 'linux-perf', bpft
 
 function version(tool: string): string | undefined {
   try {
-    return execFileSync(tool, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }).trim().split('\n')[0];
+    return execFileSync(tool, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 })
+      .trim()
+      .split('\n')[0];
   } catch {
     return undefined;
   }
@@ -26,7 +28,11 @@ function version(tool: string): string | undefined {
 
 function apt(args: string[]): string | undefined {
   try {
-    execFileSync('apt-get', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('apt-get', args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 300_000,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     return undefined;
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
@@ -42,7 +48,10 @@ function aptInstall(pkg: string): string | undefined {
 }
 
 /** Finds perf and bpftrace, installing what is missing when allowed and possible. */
-export function ensurePeers(allowInstall: boolean, log: (line: string) => void): Record<'perf' | 'bpftrace', PeerStatus> {
+export function ensurePeers(
+  allowInstall: boolean,
+  log: (line: string) => void,
+): Record<'perf' | 'bpftrace', PeerStatus> {
   const result = {} as Record<'perf' | 'bpftrace', PeerStatus>;
   for (const tool of ['perf', 'bpftrace'] as const) {
     let found = version(tool);
@@ -62,7 +71,10 @@ export function ensurePeers(allowInstall: boolean, log: (line: string) => void):
     log(`installing ${pkg} from apt ...`);
     const failure = aptInstall(pkg);
     found = version(tool);
-    result[tool] = found !== undefined ? { version: found, installed: pkg } : { skipped: `${tool} not installed; apt-get install ${pkg} failed: ${failure ?? 'no binary after install'}` };
+    result[tool] =
+      found !== undefined
+        ? { version: found, installed: pkg }
+        : { skipped: `${tool} not installed; apt-get install ${pkg} failed: ${failure ?? 'no binary after install'}` };
   }
   return result;
 }

@@ -32,7 +32,12 @@ export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<Exi
 }
 
 /** Polls `check` every `intervalMs` until it returns a value; rejects after `timeoutMs`. */
-export async function pollUntil<T>(what: string, check: () => T | undefined, timeoutMs: number, intervalMs = 5): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  check: () => T | undefined,
+  timeoutMs: number,
+  intervalMs = 5,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();

@@ -9,7 +9,14 @@ import type { MachineInfo } from './machine.js';
 import type { PeerStatus } from './peers.js';
 import type { RunResult, RunnerId } from './runners/types.js';
 import type { Scenario } from './scenarios.js';
-import { CPU_FACTOR, DECODE_COLUMNAR_TARGET, DECODE_OBJECT_TARGET, P99_LIMIT_MS, type TargetCheck, findCheck } from './targets.js';
+import {
+  CPU_FACTOR,
+  DECODE_COLUMNAR_TARGET,
+  DECODE_OBJECT_TARGET,
+  P99_LIMIT_MS,
+  type TargetCheck,
+  findCheck,
+} from './targets.js';
 import { SAME_RING_LABEL } from './runners/perf-record.js';
 
 /** Everything measured for one scenario. */
@@ -70,7 +77,12 @@ function fixed(n: number | null | undefined, digits: number): string {
 function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => [...(row[i] ?? '')].length)));
   return rows
-    .map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -80,7 +92,20 @@ function scenarioBlock(result: ScenarioResult): string {
     `${scenario.id}: ${scenario.title}`,
     `  ${int(scenario.count)} events; untraced producer ${fixed(result.untraced.rate / 1e6, 2)} M/s`,
   ];
-  const rows: string[][] = [['runner', 'delivered', 'lost(kernel)', 'lost(gap)', 'producer M/s', 'slowdown', 'CPU s/M ev', 'p50 ms', 'p99 ms', 'peak RSS MB']];
+  const rows: string[][] = [
+    [
+      'runner',
+      'delivered',
+      'lost(kernel)',
+      'lost(gap)',
+      'producer M/s',
+      'slowdown',
+      'CPU s/M ev',
+      'p50 ms',
+      'p99 ms',
+      'peak RSS MB',
+    ],
+  ];
   for (const run of result.runs) {
     const lostMarks = mark(findCheck(result.checks, 'lost', run)) + mark(findCheck(result.checks, 'zero-loss', run));
     rows.push([
@@ -108,14 +133,26 @@ function decodeBlock(figures: readonly DecodeFigure[], checks: readonly TargetCh
   for (const figure of figures) {
     const check = checks.find((c) => c.runner === `decode-${figure.mode}`);
     const target = check === undefined ? '' : `≥ ${fixed(check.limit / 1e6, 0)}${mark(check)}`;
-    rows.push([figure.event, figure.mode, int(figure.events), int(figure.batches), fixed(figure.eventsPerSecond / 1e6, 2), target, fixed(figure.eventsPerCpuSecond / 1e6, 2)]);
+    rows.push([
+      figure.event,
+      figure.mode,
+      int(figure.events),
+      int(figure.batches),
+      fixed(figure.eventsPerSecond / 1e6, 2),
+      target,
+      fixed(figure.eventsPerCpuSecond / 1e6, 2),
+    ]);
   }
-  return ['decode microbenchmark (recorded batches, one pinned core, median pass)', columns(rows).replace(/^/gm, '  ')].join('\n');
+  return [
+    'decode microbenchmark (recorded batches, one pinned core, median pass)',
+    columns(rows).replace(/^/gm, '  '),
+  ].join('\n');
 }
 
 function describe(check: TargetCheck): string {
   const where = [check.scenario, check.runner].filter(Boolean).join(' / ');
-  const show = (n: number) => (Number.isInteger(n) ? int(n) : check.target === 'decode' ? `${fixed(n / 1e6, 2)} M/s` : fixed(n, 3));
+  const show = (n: number) =>
+    Number.isInteger(n) ? int(n) : check.target === 'decode' ? `${fixed(n / 1e6, 2)} M/s` : fixed(n, 3);
   return `${where}: ${check.target} ${show(check.value)}, needs ${check.relation} ${show(check.limit)}`;
 }
 
@@ -138,7 +175,10 @@ export function renderReport(report: BenchReport): string {
   if (report.decodeError) lines.push(`decode microbenchmark FAILED: ${report.decodeError}`, '');
   if (report.decode.length > 0) {
     lines.push(decodeBlock(report.decode, report.decodeChecks));
-    lines.push(`  targets on ${'syscalls:sys_enter_getppid'}: object ≥ ${DECODE_OBJECT_TARGET / 1e6} M/s, columnar ≥ ${DECODE_COLUMNAR_TARGET / 1e6} M/s`, '');
+    lines.push(
+      `  targets on syscalls:sys_enter_getppid: object ≥ ${DECODE_OBJECT_TARGET / 1e6} M/s, columnar ≥ ${DECODE_COLUMNAR_TARGET / 1e6} M/s`,
+      '',
+    );
   }
   const { passed, missed, misses } = report.targets;
   lines.push(`targets: ${passed} met, ${missed} missed`);

@@ -37,7 +37,9 @@ producer runs on CPU 1, every reader on CPU 0. Needs root.
 options:
   --quick              small loads, one run each (about a minute)
   --repeat N           run each cell N times and show the run with the median CPU per event
-  --only IDS           comma-separated scenario ids (${scenarios(false).map((s) => s.id).join(', ')})
+  --only IDS           comma-separated scenario ids (${scenarios(false)
+    .map((s) => s.id)
+    .join(', ')})
   --runners IDS        comma-separated runners (pb-object, pb-columnar, perf-record, perf-record-2m,
                        bpftrace; perf-record-2m is perf record -m with perf-bridge's default ring size)
   --no-decode          skip the decode microbenchmarks
@@ -46,7 +48,13 @@ options:
   --results DIR        where the JSON goes (default benchmarks/results)
   -h, --help           this help`;
 
-const RUNNERS: Runner[] = [perfBridgeRunner('object'), perfBridgeRunner('columnar'), perfRecordRunner('default'), perfRecordRunner('2m'), bpftraceRunner];
+const RUNNERS: Runner[] = [
+  perfBridgeRunner('object'),
+  perfBridgeRunner('columnar'),
+  perfRecordRunner('default'),
+  perfRecordRunner('2m'),
+  bpftraceRunner,
+];
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -94,17 +102,25 @@ function parseOptions() {
 /** The untraced producer rate of a scenario: median of a few runs (one when paced). */
 async function untracedRate(loadgenPath: string, scenario: Scenario): Promise<ScenarioResult['untraced']> {
   const runs = [];
-  for (let i = 0; i < (scenario.rate === undefined ? 3 : 1); i++) runs.push(await runUntraced(loadgenPath, scenario, runTimeoutMs(scenario)));
+  for (let i = 0; i < (scenario.rate === undefined ? 3 : 1); i++)
+    runs.push(await runUntraced(loadgenPath, scenario, runTimeoutMs(scenario)));
   return { runs, rate: median(runs.map((r) => r.produced / r.seconds)) };
 }
 
 /** Runs one runner `repeat` times on a scenario; keeps the run with the median CPU per event. */
-async function runCell(runner: Runner, scenario: Scenario, context: RunContext, repeat: number): Promise<{ shown: RunResult; all: RunResult[] }> {
+async function runCell(
+  runner: Runner,
+  scenario: Scenario,
+  context: RunContext,
+  repeat: number,
+): Promise<{ shown: RunResult; all: RunResult[] }> {
   const all: RunResult[] = [];
   for (let i = 0; i < repeat; i++) {
     const started = Date.now();
     const result = await runner.run(scenario, context);
-    log(`  ${runner.label.padEnd(12)} delivered ${result.delivered} of ${result.producer.produced}, reader ${result.readerCpuSeconds.toFixed(3)} s CPU (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    log(
+      `  ${runner.label.padEnd(12)} delivered ${result.delivered} of ${result.producer.produced}, reader ${result.readerCpuSeconds.toFixed(3)} s CPU (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
     all.push(result);
   }
   const perEvent = (r: RunResult) => r.readerCpuSeconds / Math.max(1, r.delivered);
@@ -115,7 +131,8 @@ async function runCell(runner: Runner, scenario: Scenario, context: RunContext, 
 async function main(): Promise<void> {
   const options = parseOptions();
   const started = Date.now();
-  if (process.getuid?.() !== 0) throw new Error('the benchmark needs root (perf_event_open on tracepoints, uprobes, perf, bpftrace)');
+  if (process.getuid?.() !== 0)
+    throw new Error('the benchmark needs root (perf_event_open on tracepoints, uprobes, perf, bpftrace)');
   // The orchestrator waits most of the time, but it must never take the producer's CPU.
   execFileSync('taskset', ['-a', '-p', '-c', String(READER_CPU), String(process.pid)], { stdio: 'ignore' });
 
@@ -125,7 +142,12 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'perf-bridge-bench-'));
   const cpuProfileDir = options.profile ? join(options.resultsDir, 'profiles') : undefined;
   if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
-  const context: RunContext = { loadgenPath: loadgen(), rusageExecPath: buildProgram('benchmarks/tools/rusage-exec.c'), workDir, cpuProfileDir };
+  const context: RunContext = {
+    loadgenPath: loadgen(),
+    rusageExecPath: buildProgram('benchmarks/tools/rusage-exec.c'),
+    workDir,
+    cpuProfileDir,
+  };
   const exitOnSignal = () => process.exit(130); // runs the exit hooks that delete perf probes
   process.once('SIGINT', exitOnSignal);
   process.once('SIGTERM', exitOnSignal);
@@ -184,7 +206,11 @@ async function main(): Promise<void> {
     decodeError,
     decodeChecks,
     loadAverageAtEnd: loadavg().map((v) => Math.round(v * 100) / 100),
-    targets: { passed: checks.filter((c) => c.pass).length, missed: checks.filter((c) => !c.pass).length, misses: checks.filter((c) => !c.pass) },
+    targets: {
+      passed: checks.filter((c) => c.pass).length,
+      missed: checks.filter((c) => !c.pass).length,
+      misses: checks.filter((c) => !c.pass),
+    },
   };
   process.stdout.write(`${renderReport(report)}\n`);
   const path = writeReport(options.resultsDir, report);
@@ -197,4 +223,3 @@ main().catch((error: unknown) => {
   log(`bench failed: ${(error as Error).stack ?? String(error)}`);
   process.exit(1);
 });
-

@@ -46,8 +46,18 @@ export function scenarios(quick: boolean): Scenario[] {
   const scale = quick ? 0.1 : 1;
   const n = (count: number) => Math.round(count * scale);
   return [
-    { id: 'getppid-max', title: 'getppid() flood, tracepoint syscalls:sys_enter_getppid, as fast as possible', mode: 'getppid', count: n(2_000_000) },
-    { id: 'uprobe-max', title: 'pb_target() calls, uprobe with string + s64 fetchargs, as fast as possible', mode: 'call', count: n(1_000_000) },
+    {
+      id: 'getppid-max',
+      title: 'getppid() flood, tracepoint syscalls:sys_enter_getppid, as fast as possible',
+      mode: 'getppid',
+      count: n(2_000_000),
+    },
+    {
+      id: 'uprobe-max',
+      title: 'pb_target() calls, uprobe with string + s64 fetchargs, as fast as possible',
+      mode: 'call',
+      count: n(1_000_000),
+    },
     { id: 'getppid-100k', title: 'getppid() at 100k events/s', mode: 'getppid', count: n(300_000), rate: 100_000 },
     { id: 'getppid-500k', title: 'getppid() at 500k events/s', mode: 'getppid', count: n(1_500_000), rate: 500_000 },
     { id: 'uprobe-100k', title: 'pb_target() at 100k events/s', mode: 'call', count: n(300_000), rate: 100_000 },

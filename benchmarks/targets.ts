@@ -34,7 +34,13 @@ export const DECODE_COLUMNAR_TARGET = 20e6;
 /** Reader CPU per event relative to perf record's, per perf-bridge mode. */
 export const CPU_FACTOR: Partial<Record<RunnerId, number>> = { 'pb-columnar': 1, 'pb-object': 2 };
 
-function check(target: TargetCheck['target'], value: number, relation: TargetCheck['relation'], limit: number, where: Pick<TargetCheck, 'scenario' | 'runner'>): TargetCheck {
+function check(
+  target: TargetCheck['target'],
+  value: number,
+  relation: TargetCheck['relation'],
+  limit: number,
+  where: Pick<TargetCheck, 'scenario' | 'runner'>,
+): TargetCheck {
   const pass = relation === '>=' ? value >= limit : value <= limit;
   return { target, ...where, value, limit, relation, pass };
 }
@@ -47,7 +53,9 @@ export function scenarioTargets(runs: readonly RunFigures[]): TargetCheck[] {
     if (run.runner !== 'pb-object' && run.runner !== 'pb-columnar') continue;
     const where = { scenario: run.scenario, runner: run.runner };
     if (perf) {
-      checks.push(check('delivered', Math.min(run.delivered, run.produced), '>=', Math.min(perf.delivered, perf.produced), where));
+      checks.push(
+        check('delivered', Math.min(run.delivered, run.produced), '>=', Math.min(perf.delivered, perf.produced), where),
+      );
       checks.push(check('lost', Math.max(0, run.lostGap), '<=', Math.max(0, perf.lostGap), where));
       const factor = CPU_FACTOR[run.runner]!;
       checks.push(check('cpu', run.cpuPerMillion, '<=', perf.cpuPerMillion * factor, where));
@@ -63,13 +71,23 @@ export function decodeTargets(figures: readonly DecodeFigure[]): TargetCheck[] {
   return figures
     .filter((figure) => figure.event === GETPPID_TRACEPOINT)
     .map((figure) =>
-      check('decode', figure.eventsPerSecond, '>=', figure.mode === 'object' ? DECODE_OBJECT_TARGET : DECODE_COLUMNAR_TARGET, {
-        runner: figure.mode === 'object' ? 'decode-object' : 'decode-columnar',
-      }),
+      check(
+        'decode',
+        figure.eventsPerSecond,
+        '>=',
+        figure.mode === 'object' ? DECODE_OBJECT_TARGET : DECODE_COLUMNAR_TARGET,
+        {
+          runner: figure.mode === 'object' ? 'decode-object' : 'decode-columnar',
+        },
+      ),
     );
 }
 
 /** Finds the check of one target for one run, for the marks next to the figures. */
-export function findCheck(checks: readonly TargetCheck[], target: TargetCheck['target'], run: Pick<RunFigures, 'scenario' | 'runner'>): TargetCheck | undefined {
+export function findCheck(
+  checks: readonly TargetCheck[],
+  target: TargetCheck['target'],
+  run: Pick<RunFigures, 'scenario' | 'runner'>,
+): TargetCheck | undefined {
   return checks.find((c) => c.target === target && c.scenario === run.scenario && c.runner === run.runner);
 }

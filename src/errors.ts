@@ -173,7 +173,8 @@ export function kernelErrorFrom(
     errno,
     code,
     syscall,
-    hint: extra.hint ??
+    hint:
+      extra.hint ??
       hintForCode(code, syscall) ??
       `${syscall} failed with ${code}; the message above says which file or event it was about`,
     errorLog: extra.errorLog,

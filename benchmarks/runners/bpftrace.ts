@@ -47,7 +47,8 @@ export async function countBpftraceOutput(path: string): Promise<BpftraceOutput>
       const newline = text.indexOf('\n', start);
       const code = text.charCodeAt(start);
       if (code >= 48 && code <= 57) lines++;
-      else if (text.startsWith('Lost ', start)) lost += Number(/^Lost (\d+)/.exec(text.slice(start, newline))?.[1] ?? 0);
+      else if (text.startsWith('Lost ', start))
+        lost += Number(/^Lost (\d+)/.exec(text.slice(start, newline))?.[1] ?? 0);
       start = newline + 1;
     }
   }
@@ -81,7 +82,11 @@ async function runBpftrace(scenario: Scenario, context: RunContext): Promise<Run
     tool.markReady();
     tool.wrapper.stdin!.end('g');
     const cost = await tool.finish();
-    const report = tool.output.stdout().split('\n').filter((line) => line.startsWith('{')).join('\n');
+    const report = tool.output
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .join('\n');
     if (cost.usage.exitCode !== 0 || report === '') {
       throw new Error(`bpftrace failed (${cost.usage.exitCode}): ${tool.output.stderr().trim().slice(-2000)}`);
     }

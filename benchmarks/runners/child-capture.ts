@@ -64,7 +64,8 @@ function main(): void {
     session.onBatch((batch) => {
       const now = process.hrtime.bigint();
       consumed += batch.length;
-      for (let i = sampler.firstIndex(); i < batch.length; i += sampler.stride) sampler.add(Number(now - batch[i]!.time));
+      for (let i = sampler.firstIndex(); i < batch.length; i += sampler.stride)
+        sampler.add(Number(now - batch[i]!.time));
       sampler.endBatch(batch.length);
     });
   } else {
@@ -117,14 +118,18 @@ function main(): void {
     process.stdin.destroy();
   };
   // Bounded: a parent that never says stop (crashed, hung) does not leave this reader running.
-  const watchdog = setTimeout(() => finish(`no stop within ${config.timeoutMs} ms`), config.timeoutMs);
+  const watchdog = setTimeout(() => {
+    finish(`no stop within ${config.timeoutMs} ms`);
+  }, config.timeoutMs);
   process.stdin.setEncoding('utf8');
   let input = '';
   process.stdin.on('data', (chunk: string) => {
     input += chunk;
     if (input.includes('stop\n')) finish();
   });
-  process.stdin.on('end', () => finish('stdin closed before stop'));
+  process.stdin.on('end', () => {
+    finish('stdin closed before stop');
+  });
 }
 
 main();

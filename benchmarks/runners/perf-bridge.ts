@@ -52,14 +52,20 @@ class ChildMessages {
     const already = this.seen.get(type);
     if (already) return Promise.resolve(already);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${type} message from the capture child within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => {
+        reject(new Error(`no ${type} message from the capture child within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.waiters.set(type, (message) => {
         clearTimeout(timer);
         resolve(message);
       });
       exited.then(
-        () => reject(new Error(`the capture child exited before its ${type} message`)),
-        (error: unknown) => reject(error),
+        () => {
+          reject(new Error(`the capture child exited before its ${type} message`));
+        },
+        (error: unknown) => {
+          reject(error);
+        },
       );
     });
   }
@@ -86,26 +92,36 @@ async function runPerfBridge(mode: CaptureConfig['mode'], scenario: Scenario, co
     timeoutMs,
   };
   const nodeFlags = context.cpuProfileDir
-    ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${context.cpuProfileDir}`, `--cpu-prof-name=${mode}-${scenario.id}.cpuprofile`]
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-interval=100',
+        `--cpu-prof-dir=${context.cpuProfileDir}`,
+        `--cpu-prof-name=${mode}-${scenario.id}.cpuprofile`,
+      ]
     : [];
-  const child = spawn('taskset', ['-c', String(READER_CPU), process.execPath, ...nodeFlags, CHILD_SCRIPT, JSON.stringify(config)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'taskset',
+    ['-c', String(READER_CPU), process.execPath, ...nodeFlags, CHILD_SCRIPT, JSON.stringify(config)],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const messages = new ChildMessages(child.stdout!);
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const messages = new ChildMessages(child.stdout);
   const exited = waitForExit(child, timeoutMs + 30_000);
   exited.catch(() => {}); // a timeout is reported through the waits below
   try {
     await messages.wait('ready', 30_000, exited);
     load.release();
     const producer = await load.finish(timeoutMs);
-    child.stdin!.write('stop\n');
+    child.stdin.write('stop\n');
     const result = (await messages.wait('result', 30_000, exited)) as unknown as CaptureReport & { error?: string };
     await exited;
     const notes: string[] = [];
     if (result.error) notes.push(`capture child: ${result.error}`);
-    if (result.consumed !== result.delivered) notes.push(`consumer saw ${result.consumed} of ${result.delivered} delivered events`);
+    if (result.consumed !== result.delivered)
+      notes.push(`consumer saw ${result.consumed} of ${result.delivered} delivered events`);
     if (result.decodeErrors > 0) notes.push(`${result.decodeErrors} decode errors`);
     return {
       runner: mode === 'object' ? 'pb-object' : 'pb-columnar',

@@ -29,7 +29,12 @@ export function parsePerfStats(text: string, event: string): PerfStats {
 
 /** Runs `perf report --stats` on a data file. */
 export function perfStats(dataFile: string, event: string): PerfStats {
-  const text = execFileSync('perf', ['report', '-i', dataFile, '--stats'], { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  const text = execFileSync('perf', ['report', '-i', dataFile, '--stats'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return parsePerfStats(text, event);
 }
 
@@ -41,7 +46,9 @@ export interface SampleCount {
 
 /** Streams `perf script` (thread, CPU, ns time per sample, time-sorted) and counts repeats. */
 export async function countSamples(dataFile: string, timeoutMs: number): Promise<SampleCount> {
-  const child = spawn('perf', ['script', '-i', dataFile, '--ns', '-F', 'tid,cpu,time'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn('perf', ['script', '-i', dataFile, '--ns', '-F', 'tid,cpu,time'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const exited = waitForExit(child, timeoutMs);
   let samples = 0;
   let duplicates = 0;

@@ -53,11 +53,17 @@ export function perfRecordRunner(ring: 'default' | '2m'): Runner {
     id,
     label: ring === 'default' ? 'perf record' : SAME_RING_LABEL,
     peer: 'perf',
-    run: (scenario, context) => runPerfRecord(id, ring === 'default' ? [] : ['-m', String(SAME_RING_PAGES)], scenario, context),
+    run: (scenario, context) =>
+      runPerfRecord(id, ring === 'default' ? [] : ['-m', String(SAME_RING_PAGES)], scenario, context),
   };
 }
 
-async function runPerfRecord(id: RunnerId, extraArgs: string[], scenario: Scenario, context: RunContext): Promise<RunResult> {
+async function runPerfRecord(
+  id: RunnerId,
+  extraArgs: string[],
+  scenario: Scenario,
+  context: RunContext,
+): Promise<RunResult> {
   const probe = scenario.mode === 'call' ? new PerfUprobe(context.loadgenPath) : undefined;
   try {
     return await capture(id, extraArgs, probe?.event ?? GETPPID_TRACEPOINT, scenario, context);
@@ -66,7 +72,13 @@ async function runPerfRecord(id: RunnerId, extraArgs: string[], scenario: Scenar
   }
 }
 
-async function capture(id: RunnerId, extraArgs: string[], event: string, scenario: Scenario, context: RunContext): Promise<RunResult> {
+async function capture(
+  id: RunnerId,
+  extraArgs: string[],
+  event: string,
+  scenario: Scenario,
+  context: RunContext,
+): Promise<RunResult> {
   const timeoutMs = runTimeoutMs(scenario);
   const base = join(context.workDir, `${id}-${scenario.id}`);
   const dataFile = `${base}.data`;
@@ -74,7 +86,19 @@ async function capture(id: RunnerId, extraArgs: string[], event: string, scenari
   const ack = openFifo(`${base}.ack`);
   const load = new GatedLoad(context.loadgenPath, scenario);
   // -B: no build-id pass at exit; tracepoint samples need none, and it would add CPU to perf.
-  const command = ['perf', 'record', '-e', event, '-k', 'CLOCK_MONOTONIC', '-p', String(load.pid), '-o', dataFile, '-B'];
+  const command = [
+    'perf',
+    'record',
+    '-e',
+    event,
+    '-k',
+    'CLOCK_MONOTONIC',
+    '-p',
+    String(load.pid),
+    '-o',
+    dataFile,
+    '-B',
+  ];
   command.push('-D', '-1', '--control', `fifo:${base}.ctl,${base}.ack`, ...extraArgs);
   const tool = new ToolProcess(context.rusageExecPath, context.workDir, `${id}-${scenario.id}`, command, timeoutMs);
   try {
@@ -97,12 +121,15 @@ async function capture(id: RunnerId, extraArgs: string[], event: string, scenari
     for (let i = 0; i < 100 && tool.running; i++) await sleep(50);
     tool.interrupt();
     const cost = await tool.finish();
-    if (cost.usage.exitCode !== 0) throw new Error(`perf record failed (${cost.usage.exitCode}): ${tool.output.stderr().trim()}`);
+    if (cost.usage.exitCode !== 0)
+      throw new Error(`perf record failed (${cost.usage.exitCode}): ${tool.output.stderr().trim()}`);
     const stats = perfStats(dataFile, event);
     const counted = await countSamples(dataFile, timeoutMs);
     const notes: string[] = [];
-    if (counted.samples !== stats.samples) notes.push(`perf report counts ${stats.samples} samples, perf script ${counted.samples}`);
-    if (counted.duplicates > 0) notes.push(`perf wrote ${counted.duplicates} sample(s) twice (same tid, cpu, ns time); counted once`);
+    if (counted.samples !== stats.samples)
+      notes.push(`perf report counts ${stats.samples} samples, perf script ${counted.samples}`);
+    if (counted.duplicates > 0)
+      notes.push(`perf wrote ${counted.duplicates} sample(s) twice (same tid, cpu, ns time); counted once`);
     return {
       runner: id,
       scenario: scenario.id,

@@ -5,7 +5,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-import { type CpuTime, type ProcCpu, type ToolUsage, cpuSince, ownCpu, parseToolUsage, readProcCpu } from '../measure.js';
+import {
+  type CpuTime,
+  type ProcCpu,
+  type ToolUsage,
+  cpuSince,
+  ownCpu,
+  parseToolUsage,
+  readProcCpu,
+} from '../measure.js';
 import { childrenOf, collectOutput } from '../processes.js';
 import { READER_CPU } from '../workload.js';
 
@@ -29,11 +37,23 @@ export class ToolProcess {
   private timedOut = false;
   private cpuAtReady: ProcCpu | undefined;
 
-  constructor(rusageExecPath: string, workDir: string, private readonly name: string, command: readonly string[], timeoutMs: number) {
+  constructor(
+    rusageExecPath: string,
+    workDir: string,
+    private readonly name: string,
+    command: readonly string[],
+    timeoutMs: number,
+  ) {
     this.usageFile = join(workDir, `${name}.rusage.json`);
-    this.wrapper = spawn('taskset', ['-c', String(READER_CPU), rusageExecPath, this.usageFile, ...command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.wrapper = spawn('taskset', ['-c', String(READER_CPU), rusageExecPath, this.usageFile, ...command], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.output = collectOutput(this.wrapper);
-    this.exited = new Promise((resolve) => this.wrapper.once('exit', () => resolve()));
+    this.exited = new Promise((resolve) =>
+      this.wrapper.once('exit', () => {
+        resolve();
+      }),
+    );
     // Killing only the wrapper would orphan the tool: on timeout both go, by pid.
     this.timer = setTimeout(() => {
       this.timedOut = true;

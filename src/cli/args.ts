@@ -20,10 +20,7 @@ export interface TraceCommand {
 
 /** Every command the CLI knows. */
 export type CliCommand =
-  | TraceCommand
-  | { kind: 'list'; filter?: string }
-  | { kind: 'format'; event: string }
-  | { kind: 'help' };
+  TraceCommand | { kind: 'list'; filter?: string } | { kind: 'format'; event: string } | { kind: 'help' };
 
 /** The longest `--duration` accepted: ten years, far beyond any trace yet well inside a double's exact range. */
 export const MAX_DURATION_SECONDS = 10 * 365 * 24 * 3600;
@@ -132,8 +129,10 @@ export function parseCli(argv: string[]): CliCommand {
   const events: string[] = [];
   const probes: string[] = [];
   for (const item of positionals) {
-    if (/\s/.test(item.trim())) probes.push(item.trim()); // a definition: kind, place and arguments
-    else if (item.startsWith('/') || item.startsWith('./')) probes.push(`p ${item}`); // PATH:SYMBOL
+    if (/\s/.test(item.trim()))
+      probes.push(item.trim()); // a definition: kind, place and arguments
+    else if (item.startsWith('/') || item.startsWith('./'))
+      probes.push(`p ${item}`); // PATH:SYMBOL
     else events.push(item);
   }
   if (values.format !== 'jsonl') throw new UsageError(`--format ${values.format} is not supported; use jsonl`);

@@ -32,6 +32,8 @@ function object(o: Record<string, unknown>): string {
 /** One JSON line (without the newline): keys event, cpu, pid, tid, time, fields. */
 export function eventToJsonLine(event: TraceEvent): string {
   const { cpu, pid, tid, time } = event;
-  return `{"event":${JSON.stringify(event.event)},"cpu":${cpu},"pid":${pid},"tid":${tid},"time":${time},` +
-    `"fields":${object(event.fields)}}`;
+  return (
+    `{"event":${JSON.stringify(event.event)},"cpu":${cpu},"pid":${pid},"tid":${tid},"time":${time},` +
+    `"fields":${object(event.fields)}}`
+  );
 }

@@ -20,5 +20,7 @@ export function setLongTimeout(callback: () => void, ms: number, maxTimerMs = MA
     timer = setTimeout(arm, Math.min(left, maxTimerMs));
   };
   arm();
-  return () => clearTimeout(timer);
+  return () => {
+    clearTimeout(timer);
+  };
 }

@@ -39,9 +39,15 @@ function writable(out: NodeJS.WritableStream, stopped: Promise<void>): Promise<v
 /** Ends `out` and resolves once what was queued is written, or the stream failed or closed. */
 function flushed(out: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve) => {
-    out.once('error', () => resolve());
-    out.once('close', () => resolve());
-    out.end(() => resolve());
+    out.once('error', () => {
+      resolve();
+    });
+    out.once('close', () => {
+      resolve();
+    });
+    out.end(() => {
+      resolve();
+    });
   });
 }
 
@@ -62,8 +68,10 @@ function summary(session: Session, written: number): string {
   const perCpu = Object.entries(stats.lost.perCpu)
     .map(([cpu, lost]) => `cpu${cpu} ${lost}`)
     .join(', ');
-  return `perf-bridge: ${written} events written, ${stats.delivered} delivered, ` +
-    `${stats.lost.total} lost (${perCpu}), ${stats.decodeErrors} decode errors`;
+  return (
+    `perf-bridge: ${written} events written, ${stats.delivered} delivered, ` +
+    `${stats.lost.total} lost (${perCpu}), ${stats.decodeErrors} decode errors`
+  );
 }
 
 /**
@@ -120,7 +128,8 @@ export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream
   out.on('error', (error) => {
     if (outputClosed) return; // the first error says why; later writes fail because of it
     outputClosed = true;
-    if (isReaderGone(error)) stop = 'reader-gone'; // e.g. `| head` has read enough
+    if (isReaderGone(error))
+      stop = 'reader-gone'; // e.g. `| head` has read enough
     else failure ??= new OutputWriteError(error);
     finish();
   });

@@ -56,7 +56,13 @@ class Pending {
 }
 
 /** First pass: rows and raw bytes per event; returns the rows of known events. */
-function countRows(view: DataView, length: number, slots: Map<number, ColumnSlot>, pending: Map<ColumnSlot, Pending>, byId: Map<number, Pending>): number {
+function countRows(
+  view: DataView,
+  length: number,
+  slots: Map<number, ColumnSlot>,
+  pending: Map<ColumnSlot, Pending>,
+  byId: Map<number, Pending>,
+): number {
   let total = 0;
   let countedId = -1;
   let counted: Pending | undefined;
@@ -82,7 +88,13 @@ function countRows(view: DataView, length: number, slots: Map<number, ColumnSlot
 }
 
 /** Second pass: every record into its event's columns; counts what it has to skip. */
-function fillRows(bytes: Buffer, view: DataView, length: number, byId: Map<number, Pending>, errors: BatchErrors | undefined): void {
+function fillRows(
+  bytes: Buffer,
+  view: DataView,
+  length: number,
+  byId: Map<number, Pending>,
+  errors: BatchErrors | undefined,
+): void {
   let pos = 0;
   // Consecutive records mostly belong to one event: keep its columns in locals between records.
   let lastId = -1;
@@ -109,7 +121,15 @@ function fillRows(bytes: Buffer, view: DataView, length: number, byId: Map<numbe
     tid[r] = view.getUint32(pos + SampleLayout.tid, true);
     time32[2 * r] = view.getUint32(pos + SampleLayout.time, true);
     time32[2 * r + 1] = view.getUint32(pos + SampleLayout.time + 4, true);
-    entry.slot.columns.fill(bytes, view, pos + SampleLayout.raw, rawSize, r, entry.stores, errors ? entry.slot.errors : UNCOUNTED);
+    entry.slot.columns.fill(
+      bytes,
+      view,
+      pos + SampleLayout.raw,
+      rawSize,
+      r,
+      entry.stores,
+      errors ? entry.slot.errors : UNCOUNTED,
+    );
   }
   if (pos < length && errors) errors.malformed++; // a record whose size overruns the batch ends the walk
 }
@@ -123,7 +143,13 @@ const UNCOUNTED: DecodeErrorCounter = { count: 0 };
  * counter — neither when `errors` is undefined (the batch was counted already). Nothing is read
  * outside the batch.
  */
-export function decodeColumns(bytes: Buffer, view: DataView, length: number, slots: Map<number, ColumnSlot>, errors: BatchErrors | undefined): ColumnBatch {
+export function decodeColumns(
+  bytes: Buffer,
+  view: DataView,
+  length: number,
+  slots: Map<number, ColumnSlot>,
+  errors: BatchErrors | undefined,
+): ColumnBatch {
   const pending = new Map<ColumnSlot, Pending>();
   const byId = new Map<number, Pending>();
   const total = countRows(view, length, slots, pending, byId);
@@ -131,7 +157,14 @@ export function decodeColumns(bytes: Buffer, view: DataView, length: number, slo
   fillRows(bytes, view, length, byId, errors);
   const events = new Map<string, EventColumns>();
   for (const entry of pending.values()) {
-    events.set(entry.slot.name, { length: entry.rows, cpu: entry.cpu, pid: entry.pid, tid: entry.tid, time: entry.time, fields: entry.fields });
+    events.set(entry.slot.name, {
+      length: entry.rows,
+      cpu: entry.cpu,
+      pid: entry.pid,
+      tid: entry.tid,
+      time: entry.time,
+      fields: entry.fields,
+    });
   }
   return { length: total, events };
 }

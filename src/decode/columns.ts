@@ -81,7 +81,7 @@ export class StringColumn extends PackedColumn<string> {
 
   /** Row i as a string. */
   get(i: number): string {
-    return this.data.toString('utf8', this.offsets[i]!, this.offsets[i + 1]!);
+    return this.data.toString('utf8', this.offsets[i], this.offsets[i + 1]);
   }
 }
 
@@ -91,7 +91,7 @@ export class BytesColumn extends PackedColumn<Uint8Array> {
 
   /** Row i as a Uint8Array view into `data` (copy it to keep it past the listener's return). */
   get(i: number): Uint8Array {
-    return this.data.subarray(this.offsets[i]!, this.offsets[i + 1]!);
+    return this.data.subarray(this.offsets[i], this.offsets[i + 1]);
   }
 }
 

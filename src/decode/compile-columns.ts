@@ -9,7 +9,15 @@ import { type EventFormat, type FieldDecoding, type FormatField, assertNumericLa
 import { BytesColumn, type Column, type ColumnArena, StringColumn, arenaBytes } from './columns.js';
 
 /** Fills row `r` of `stores` from the record's raw data at [s, s + n) of the batch. */
-export type ColumnFiller = (b: Buffer, v: DataView, s: number, n: number, r: number, stores: unknown[], e: DecodeErrorCounter) => void;
+export type ColumnFiller = (
+  b: Buffer,
+  v: DataView,
+  s: number,
+  n: number,
+  r: number,
+  stores: unknown[],
+  e: DecodeErrorCounter,
+) => void;
 
 /** How to allocate an event's field columns and fill them. */
 export interface CompiledColumns {
@@ -60,7 +68,10 @@ function pushDynamic(column: StringColumn | BytesColumn, b: Buffer, s: number, p
   else column.push(b, from, to);
 }
 
-function plan(field: FormatField, i: number): { allocate: Allocator; bytes: (rows: number, rawBytes: number) => number; write: string; empty: string } {
+function plan(
+  field: FormatField,
+  i: number,
+): { allocate: Allocator; bytes: (rows: number, rawBytes: number) => number; write: string; empty: string } {
   const at = `s + ${field.offset}`;
   const d: FieldDecoding = field.decoding;
   const store = `t[${i}]`;
@@ -85,16 +96,41 @@ function plan(field: FormatField, i: number): { allocate: Allocator; bytes: (row
         empty: `${store}[r] = 0;`,
       };
     case 'bool':
-      return { allocate: typedAllocator(1, false), bytes: fixedBytes(1), write: `${store}[r] = b[${at}] !== 0 ? 1 : 0;`, empty: `${store}[r] = 0;` };
+      return {
+        allocate: typedAllocator(1, false),
+        bytes: fixedBytes(1),
+        write: `${store}[r] = b[${at}] !== 0 ? 1 : 0;`,
+        empty: `${store}[r] = 0;`,
+      };
     case 'chars':
-      return { allocate: text(), bytes: packedBytes, write: `pushText(${store}, b, ${at}, ${at} + ${d.size});`, empty: `${store}.push(b, 0, 0);` };
+      return {
+        allocate: text(),
+        bytes: packedBytes,
+        write: `pushText(${store}, b, ${at}, ${at} + ${d.size});`,
+        empty: `${store}.push(b, 0, 0);`,
+      };
     case 'array':
     case 'bytes':
-      return { allocate: bytes(), bytes: packedBytes, write: `${store}.push(b, ${at}, ${at} + ${field.size});`, empty: `${store}.push(b, 0, 0);` };
+      return {
+        allocate: bytes(),
+        bytes: packedBytes,
+        write: `${store}.push(b, ${at}, ${at} + ${field.size});`,
+        empty: `${store}.push(b, 0, 0);`,
+      };
     case 'flexible':
       return d.text
-        ? { allocate: text(), bytes: packedBytes, write: `pushText(${store}, b, ${at}, s + n);`, empty: `${store}.push(b, 0, 0);` }
-        : { allocate: bytes(), bytes: packedBytes, write: `${store}.push(b, ${at}, s + n);`, empty: `${store}.push(b, 0, 0);` };
+        ? {
+            allocate: text(),
+            bytes: packedBytes,
+            write: `pushText(${store}, b, ${at}, s + n);`,
+            empty: `${store}.push(b, 0, 0);`,
+          }
+        : {
+            allocate: bytes(),
+            bytes: packedBytes,
+            write: `${store}.push(b, ${at}, s + n);`,
+            empty: `${store}.push(b, 0, 0);`,
+          };
     case 'dynamic':
       return {
         allocate: d.text ? text() : bytes(),
@@ -112,7 +148,9 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
   const plans = fields.map(plan);
   const minSize = fields.reduce((max, field) => Math.max(max, fieldEnd(field)), 0);
   const full = plans.map((p) => p.write).join('\n');
-  const partial = plans.map((p, i) => `if (n >= ${fieldEnd(fields[i]!)}) { ${p.write} } else { ${p.empty} }`).join('\n');
+  const partial = plans
+    .map((p, i) => `if (n >= ${fieldEnd(fields[i]!)}) { ${p.write} } else { ${p.empty} }`)
+    .join('\n');
   // Errors count records, not fields: a record with several bad fields adds one.
   const source = `
     return function fillColumns(b, v, s, n, r, t, e) {
@@ -125,7 +163,11 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
       ${partial}
       e.count = errorsBefore + 1;
     };`;
-  const fill = new Function('pushText', 'pushDynamic', 'resolveDynamic', source)(pushText, pushDynamic, resolveDynamic) as ColumnFiller;
+  const fill = new Function('pushText', 'pushDynamic', 'resolveDynamic', source)(
+    pushText,
+    pushDynamic,
+    resolveDynamic,
+  ) as ColumnFiller;
   return {
     arenaBytes: (rows, rawBytes) => plans.reduce((total, p) => total + p.bytes(rows, rawBytes), 0),
     allocate(rows, rawBytes, arena) {
@@ -134,7 +176,12 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
       plans.forEach((p, i) => {
         const { column, store } = p.allocate(rows, rawBytes, arena);
         // Defined as own data properties, so a field called __proto__ cannot reach the prototype.
-        Object.defineProperty(out, fields[i]!.name, { value: column, enumerable: true, writable: false, configurable: false });
+        Object.defineProperty(out, fields[i]!.name, {
+          value: column,
+          enumerable: true,
+          writable: false,
+          configurable: false,
+        });
         stores.push(store);
       });
       return { fields: out, stores };

@@ -47,9 +47,7 @@ function readExpression(field: FormatField, index: number): string {
     case 'bytes':
       return `readArray(b, ${at}, ${d.size}, undefined)`;
     case 'flexible':
-      return d.text
-        ? `readCString(b, ${at}, s + n)`
-        : `readArray(b, ${at}, n - ${field.offset}, elements[${index}])`;
+      return d.text ? `readCString(b, ${at}, s + n)` : `readArray(b, ${at}, n - ${field.offset}, elements[${index}])`;
     case 'dynamic': {
       const loc = `resolveDynamic(v, s, n, ${field.offset}, ${d.relative}, e)`;
       return d.text ? `dynamicString(b, s, ${loc})` : `dynamicArray(b, s, ${loc}, elements[${index}])`;
@@ -94,7 +92,8 @@ export function compileDecoder(format: Pick<EventFormat, 'fields'>): FieldsDecod
   const minSize = fields.reduce((max, field) => Math.max(max, fieldEnd(field)), 0);
   const full = fields.map((field, i) => `${key(field.name)}: ${readExpression(field, i)}`);
   const partial = fields.map(
-    (field, i) => `${key(field.name)}: n >= ${fieldEnd(field)} ? ${readExpression(field, i)} : ${emptyExpression(field.decoding, i)}`,
+    (field, i) =>
+      `${key(field.name)}: n >= ${fieldEnd(field)} ? ${readExpression(field, i)} : ${emptyExpression(field.decoding, i)}`,
   );
   const elements = fields.map((field) => {
     const d = field.decoding;
@@ -113,6 +112,14 @@ export function compileDecoder(format: Pick<EventFormat, 'fields'>): FieldsDecod
       e.count = errorsBefore + 1;
       return fields;
     };`;
-  const factory = new Function('readCString', 'readArray', 'resolveDynamic', 'dynamicString', 'dynamicArray', 'elements', source);
+  const factory = new Function(
+    'readCString',
+    'readArray',
+    'resolveDynamic',
+    'dynamicString',
+    'dynamicArray',
+    'elements',
+    source,
+  );
   return factory(readCString, readArray, resolveDynamic, dynamicString, dynamicArray, elements) as FieldsDecoder;
 }

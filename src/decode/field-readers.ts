@@ -27,10 +27,15 @@ export function readCString(bytes: Buffer, from: number, to: number): string {
 }
 
 type TypedArrayOf =
-  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+  Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
 
 /** Copies `count` elements of a scalar type starting at `from` into a new typed array. */
-export function readArray(bytes: Buffer, from: number, byteLength: number, element: ScalarType | undefined): TypedArrayOf {
+export function readArray(
+  bytes: Buffer,
+  from: number,
+  byteLength: number,
+  element: ScalarType | undefined,
+): TypedArrayOf {
   // A copy, because the batch buffer is reused; slice() also gives the alignment typed arrays need.
   const copy = bytes.buffer.slice(bytes.byteOffset + from, bytes.byteOffset + from + byteLength);
   if (element === undefined) return new Uint8Array(copy);

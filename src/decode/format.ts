@@ -97,7 +97,12 @@ function decodingFor(cType: string, arrayLength: string | undefined, size: numbe
   if (dynamic) {
     if (size !== 4) return { kind: 'bytes', size };
     const elementType = dynamic[2]!;
-    return { kind: 'dynamic', relative: dynamic[1] === 'rel', text: isCharType(elementType), element: scalarType(elementType) };
+    return {
+      kind: 'dynamic',
+      relative: dynamic[1] === 'rel',
+      text: isCharType(elementType),
+      element: scalarType(elementType),
+    };
   }
   if (arrayLength !== undefined) {
     if (arrayLength.trim() === '' && size === 0) {
@@ -110,7 +115,11 @@ function decodingFor(cType: string, arrayLength: string | undefined, size: numbe
     const elementSize = declared ? size / declared : known?.size;
     if (elementSize === 1 || elementSize === 2 || elementSize === 4 || elementSize === 8) {
       if (size % elementSize === 0) {
-        return { kind: 'array', element: { size: elementSize, signed: known?.signed ?? signed }, count: size / elementSize };
+        return {
+          kind: 'array',
+          element: { size: elementSize, signed: known?.signed ?? signed },
+          count: size / elementSize,
+        };
       }
     }
     return { kind: 'bytes', size };
@@ -133,7 +142,12 @@ export function fieldEnd(field: FormatField): number {
 export function assertNumericLayout(fields: readonly FormatField[]): void {
   for (const field of fields) {
     const d = field.decoding;
-    const numbers = [field.offset, field.size, ...(d.kind === 'array' ? [d.count, d.element.size] : []), ...('size' in d ? [d.size] : [])];
+    const numbers = [
+      field.offset,
+      field.size,
+      ...(d.kind === 'array' ? [d.count, d.element.size] : []),
+      ...('size' in d ? [d.size] : []),
+    ];
     if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0)) {
       throw new TypeError(`field ${field.name}: offset, size and counts must be non-negative integers`);
     }

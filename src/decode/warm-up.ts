@@ -22,8 +22,15 @@ const PASSES = 8;
 export const WARM_UP_BUDGET_MS = 40;
 
 /** A batch of zeroed sample records for `format` (every __data_loc then names an empty value). */
-function syntheticBatch(format: Pick<EventFormat, 'fields'>, id: number, records = RECORDS): { bytes: Buffer; view: DataView } {
-  const raw = Math.max(8, format.fields.reduce((max, field) => Math.max(max, fieldEnd(field)), 0));
+function syntheticBatch(
+  format: Pick<EventFormat, 'fields'>,
+  id: number,
+  records = RECORDS,
+): { bytes: Buffer; view: DataView } {
+  const raw = Math.max(
+    8,
+    format.fields.reduce((max, field) => Math.max(max, fieldEnd(field)), 0),
+  );
   const size = Math.ceil((SampleLayout.raw + raw) / 8) * 8;
   const bytes = Buffer.alloc(size * records);
   for (let i = 0; i < records; i++) {
@@ -47,7 +54,11 @@ export function warmObjectDecoder(format: Pick<EventFormat, 'fields'>, decode: F
 }
 
 /** Runs an event's column filler over synthetic records until V8 has optimised it. */
-export function warmColumnDecoder(format: Pick<EventFormat, 'fields'>, columns: CompiledColumns, arena: ColumnArena): void {
+export function warmColumnDecoder(
+  format: Pick<EventFormat, 'fields'>,
+  columns: CompiledColumns,
+  arena: ColumnArena,
+): void {
   // The column walker is one long loop per batch: it needs batches of a real size, and more of
   // them, before V8 replaces it with optimised code (measured: 50 ms of slow batches otherwise).
   const { bytes, view } = syntheticBatch(format, 1, RECORDS * 4);

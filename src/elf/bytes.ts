@@ -41,7 +41,13 @@ export function toSafeNumber(value: bigint | number, path: string, what: string)
 }
 
 /** Check that `[offset, offset+length)` lies in a file of `size` bytes. */
-function checkRange(path: string, size: number, offset: bigint | number, length: bigint | number, what: string): [number, number] {
+function checkRange(
+  path: string,
+  size: number,
+  offset: bigint | number,
+  length: bigint | number,
+  what: string,
+): [number, number] {
   const off = BigInt(offset);
   const len = BigInt(length);
   if (off < 0n || len < 0n || off + len > BigInt(size)) {
@@ -61,7 +67,10 @@ export class BufferSource implements ByteSource {
    * @param buf  the whole file
    * @param path name used in error messages
    */
-  constructor(private readonly buf: Buffer, readonly path: string = '<buffer>') {
+  constructor(
+    private readonly buf: Buffer,
+    readonly path = '<buffer>',
+  ) {
     this.size = buf.length;
   }
 
@@ -112,7 +121,12 @@ export class FileSource implements ByteSource {
    * @param path     name used in error messages
    * @param identity what fstat said about the descriptor, for caching
    */
-  constructor(fd: number, readonly size: number, readonly path: string, readonly identity?: FileIdentity) {
+  constructor(
+    fd: number,
+    readonly size: number,
+    readonly path: string,
+    readonly identity?: FileIdentity,
+  ) {
     this.fd = fd;
   }
 

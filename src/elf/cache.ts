@@ -38,7 +38,7 @@ export class FileCache<T> {
     this.entries.delete(path);
     this.entries.set(path, { identity, value });
     while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
+      const oldest = this.entries.keys().next().value!;
       this.entries.delete(oldest);
     }
   }

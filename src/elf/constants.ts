@@ -119,24 +119,37 @@ export const VER_FLG_BASE = 1;
 /** Human names for symbol types, as readelf prints them. */
 export function symbolTypeName(type: number): string {
   switch (type) {
-    case STT_NOTYPE: return 'NOTYPE';
-    case STT_OBJECT: return 'OBJECT';
-    case STT_FUNC: return 'FUNC';
-    case STT_SECTION: return 'SECTION';
-    case STT_FILE: return 'FILE';
-    case STT_TLS: return 'TLS';
-    case STT_GNU_IFUNC: return 'IFUNC';
-    default: return `TYPE_${type}`;
+    case STT_NOTYPE:
+      return 'NOTYPE';
+    case STT_OBJECT:
+      return 'OBJECT';
+    case STT_FUNC:
+      return 'FUNC';
+    case STT_SECTION:
+      return 'SECTION';
+    case STT_FILE:
+      return 'FILE';
+    case STT_TLS:
+      return 'TLS';
+    case STT_GNU_IFUNC:
+      return 'IFUNC';
+    default:
+      return `TYPE_${type}`;
   }
 }
 
 /** Human names for symbol bindings, as readelf prints them. */
 export function symbolBindName(bind: number): string {
   switch (bind) {
-    case STB_LOCAL: return 'LOCAL';
-    case STB_GLOBAL: return 'GLOBAL';
-    case STB_WEAK: return 'WEAK';
-    case STB_GNU_UNIQUE: return 'UNIQUE';
-    default: return `BIND_${bind}`;
+    case STB_LOCAL:
+      return 'LOCAL';
+    case STB_GLOBAL:
+      return 'GLOBAL';
+    case STB_WEAK:
+      return 'WEAK';
+    case STB_GNU_UNIQUE:
+      return 'UNIQUE';
+    default:
+      return `BIND_${bind}`;
   }
 }

@@ -8,8 +8,19 @@
  */
 import { BufferSource, FileSource, toSafeNumber, type ByteSource, type ByteView } from './bytes.js';
 import {
-  ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, ELF64_SHDR_SIZE, ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB,
-  PN_XNUM, PT_LOAD, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SHT_NOBITS,
+  ELF64_EHDR_SIZE,
+  ELF64_PHDR_SIZE,
+  ELF64_SHDR_SIZE,
+  ELFCLASS32,
+  ELFCLASS64,
+  ELFDATA2LSB,
+  ELFDATA2MSB,
+  PN_XNUM,
+  PT_LOAD,
+  SHN_LORESERVE,
+  SHN_UNDEF,
+  SHN_XINDEX,
+  SHT_NOBITS,
 } from './constants.js';
 import { corrupt, ElfError } from './errors.js';
 import { cutInput } from '../errors.js';
@@ -135,10 +146,7 @@ export class ElfFile {
     // a marker and the real value lives in section header 0.
     if (this.shoff !== 0n && (shnum === 0 || shstrndx === SHN_XINDEX || phnum === PN_XNUM)) {
       if (this.shentsize < ELF64_SHDR_SIZE) {
-        throw corrupt(
-          path,
-          `e_shentsize is ${this.shentsize}, expected at least ${ELF64_SHDR_SIZE}`,
-        );
+        throw corrupt(path, `e_shentsize is ${this.shentsize}, expected at least ${ELF64_SHDR_SIZE}`);
       }
       const s0 = source.read(this.shoff, ELF64_SHDR_SIZE, 'section header 0');
       if (shnum === 0) shnum = toSafeNumber(s0.u64(32, 'sh_size'), path, 'extended section count');
@@ -153,7 +161,13 @@ export class ElfFile {
       throw corrupt(path, `e_shentsize is ${this.shentsize}, expected at least ${ELF64_SHDR_SIZE}`);
     }
     this.shstrndx = shstrndx;
-    this.header = { type: h.u16(16, 'e_type'), machine: h.u16(18, 'e_machine'), entry: h.u64(24, 'e_entry'), phnum, shnum };
+    this.header = {
+      type: h.u16(16, 'e_type'),
+      machine: h.u16(18, 'e_machine'),
+      entry: h.u64(24, 'e_entry'),
+      phnum,
+      shnum,
+    };
   }
 
   /** Parse a file that is already in memory. */
@@ -217,7 +231,7 @@ export class ElfFile {
   get sections(): readonly SectionHeader[] {
     if (this.shdrCache) return this.shdrCache;
     const n = this.header.shnum;
-    const raw: Array<Omit<SectionHeader, 'name'> & { nameOff: number }> = [];
+    const raw: (Omit<SectionHeader, 'name'> & { nameOff: number })[] = [];
     if (n > 0) {
       const v = this.source.read(this.shoff, BigInt(n) * BigInt(this.shentsize), 'the section header table');
       for (let i = 0; i < n; i++) {
@@ -240,14 +254,14 @@ export class ElfFile {
     if (this.shstrndx !== SHN_UNDEF && n > 0) {
       const strSec = raw[this.shstrndx];
       if (!strSec) {
-        throw corrupt(
-          this.path,
-          `e_shstrndx ${this.shstrndx} is not a valid section index (there are ${n})`,
-        );
+        throw corrupt(this.path, `e_shstrndx ${this.shstrndx} is not a valid section index (there are ${n})`);
       }
       names = this.readSection(strSec, 'the section name string table');
     }
-    this.shdrCache = raw.map(({ nameOff, ...s }) => ({ ...s, name: names ? names.cstr(nameOff, `name of section ${s.index}`) : '' }));
+    this.shdrCache = raw.map(({ nameOff, ...s }) => ({
+      ...s,
+      name: names ? names.cstr(nameOff, `name of section ${s.index}`) : '',
+    }));
     return this.shdrCache;
   }
 
@@ -311,11 +325,11 @@ export class ElfFile {
    * `close()` (that is how the cache keeps it without holding a descriptor).
    */
   loadAll(): this {
-    void this.programHeaders;
-    void this.sections;
+    this.programHeaders;
+    this.sections;
     this.symbolTable('symtab');
     this.symbolTable('dynsym');
-    void this.dynamic;
+    this.dynamic;
     return this;
   }
 

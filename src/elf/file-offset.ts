@@ -17,11 +17,12 @@ export function checkFileType(elf: ElfFile): void {
   const t = elf.header.type;
   if (t === ET_EXEC || t === ET_DYN) return;
   const path = elf.path;
-  const [what, hint] = t === ET_REL
-    ? ['a relocatable object file (.o)', 'link it into an executable or shared library and probe that']
-    : t === ET_CORE
-      ? ['a core dump', 'probe the executable that produced it']
-      : [`of unknown type ${t}`, 'only executables and shared libraries can be probed'];
+  const [what, hint] =
+    t === ET_REL
+      ? ['a relocatable object file (.o)', 'link it into an executable or shared library and probe that']
+      : t === ET_CORE
+        ? ['a core dump', 'probe the executable that produced it']
+        : [`of unknown type ${t}`, 'only executables and shared libraries can be probed'];
   throw new ElfError('UNSUPPORTED_ELF', `${cutInput(path)} is ${what}.`, { path, hint });
 }
 
@@ -49,17 +50,17 @@ export function checkExecutableOffset(elf: ElfFile, offset: bigint, symbol?: str
   const target = `${cutInput(path)}: file offset ${hex(offset)}${symbol === undefined ? '' : ` (${cutInput(symbol)})`}`;
   const hint = `use a file offset inside an executable segment (here: ${executableRanges(elf)}), or PATH:SYMBOL`;
   if (offset >= BigInt(elf.size)) {
-    throw new ElfError(
-      'OFFSET_OUT_OF_RANGE',
-      `${target} is past the end of the file (${elf.size} bytes).`,
-      { path, hint },
-    );
+    throw new ElfError('OFFSET_OUT_OF_RANGE', `${target} is past the end of the file (${elf.size} bytes).`, {
+      path,
+      hint,
+    });
   }
   const segment = loadSegmentAt(elf, offset);
   if (segment !== undefined && (segment.flags & PF_X) !== 0) return;
-  const where = segment === undefined
-    ? 'is in no loadable segment'
-    : `is in a ${(segment.flags & PF_W) !== 0 ? 'writable' : 'read-only'} data segment, not an executable one`;
+  const where =
+    segment === undefined
+      ? 'is in no loadable segment'
+      : `is in a ${(segment.flags & PF_W) !== 0 ? 'writable' : 'read-only'} data segment, not an executable one`;
   throw new ElfError('OFFSET_NOT_EXECUTABLE', `${target} ${where}, so no code runs there.`, { path, symbol, hint });
 }
 

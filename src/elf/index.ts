@@ -5,7 +5,13 @@
  * Most callers need only {@link resolveUprobeOffset}; the reader classes are
  * exported for tools that inspect ELF files directly.
  */
-export { resolveUprobeOffset, resolveInElf, parseSymbolSpec, type UprobeTarget, type ResolveOptions } from './resolve.js';
+export {
+  resolveUprobeOffset,
+  resolveInElf,
+  parseSymbolSpec,
+  type UprobeTarget,
+  type ResolveOptions,
+} from './resolve.js';
 export { checkUprobeFileOffset, checkExecutableOffset, loadSegmentAt } from './file-offset.js';
 export { ElfError, isElfError, type ElfErrorCode, type ElfErrorDetails } from './errors.js';
 export { ElfFile, type ElfHeader, type ProgramHeader, type SectionHeader, type FileOffsetMapping } from './elf-file.js';

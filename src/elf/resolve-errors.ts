@@ -29,9 +29,10 @@ export function ambiguousSymbol(elf: ElfFile, symbol: string, reps: ElfSymbol[])
   const shown = cutInput(path);
   const candidates = reps.map((s) => describeSymbol(s, elf));
   const versions = new Set(reps.map((s) => s.version));
-  const byVersion = versions.size === reps.length && !versions.has(undefined)
-    ? `Name the version you want, e.g. ${shown}:${versionedName(reps[0]!)}; or probe`
-    : 'Probe';
+  const byVersion =
+    versions.size === reps.length && !versions.has(undefined)
+      ? `Name the version you want, e.g. ${shown}:${versionedName(reps[0]!)}; or probe`
+      : 'Probe';
   const firstOff = elf.addressToFileOffset(reps[0]!.value, reps[0]!.shndx);
   const example = `${shown}:${firstOff ? hex(firstOff.offset) : '0xOFFSET'}`;
   return new ElfError(
@@ -62,12 +63,13 @@ export function ifuncSymbol(elf: ElfFile, sym: ElfSymbol): ElfError {
     }
   }
   const list = [...implementations].sort().slice(0, 8);
-  const hint = list.length > 0
-    ? `Probe one of its implementations instead: ${list.join(', ')}.`
-    : elf.symbolTable('symtab')
-      ? 'Probe the implementation function it selects instead (see `nm` for candidates).'
-      : 'Its implementations are usually local symbols found only in .symtab, which this file lacks; ' +
-        'install its debug symbols (e.g. the -dbg/-dbgsym package) to see them.';
+  const hint =
+    list.length > 0
+      ? `Probe one of its implementations instead: ${list.join(', ')}.`
+      : elf.symbolTable('symtab')
+        ? 'Probe the implementation function it selects instead (see `nm` for candidates).'
+        : 'Its implementations are usually local symbols found only in .symtab, which this file lacks; ' +
+          'install its debug symbols (e.g. the -dbg/-dbgsym package) to see them.';
   return new ElfError(
     'SYMBOL_IS_IFUNC',
     `${cutInput(path)}: ${cutInput(versionedName(sym))} is a GNU indirect function (IFUNC). Its address is the ` +
@@ -92,18 +94,19 @@ export function notAFunction(elf: ElfFile, symbol: string, s: ElfSymbol): ElfErr
       hint = `If it is a label inside code (assembly), probe it by file offset: ${cutInput(path)}:${hex(off.offset)}.`;
     }
   }
-  const kind = s.type === STT_OBJECT
-    ? 'data (OBJECT)'
-    : s.type === STT_TLS
-      ? 'thread-local data (TLS)'
-      : s.type === STT_NOTYPE
-        ? 'untyped (NOTYPE)'
-        : symbolTypeName(s.type);
-  return new ElfError(
-    'NOT_A_FUNCTION',
-    `${cutInput(path)}: ${describeSymbol(s)} is ${kind}, not a function.`,
-    { path, symbol, hint },
-  );
+  const kind =
+    s.type === STT_OBJECT
+      ? 'data (OBJECT)'
+      : s.type === STT_TLS
+        ? 'thread-local data (TLS)'
+        : s.type === STT_NOTYPE
+          ? 'untyped (NOTYPE)'
+          : symbolTypeName(s.type);
+  return new ElfError('NOT_A_FUNCTION', `${cutInput(path)}: ${describeSymbol(s)} is ${kind}, not a function.`, {
+    path,
+    symbol,
+    hint,
+  });
 }
 
 /** `symbol` is only imported by this file, from a shared library. */
@@ -111,11 +114,12 @@ export function undefinedHere(elf: ElfFile, symbol: string, imported: ElfSymbol[
   const path = elf.path;
   const fromVersions = [...new Set(imported.map((s) => s.versionFile).filter((f): f is string => f !== undefined))];
   const libraries = fromVersions.length > 0 ? fromVersions : [...elf.dynamic.needed];
-  const where = fromVersions.length > 0
-    ? `it is imported from ${fromVersions.join(', ')}`
-    : libraries.length > 0
-      ? `it is imported from one of the shared libraries it needs: ${libraries.join(', ')}`
-      : 'it is imported from a shared library loaded at run time';
+  const where =
+    fromVersions.length > 0
+      ? `it is imported from ${fromVersions.join(', ')}`
+      : libraries.length > 0
+        ? `it is imported from one of the shared libraries it needs: ${libraries.join(', ')}`
+        : 'it is imported from a shared library loaded at run time';
   const example = libraries[0] ? ` e.g. /full/path/to/${libraries[0]}:${imported[0]!.name}` : '';
   const problem = `${cutInput(path)}: "${cutInput(symbol)}" is not defined in this file; ${where}.`;
   return new ElfError('SYMBOL_UNDEFINED', problem, {

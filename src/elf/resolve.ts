@@ -68,7 +68,12 @@ export interface ResolveOptions {
  * @throws ElfError with a `code` saying what went wrong and a message saying
  *         what to do about it.
  */
-export function resolveUprobeOffset(path: string, symbol: string, offset?: number, options: ResolveOptions = {}): UprobeTarget {
+export function resolveUprobeOffset(
+  path: string,
+  symbol: string,
+  offset?: number,
+  options: ResolveOptions = {},
+): UprobeTarget {
   const spec = normalizeSpec(symbol, offset);
   if (typeof path !== 'string' || path === '') {
     throw new ElfError('INVALID_ARGUMENT', `No file given for symbol "${cutInput(spec.symbol)}".`, {
@@ -170,7 +175,8 @@ export function resolveInElf(elf: ElfFile, symbol: string, offset = 0, options: 
       {
         path,
         symbol: spec.symbol,
-        hint: `use an offset from 0 to ${hex(size - 1)} ` +
+        hint:
+          `use an offset from 0 to ${hex(size - 1)} ` +
           `(e.g. from \`objdump -d --disassemble=${sym.name} ${shownPath}\`)`,
       },
     );
@@ -200,11 +206,9 @@ export function resolveInElf(elf: ElfFile, symbol: string, offset = 0, options: 
 /** Validate arguments and fold an inline `+OFFS` into the offset. */
 function normalizeSpec(symbol: string, offset: number | undefined): { symbol: string; offset: number } {
   if (typeof symbol !== 'string' || symbol.trim() === '') {
-    throw new ElfError(
-      'INVALID_ARGUMENT',
-      'No symbol given.',
-      { hint: 'pass a function name such as "main" or "malloc"' },
-    );
+    throw new ElfError('INVALID_ARGUMENT', 'No symbol given.', {
+      hint: 'pass a function name such as "main" or "malloc"',
+    });
   }
   const parsed = parseSymbolSpec(symbol.trim());
   if (parsed.offset !== undefined && offset !== undefined && offset !== 0) {
@@ -239,6 +243,8 @@ function matchesVersion(s: ElfSymbol, q: { version: string | undefined; hidden: 
 /** Among aliases at one address, the name a person would expect to see. */
 function pickRepresentative(list: readonly ElfSymbol[]): ElfSymbol {
   const rank = (s: ElfSymbol): number =>
-    (s.type === STT_FUNC ? 0 : 4) + (s.bind === STB_GLOBAL ? 0 : s.bind === STB_WEAK ? 1 : 2) + (s.versionHidden ? 0.5 : 0);
+    (s.type === STT_FUNC ? 0 : 4) +
+    (s.bind === STB_GLOBAL ? 0 : s.bind === STB_WEAK ? 1 : 2) +
+    (s.versionHidden ? 0.5 : 0);
   return [...list].sort((a, b) => rank(a) - rank(b))[0]!;
 }

@@ -30,7 +30,8 @@ export function suggestNames(query: string, names: Iterable<string>, limit = DEF
     } else {
       const d = boundedLevenshtein(q, n, maxDistance);
       if (d <= maxDistance) score = [1, d];
-      else if (q.length >= 3 && n.length >= 3 && (n.startsWith(q) || q.startsWith(n))) score = [2, Math.abs(n.length - q.length)];
+      else if (q.length >= 3 && n.length >= 3 && (n.startsWith(q) || q.startsWith(n)))
+        score = [2, Math.abs(n.length - q.length)];
       else if (q.length >= 3 && n.includes(q)) score = [3, n.length - q.length];
     }
     if (score) scored.set(name, score);

@@ -13,8 +13,21 @@
 import type { ElfFile, SectionHeader } from './elf-file.js';
 import type { ByteView } from './bytes.js';
 import {
-  ELF64_SYM_SIZE, SHN_UNDEF, STT_FILE, STT_FUNC, STT_GNU_IFUNC, STT_SECTION, SHT_DYNSYM, SHT_GNU_VERDEF, SHT_GNU_VERNEED, SHT_GNU_VERSYM, SHT_SYMTAB,
-  VER_FLG_BASE, VER_NDX_GLOBAL, VERSYM_HIDDEN, VERSYM_VERSION,
+  ELF64_SYM_SIZE,
+  SHN_UNDEF,
+  STT_FILE,
+  STT_FUNC,
+  STT_GNU_IFUNC,
+  STT_SECTION,
+  SHT_DYNSYM,
+  SHT_GNU_VERDEF,
+  SHT_GNU_VERNEED,
+  SHT_GNU_VERSYM,
+  SHT_SYMTAB,
+  VER_FLG_BASE,
+  VER_NDX_GLOBAL,
+  VERSYM_HIDDEN,
+  VERSYM_VERSION,
 } from './constants.js';
 import { corrupt } from './errors.js';
 
@@ -58,9 +71,9 @@ interface Columns {
   readonly shndx: Uint16Array;
   readonly hidden: Uint8Array;
   readonly names: string[];
-  readonly versions: Array<string | undefined>;
-  readonly versionFiles: Array<string | undefined>;
-  readonly sourceFiles: Array<string | undefined>;
+  readonly versions: (string | undefined)[];
+  readonly versionFiles: (string | undefined)[];
+  readonly sourceFiles: (string | undefined)[];
 }
 
 /**
@@ -79,7 +92,12 @@ export class SymbolTable {
    * @param cols        the decoded rows
    * @param count       how many rows of `cols` are used
    */
-  constructor(readonly kind: SymbolTableKind, readonly sectionName: string, private readonly cols: Columns, readonly count: number) {
+  constructor(
+    readonly kind: SymbolTableKind,
+    readonly sectionName: string,
+    private readonly cols: Columns,
+    readonly count: number,
+  ) {
     // Same-name rows are chained through `next` (newest first) so the index
     // costs one Map entry per distinct name.
     this.next = new Int32Array(count).fill(-1);
@@ -239,8 +257,8 @@ interface VersionLookup {
  * .gnu.version_r. Returns undefined when the file carries no versions.
  */
 function readVersions(elf: ElfFile, dynsymIndex: number): VersionLookup | undefined {
-  const versymSec = elf.sections.find((s) => s.type === SHT_GNU_VERSYM && s.link === dynsymIndex)
-    ?? elf.sectionByType(SHT_GNU_VERSYM);
+  const versymSec =
+    elf.sections.find((s) => s.type === SHT_GNU_VERSYM && s.link === dynsymIndex) ?? elf.sectionByType(SHT_GNU_VERSYM);
   if (!versymSec) return undefined;
   const versym = elf.readSection(versymSec, '.gnu.version');
   const names = new Map<number, VersionName>();

@@ -31,7 +31,7 @@ import { validate } from './validate.js';
 import { validateArg } from './validate-arg.js';
 
 type Inc<C extends readonly unknown[]> = [...C, unknown];
-type WithField<F, N extends string, T> = Simplify<F & { readonly [K in N]: T }>;
+type WithField<F, N extends string, T> = Simplify<F & Readonly<Record<N, T>>>;
 /** The kernel's name for the next unnamed argument: `arg<position>`. */
 type NextArgName<C extends readonly unknown[]> = `arg${Inc<C>['length'] & number}`;
 
@@ -64,7 +64,9 @@ export class ProbeBuilder<F extends object = {}, C extends readonly unknown[] = 
     Object.freeze(this);
   }
 
-  private with<G extends object, D extends readonly unknown[]>(changes: Partial<AnyProbeDefinition>): ProbeBuilder<G, D> {
+  private with<G extends object, D extends readonly unknown[]>(
+    changes: Partial<AnyProbeDefinition>,
+  ): ProbeBuilder<G, D> {
     return new ProbeBuilder<G, D>({ ...plainDefinition(this), ...changes });
   }
 
@@ -81,7 +83,10 @@ export class ProbeBuilder<F extends object = {}, C extends readonly unknown[] = 
   }
 
   /** Adds `NAME=FETCHARG[:TYPE]`; the field `name` gets the fetch's value type. */
-  arg<N extends string, T extends FieldValue>(name: N extends keyof F ? never : N, fetch: Fetch<T>): ProbeBuilder<WithField<F, N, T>, Inc<C>>;
+  arg<N extends string, T extends FieldValue>(
+    name: N extends keyof F ? never : N,
+    fetch: Fetch<T>,
+  ): ProbeBuilder<WithField<F, N, T>, Inc<C>>;
   /** Adds an unnamed argument, which the kernel names `arg<position>`. */
   arg<T extends FieldValue>(fetch: Fetch<T>): ProbeBuilder<WithField<F, NextArgName<C>, T>, Inc<C>>;
   // The implementation's return type is loose; the overloads above carry the precise types.
@@ -89,13 +94,17 @@ export class ProbeBuilder<F extends object = {}, C extends readonly unknown[] = 
   arg(nameOrFetch: string | Fetch<FieldValue>, maybeFetch?: Fetch<FieldValue>): ProbeBuilder<any, any> {
     const fetch = typeof nameOrFetch === 'string' ? maybeFetch : nameOrFetch;
     if (!(fetch instanceof Fetch)) {
-      throw new ProbeDefinitionError(`arg(${typeof nameOrFetch === 'string' ? nameOrFetch : ''}): the fetch expression is missing`, {
-        code: 'BAD_FETCH_ARG',
-        hint: ".arg('name', fetch) takes a fetch such as deref(reg('si')).as('string')",
-      });
+      throw new ProbeDefinitionError(
+        `arg(${typeof nameOrFetch === 'string' ? nameOrFetch : ''}): the fetch expression is missing`,
+        {
+          code: 'BAD_FETCH_ARG',
+          hint: ".arg('name', fetch) takes a fetch such as deref(reg('si')).as('string')",
+        },
+      );
     }
     const name = typeof nameOrFetch === 'string' ? nameOrFetch : `arg${this.args.length + 1}`;
-    const added: ProbeArg = fetch.type === undefined ? { name, fetch: fetch.node } : { name, fetch: fetch.node, type: fetch.type };
+    const added: ProbeArg =
+      fetch.type === undefined ? { name, fetch: fetch.node } : { name, fetch: fetch.node, type: fetch.type };
     validateArg(added, this, this.args.length, new Set(this.args.map((a) => a.name)));
     return this.with({ args: [...this.args, added] });
   }
@@ -138,16 +147,32 @@ export interface UprobeOptions {
 
 /** A kprobe at `symbol` (`p SYMBOL`), or at a kernel address when given a bigint. */
 export function kprobe(target: string | bigint, options: KprobeOptions = {}): ProbeBuilder {
-  if (typeof target === 'bigint') return start({ kind: 'kprobe', isReturn: false, location: { type: 'kaddr', address: target }, args: [] });
+  if (typeof target === 'bigint')
+    return start({ kind: 'kprobe', isReturn: false, location: { type: 'kaddr', address: target }, args: [] });
   const module = options.module === undefined ? {} : { module: options.module };
-  return start({ kind: 'kprobe', isReturn: false, location: { type: 'ksym', ...module, symbol: target, offset: options.offset ?? 0 }, args: [] });
+  return start({
+    kind: 'kprobe',
+    isReturn: false,
+    location: { type: 'ksym', ...module, symbol: target, offset: options.offset ?? 0 },
+    args: [],
+  });
 }
 
 /** A kretprobe on function `symbol` (`r SYMBOL`), or on a kernel address when given a bigint. */
 export function kretprobe(target: string | bigint, options: KretprobeOptions = {}): ProbeBuilder {
-  const location: ProbeLocation = typeof target === 'bigint' ? { type: 'kaddr', address: target } : { type: 'ksym', ...(options.module !== undefined && { module: options.module }), symbol: target, offset: 0 };
+  const location: ProbeLocation =
+    typeof target === 'bigint'
+      ? { type: 'kaddr', address: target }
+      : { type: 'ksym', ...(options.module !== undefined && { module: options.module }), symbol: target, offset: 0 };
   const maxactive = options.maxactive === undefined ? {} : { maxactive: options.maxactive };
-  return start({ kind: 'kprobe', isReturn: true, returnSyntax: options.syntax ?? 'prefix', ...maxactive, location, args: [] });
+  return start({
+    kind: 'kprobe',
+    isReturn: true,
+    returnSyntax: options.syntax ?? 'prefix',
+    ...maxactive,
+    location,
+    args: [],
+  });
 }
 
 function uprobeLocation(path: string, place: string | number, options: UprobeOptions): ProbeLocation {
@@ -169,7 +194,13 @@ export function uprobe(path: string, place: string | number, options: UprobeOpti
 
 /** A uretprobe (return probe) in the ELF file at `path`; see uprobe(). */
 export function uretprobe(path: string, place: string | number, options: UprobeOptions = {}): ProbeBuilder {
-  return start({ kind: 'uprobe', isReturn: true, returnSyntax: options.syntax ?? 'prefix', location: uprobeLocation(path, place, options), args: [] });
+  return start({
+    kind: 'uprobe',
+    isReturn: true,
+    returnSyntax: options.syntax ?? 'prefix',
+    location: uprobeLocation(path, place, options),
+    args: [],
+  });
 }
 
 /** An fprobe on the entry of kernel function `symbol` (`f SYMBOL`, 6.5+). */
@@ -179,10 +210,20 @@ export function fentry(symbol: string, options: { readonly module?: string } = {
 }
 
 /** An fprobe on the exit of kernel function `symbol` (`f SYMBOL%return`, 6.5+). */
-export function fexit(symbol: string, options: { readonly module?: string; readonly maxactive?: number } = {}): ProbeBuilder {
+export function fexit(
+  symbol: string,
+  options: { readonly module?: string; readonly maxactive?: number } = {},
+): ProbeBuilder {
   const module = options.module === undefined ? {} : { module: options.module };
   const maxactive = options.maxactive === undefined ? {} : { maxactive: options.maxactive };
-  return start({ kind: 'fprobe', isReturn: true, returnSyntax: 'suffix', ...maxactive, location: { type: 'function', ...module, symbol }, args: [] });
+  return start({
+    kind: 'fprobe',
+    isReturn: true,
+    returnSyntax: 'suffix',
+    ...maxactive,
+    location: { type: 'function', ...module, symbol },
+    args: [],
+  });
 }
 
 /** A probe on kernel tracepoint `name` (`t NAME`, 6.5+), e.g. one without a trace event. */

@@ -16,12 +16,22 @@ const RENAME_HINT = 'choose another event name (NAME in p:GROUP/NAME), or leave 
  * Throws {@link ProbeConflictError} unless GROUP/EVENT is free: no probe line and no event of any
  * kind by that name. Call holding the probe lock, right before writing.
  */
-export function assertNameFree(root: string, scan: RegistryScan, file: ProbeEventsFile, group: string, event: string): void {
+export function assertNameFree(
+  root: string,
+  scan: RegistryScan,
+  file: ProbeEventsFile,
+  group: string,
+  event: string,
+): void {
   const probe = `${group}/${event}`;
   const ownerPid = liveOwnerOf(scan, group, event);
   if (ownerPid !== undefined) {
     const who = ownerPid === process.pid ? 'another session of this process' : `perf-bridge process ${ownerPid}`;
-    throw new ProbeConflictError(`probe ${probe} already exists: it belongs to ${who}`, { probe, ownerPid, hint: RENAME_HINT });
+    throw new ProbeConflictError(`probe ${probe} already exists: it belongs to ${who}`, {
+      probe,
+      ownerPid,
+      hint: RENAME_HINT,
+    });
   }
   const lines = probeLinesOf(root, file, group, event);
   if (lines.length > 0) {

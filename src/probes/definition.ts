@@ -143,7 +143,7 @@ export type FieldValue =
   | BigInt64Array;
 
 /** Field names to decoded values; the fields of a definition whose types are only known at run time. */
-export type ProbeFields = { readonly [name: string]: FieldValue };
+export type ProbeFields = Readonly<Record<string, FieldValue>>;
 
 /**
  * Marks the compile-time field types of a definition. It is never set at run

@@ -120,7 +120,8 @@ export class ProbeDefinitionError extends PerfBridgeError {
   readonly where?: ProbeErrorWhere;
 
   constructor(message: string, details: ProbeErrorDetails) {
-    const hint = details.hint ?? "see the probe syntax in the kernel's Documentation/trace/kprobetrace.rst and uprobetracer.rst";
+    const hint =
+      details.hint ?? "see the probe syntax in the kernel's Documentation/trace/kprobetrace.rst and uprobetracer.rst";
     super(withExcerpt(message, details.definition, details.position), { hint, cause: details.cause });
     this.code = details.code;
     this.problem = message;
@@ -158,9 +159,10 @@ export function fail(code: ProbeErrorCode, message: string, hint: string, where?
 function withExcerpt(message: string, definition: string | undefined, position: number | undefined): string {
   if (definition === undefined) return message;
   const length = definition.length;
-  const start = length <= QUOTED_INPUT_LIMIT || position === undefined
-    ? 0
-    : Math.max(0, Math.min(position - QUOTED_INPUT_LIMIT / 2, length - QUOTED_INPUT_LIMIT));
+  const start =
+    length <= QUOTED_INPUT_LIMIT || position === undefined
+      ? 0
+      : Math.max(0, Math.min(position - QUOTED_INPUT_LIMIT / 2, length - QUOTED_INPUT_LIMIT));
   const end = Math.min(length, start + QUOTED_INPUT_LIMIT);
   const before = start > 0 ? '…' : '';
   const after = end < length ? '…' : '';

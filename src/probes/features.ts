@@ -47,18 +47,58 @@ const typeWord = (word: string): RegExp => new RegExp(`(?:^|[\\s,])${word.replac
 
 /** Every gated feature. Versions are the mainline merge window of the commit adding it. */
 export const PROBE_FEATURES: Readonly<Record<ProbeFeature, ProbeFeatureInfo>> = {
-  'kprobe-events': { description: 'kprobe events (CONFIG_KPROBE_EVENTS, file kprobe_events)', since: '2.6.33', readme: /^\s*kprobe_events\s/m },
-  'uprobe-events': { description: 'uprobe events (CONFIG_UPROBE_EVENTS, file uprobe_events)', since: '3.5', readme: /^\s*uprobe_events\s/m },
+  'kprobe-events': {
+    description: 'kprobe events (CONFIG_KPROBE_EVENTS, file kprobe_events)',
+    since: '2.6.33',
+    readme: /^\s*kprobe_events\s/m,
+  },
+  'uprobe-events': {
+    description: 'uprobe events (CONFIG_UPROBE_EVENTS, file uprobe_events)',
+    since: '3.5',
+    readme: /^\s*uprobe_events\s/m,
+  },
   'dynamic-events': { description: 'the dynamic_events file', since: '5.0', readme: /^\s*dynamic_events\s/m },
-  'fprobe-events': { description: 'fprobe events (f..., CONFIG_FPROBE_EVENTS)', since: '6.5', readme: /(?:^|\s)f(?:\[[a-z]*\])?\[:\[<group>\//m },
-  'tprobe-events': { description: 'tracepoint probe events (t..., CONFIG_FPROBE_EVENTS)', since: '6.5', readme: /(?:^|\s)t\[:\[<group>\//m },
-  'kretprobe-maxactive': { description: 'a maxactive count on kretprobes (r<N>:...)', since: '4.12', readme: /r\[maxactive\]/ },
-  'kprobe-return-suffix': { description: 'kprobe return probes written SYMBOL%return', since: '5.10', readme: /place \(kretprobe\):.*%return/ },
-  'uprobe-return-suffix': { description: 'uprobe return probes written PATH:OFFSET%return', since: '5.10', readme: /place \(uprobe\):.*%return/ },
-  'uprobe-ref-ctr': { description: 'uprobe reference counters (SDT semaphores), PATH:OFFSET(REF_CTR_OFFSET)', since: '4.20', readme: /ref_ctr_offset/ },
-  'group-only-name': { description: 'a group without an event name (p:GROUP/ ...)', since: '6.0', readme: /\[<group>\/\]\[<event>\]/ },
+  'fprobe-events': {
+    description: 'fprobe events (f..., CONFIG_FPROBE_EVENTS)',
+    since: '6.5',
+    readme: /(?:^|\s)f(?:\[[a-z]*\])?\[:\[<group>\//m,
+  },
+  'tprobe-events': {
+    description: 'tracepoint probe events (t..., CONFIG_FPROBE_EVENTS)',
+    since: '6.5',
+    readme: /(?:^|\s)t\[:\[<group>\//m,
+  },
+  'kretprobe-maxactive': {
+    description: 'a maxactive count on kretprobes (r<N>:...)',
+    since: '4.12',
+    readme: /r\[maxactive\]/,
+  },
+  'kprobe-return-suffix': {
+    description: 'kprobe return probes written SYMBOL%return',
+    since: '5.10',
+    readme: /place \(kretprobe\):.*%return/,
+  },
+  'uprobe-return-suffix': {
+    description: 'uprobe return probes written PATH:OFFSET%return',
+    since: '5.10',
+    readme: /place \(uprobe\):.*%return/,
+  },
+  'uprobe-ref-ctr': {
+    description: 'uprobe reference counters (SDT semaphores), PATH:OFFSET(REF_CTR_OFFSET)',
+    since: '4.20',
+    readme: /ref_ctr_offset/,
+  },
+  'group-only-name': {
+    description: 'a group without an event name (p:GROUP/ ...)',
+    since: '6.0',
+    readme: /\[<group>\/\]\[<event>\]/,
+  },
   'arg-n': { description: 'function arguments $argN', since: '4.20', readme: /\$arg<N>/ },
-  'return-probe-args': { description: '$argN in return probes', since: '6.9', readme: /return probes support:.*\$arg<N>/ },
+  'return-probe-args': {
+    description: '$argN in return probes',
+    since: '6.9',
+    readme: /return probes support:.*\$arg<N>/,
+  },
   'array-types': { description: 'array types TYPE[N]', since: '4.20', readme: /<type>\\\[<array-size>\\\]/ },
   'symbol-type': { description: 'the symbol type', since: '4.20', readme: typeWord('symbol') },
   'char-type': { description: 'the char type', since: 'unverified (after 4.20, before 6.3)', readme: typeWord('char') },
@@ -70,7 +110,13 @@ export const PROBE_FEATURES: Readonly<Record<ProbeFeature, ProbeFeatureInfo>> = 
   'dentry-types': { description: 'the %pd/%pD types', since: '6.10', readme: typeWord('%pd') },
 };
 
-const TYPE_FEATURES: ReadonlySet<ProbeFeature> = new Set(['symbol-type', 'char-type', 'ustring-type', 'symstr-type', 'dentry-types']);
+const TYPE_FEATURES: ReadonlySet<ProbeFeature> = new Set([
+  'symbol-type',
+  'char-type',
+  'ustring-type',
+  'symstr-type',
+  'dentry-types',
+]);
 
 /**
  * The "type:" paragraph of the probe section: the type names must be looked
@@ -108,12 +154,17 @@ function walk(node: FetchNode, visit: (node: FetchNode) => void): void {
 /** The gated features `def` needs, in a stable order. */
 export function requiredFeatures(def: AnyProbeDefinition): ProbeFeature[] {
   const needs = new Set<ProbeFeature>();
-  needs.add(({ kprobe: 'kprobe-events', uprobe: 'uprobe-events', fprobe: 'fprobe-events', tprobe: 'tprobe-events' } as const)[def.kind]);
+  needs.add(
+    ({ kprobe: 'kprobe-events', uprobe: 'uprobe-events', fprobe: 'fprobe-events', tprobe: 'tprobe-events' } as const)[
+      def.kind
+    ],
+  );
   if (def.kind === 'kprobe' && def.maxactive !== undefined) needs.add('kretprobe-maxactive');
   if (def.returnSyntax === 'suffix' && def.kind === 'kprobe') needs.add('kprobe-return-suffix');
   if (def.returnSyntax === 'suffix' && def.kind === 'uprobe') needs.add('uprobe-return-suffix');
   if (def.groupName !== undefined && def.eventName === undefined) needs.add('group-only-name');
-  if ((def.location.type === 'uoffset' || def.location.type === 'usym') && def.location.refCtrOffset !== undefined) needs.add('uprobe-ref-ctr');
+  if ((def.location.type === 'uoffset' || def.location.type === 'usym') && def.location.refCtrOffset !== undefined)
+    needs.add('uprobe-ref-ctr');
   for (const arg of def.args) {
     walk(arg.fetch, (node) => {
       if (node.op === 'arg') {
@@ -127,7 +178,16 @@ export function requiredFeatures(def: AnyProbeDefinition): ProbeFeature[] {
     const type = arg.type;
     if (type?.arrayLength !== undefined) needs.add('array-types');
     if (type?.kind === 'basic') {
-      const feature = ({ symbol: 'symbol-type', char: 'char-type', ustring: 'ustring-type', symstr: 'symstr-type', '%pd': 'dentry-types', '%pD': 'dentry-types' } as Partial<Record<string, ProbeFeature>>)[type.name];
+      const feature = (
+        {
+          symbol: 'symbol-type',
+          char: 'char-type',
+          ustring: 'ustring-type',
+          symstr: 'symstr-type',
+          '%pd': 'dentry-types',
+          '%pD': 'dentry-types',
+        } as Partial<Record<string, ProbeFeature>>
+      )[type.name];
       if (feature !== undefined) needs.add(feature);
     }
   }
@@ -148,12 +208,15 @@ export function missingFeatures(def: AnyProbeDefinition, available: ReadonlySet<
 export function assertSupported(def: AnyProbeDefinition, available: ReadonlySet<ProbeFeature>): void {
   const missing = missingFeatures(def, available);
   if (missing.length === 0) return;
-  const list = missing.map((f) => `${PROBE_FEATURES[f].description} ['${f}', Linux ${PROBE_FEATURES[f].since}]`).join('; ');
+  const list = missing
+    .map((f) => `${PROBE_FEATURES[f].description} ['${f}', Linux ${PROBE_FEATURES[f].since}]`)
+    .join('; ');
   const family = missing.find((f) => f.endsWith('-events'));
   throw new ProbeDefinitionError(`This kernel does not support what the definition needs: ${list}.`, {
     code: 'UNSUPPORTED_FEATURE',
-    hint: family !== undefined
-      ? `the kernel was built without ${family}; use another probe kind (e.g. a uprobe or a tracepoint) or a kernel with it enabled`
-      : 'rewrite the definition without these features (e.g. registers instead of $argN, the r prefix instead of %return) or run on a newer kernel',
+    hint:
+      family !== undefined
+        ? `the kernel was built without ${family}; use another probe kind (e.g. a uprobe or a tracepoint) or a kernel with it enabled`
+        : 'rewrite the definition without these features (e.g. registers instead of $argN, the r prefix instead of %return) or run on a newer kernel',
   });
 }

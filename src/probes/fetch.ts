@@ -66,7 +66,9 @@ type ArrayValue<S extends string> = S extends 'char'
                             : never;
 
 /** The JavaScript type a field of type spelling `S` decodes to. */
-export type ValueOfType<S extends string> = S extends `${infer Element}[${number}]` ? ArrayValue<Element> : ElementValue<S>;
+export type ValueOfType<S extends string> = S extends `${infer Element}[${number}]`
+  ? ArrayValue<Element>
+  : ElementValue<S>;
 
 declare const valueBrand: unique symbol;
 
@@ -87,7 +89,8 @@ export class Fetch<T extends FieldValue = bigint> {
     try {
       return new Fetch<ValueOfType<S>>(this.node, parseType(type, 0, '.as()'));
     } catch (error) {
-      if (error instanceof ProbeDefinitionError) throw new ProbeDefinitionError(`.as('${type}'): ${error.problem}`, { code: error.code, hint: error.hint });
+      if (error instanceof ProbeDefinitionError)
+        throw new ProbeDefinitionError(`.as('${type}'): ${error.problem}`, { code: error.code, hint: error.hint });
       throw error;
     }
   }

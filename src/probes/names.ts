@@ -3,7 +3,13 @@
  * a definition leaves them out, and {@link resolveNames}, which makes both
  * explicit so perf-bridge always knows the tracefs path of its events.
  */
-import { LIMITS, plainDefinition, type AnyProbeDefinition, type ProbeDefinition, type ProbeKind } from './definition.js';
+import {
+  LIMITS,
+  plainDefinition,
+  type AnyProbeDefinition,
+  type ProbeDefinition,
+  type ProbeKind,
+} from './definition.js';
 import { fail } from './errors.js';
 import { hex } from './numbers.js';
 import { cutInput } from '../errors.js';
@@ -139,7 +145,9 @@ export function checkName(name: string, what: 'group' | 'event'): void {
     );
   }
   if (!isGoodName(name)) {
-    const bad = /^[0-9]/.test(name) ? `it starts with the digit '${name[0]}'` : `'${[...name].find((c) => !/[A-Za-z0-9_]/.test(c))}' is not allowed`;
+    const bad = /^[0-9]/.test(name)
+      ? `it starts with the digit '${name[0]}'`
+      : `'${[...name].find((c) => !/[A-Za-z0-9_]/.test(c))}' is not allowed`;
     fail(
       code,
       `The ${what} name '${cutInput(name)}' is not a valid C identifier: ${bad}.`,

@@ -45,7 +45,9 @@ export function parseDecimal(text: string): bigint | undefined {
 /** Converts to a JS number when exactly representable, else undefined. */
 export function toSafeInteger(value: bigint | undefined): number | undefined {
   if (value === undefined) return undefined;
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : undefined;
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+    ? Number(value)
+    : undefined;
 }
 
 /** `0x` + lower-case hex: the spelling used for addresses and file offsets. */

@@ -196,7 +196,7 @@ function parseMemory(text: string, at: number, argName: string): FetchNode {
 }
 
 function parseDeref(text: string, at: number, argName: string): FetchNode {
-  const negative = text[0] === '-';
+  const negative = text.startsWith('-');
   const user = text[1] === 'u';
   const offsetStart = user ? 2 : 1;
   const open = text.indexOf('(');
@@ -255,7 +255,13 @@ function parseImmediate(text: string, at: number, argName: string): FetchNode {
   }
   const rest = text.slice(1);
   // str_to_immediate(): a digit starts an unsigned number, '-' a negative one, '+' is skipped.
-  const value = /^[0-9]/.test(rest) ? parseKernelUnsigned(rest) : rest.startsWith('-') ? parseKernelSigned(rest) : rest.startsWith('+') && /^[0-9]/.test(rest.slice(1)) ? parseKernelSigned(rest.slice(1)) : undefined;
+  const value = /^[0-9]/.test(rest)
+    ? parseKernelUnsigned(rest)
+    : rest.startsWith('-')
+      ? parseKernelSigned(rest)
+      : rest.startsWith('+') && /^[0-9]/.test(rest.slice(1))
+        ? parseKernelSigned(rest.slice(1))
+        : undefined;
   if (value === undefined) {
     syntaxError(
       'BAD_IMM',
@@ -328,7 +334,11 @@ export function parseType(text: string, at: number, argName: string): ArgType {
     const width = toSafeInteger(parseKernelUnsigned(bits?.[1] ?? ''));
     const offset = toSafeInteger(parseKernelUnsigned(bits?.[2] ?? ''));
     const container = toSafeInteger(parseKernelUnsigned(bits?.[3] ?? ''));
-    if (width === undefined || offset === undefined || (container !== 8 && container !== 16 && container !== 32 && container !== 64)) {
+    if (
+      width === undefined ||
+      offset === undefined ||
+      (container !== 8 && container !== 16 && container !== 32 && container !== 64)
+    ) {
       syntaxError(
         'BAD_BITFIELD',
         at,

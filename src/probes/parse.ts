@@ -45,8 +45,12 @@ function syntaxError(code: ProbeErrorCode, position: number, message: string, hi
  */
 export function parse(text: string): ProbeDefinition {
   if (typeof text !== 'string') {
-    syntaxError('MALFORMED_DEFINITION', 0, `A probe definition text must be a string, not ${String(text)}.`,
-      'pass kernel text such as "p /bin/bash:readline", or a definition from the builder to validate()');
+    syntaxError(
+      'MALFORMED_DEFINITION',
+      0,
+      `A probe definition text must be a string, not ${String(text)}.`,
+      'pass kernel text such as "p /bin/bash:readline", or a definition from the builder to validate()',
+    );
   }
   try {
     checkDefinitionText(text);
@@ -132,7 +136,13 @@ function didYouMeanLocation(text: string): string {
 }
 
 // Maps a validation error back to the token it is about.
-function positionOf(error: ProbeDefinitionError, headToken: Token, head: Head, placeToken: Token, argTokens: readonly Token[]): number | undefined {
+function positionOf(
+  error: ProbeDefinitionError,
+  headToken: Token,
+  head: Head,
+  placeToken: Token,
+  argTokens: readonly Token[],
+): number | undefined {
   switch (error.where?.part) {
     case 'head':
     case 'maxactive':
@@ -162,10 +172,12 @@ function within<T>(token: Token, parse: () => T): T {
     return parse();
   } catch (error) {
     if (error instanceof ProbeDefinitionError && error.definition === undefined) {
-      throw new ProbeDefinitionError(
-        error.problem,
-        { code: error.code, hint: error.hint, position: token.start + (error.position ?? 0), where: error.where },
-      );
+      throw new ProbeDefinitionError(error.problem, {
+        code: error.code,
+        hint: error.hint,
+        position: token.start + (error.position ?? 0),
+        where: error.where,
+      });
     }
     throw error;
   }
@@ -245,9 +257,10 @@ function parseHead(token: string): Head {
   if (sep < 0) return { ...base, event: names, nameStart, eventStart: nameStart };
   if (sep === 0) {
     // 'p:/bin/bash:readline' is a uprobe location written where the event name goes.
-    const hint = names.startsWith('/') && names.includes(':')
-      ? didYouMeanLocation(token)
-      : `write ${cutInput(token.slice(0, nameStart))}GROUP${names}, or drop the '${names[0]}'`;
+    const hint =
+      names.startsWith('/') && names.includes(':')
+        ? didYouMeanLocation(token)
+        : `write ${cutInput(token.slice(0, nameStart))}GROUP${names}, or drop the '${names[0]}'`;
     syntaxError(
       'NO_GROUP_NAME',
       nameStart,
@@ -256,7 +269,13 @@ function parseHead(token: string): Head {
     );
   }
   const event = names.slice(sep + 1);
-  return { ...base, group: names.slice(0, sep), ...(event.length > 0 && { event }), nameStart, eventStart: nameStart + sep + 1 };
+  return {
+    ...base,
+    group: names.slice(0, sep),
+    ...(event.length > 0 && { event }),
+    nameStart,
+    eventStart: nameStart + sep + 1,
+  };
 }
 
 function parsePlace(letter: Head['letter'], token: string): Place {
@@ -291,7 +310,11 @@ function parsePlace(letter: Head['letter'], token: string): Place {
         'fprobes attach to function entry or exit only; use a kprobe (p SYMBOL+OFFSET) to probe inside a function',
       );
     }
-    return { kind: 'fprobe', location: { type: 'function', ...(module !== undefined && { module }), symbol }, returnSuffix };
+    return {
+      kind: 'fprobe',
+      location: { type: 'function', ...(module !== undefined && { module }), symbol },
+      returnSuffix,
+    };
   }
   return { kind: 'kprobe', location: parseKprobePlace(body, token), returnSuffix };
 }
@@ -338,7 +361,9 @@ function parseKprobePlace(body: string, token: string): ProbeLocation {
         'BAD_PROBE_ADDR',
         0,
         `'${cutInput(token)}' is not a kernel address${extra ? ': an address takes no offset or suffix' : ''}.`,
-        extra ? 'probe SYMBOL+OFFSET instead, add the offset to the address yourself, or use r for a return probe' : 'write the address as one number, e.g. 0xffffffff81234560',
+        extra
+          ? 'probe SYMBOL+OFFSET instead, add the offset to the address yourself, or use r for a return probe'
+          : 'write the address as one number, e.g. 0xffffffff81234560',
       );
     }
     return { type: 'kaddr', address };
@@ -348,12 +373,7 @@ function parseKprobePlace(body: string, token: string): ProbeLocation {
   const symbol = sign < 0 ? rest : rest.slice(0, sign);
   const shift = module === undefined ? 0 : module.length + 1;
   if (symbol.length === 0) {
-    syntaxError(
-      'BAD_SYMBOL',
-      shift,
-      `'${cutInput(token)}' has no symbol name.`,
-      'write [MODULE:]SYMBOL[+OFFSET]',
-    );
+    syntaxError('BAD_SYMBOL', shift, `'${cutInput(token)}' has no symbol name.`, 'write [MODULE:]SYMBOL[+OFFSET]');
   }
   let offset = 0;
   if (sign >= 0) {
@@ -392,12 +412,7 @@ function parseUprobePlace(token: string): ProbeLocation {
   }
   const path = token.slice(0, colon);
   if (path.length === 0) {
-    syntaxError(
-      'BAD_PATH',
-      0,
-      `Uprobe location '${cutInput(token)}' has no path before ':'.`,
-      'write PATH:OFFSET',
-    );
+    syntaxError('BAD_PATH', 0, `Uprobe location '${cutInput(token)}' has no path before ':'.`, 'write PATH:OFFSET');
   }
   let rest = token.slice(colon + 1);
   let refCtrOffset: number | undefined;

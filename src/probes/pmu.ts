@@ -19,7 +19,10 @@ const PMU_DIR = '/sys/bus/event_source/devices/kprobe';
  */
 export function fitsKprobePmu(def: AnyProbeDefinition): boolean {
   return (
-    def.kind === 'kprobe' && def.args.length === 0 && def.maxactive === undefined && (def.location.type === 'ksym' || def.location.type === 'kaddr')
+    def.kind === 'kprobe' &&
+    def.args.length === 0 &&
+    def.maxactive === undefined &&
+    (def.location.type === 'ksym' || def.location.type === 'kaddr')
   );
 }
 
@@ -62,7 +65,10 @@ function pmuFormat(isReturn: boolean): string {
     'field:int common_pid;\toffset:4;\tsize:4;\tsigned:1;',
   ];
   const own = isReturn
-    ? ['field:unsigned long __probe_func;\toffset:8;\tsize:8;\tsigned:0;', 'field:unsigned long __probe_ret_ip;\toffset:16;\tsize:8;\tsigned:0;']
+    ? [
+        'field:unsigned long __probe_func;\toffset:8;\tsize:8;\tsigned:0;',
+        'field:unsigned long __probe_ret_ip;\toffset:16;\tsize:8;\tsigned:0;',
+      ]
     : ['field:unsigned long __probe_ip;\toffset:8;\tsize:8;\tsigned:0;'];
   return `name: perf_kprobe\nID: 0\nformat:\n${[...common, '', ...own].map((l) => `\t${l}`).join('\n')}\n`;
 }
@@ -77,7 +83,12 @@ export function pmuKprobeEvent(def: AnyProbeDefinition, label: string): Resolved
   const config = def.isReturn ? 1n << retprobeBit : 0n;
   const spec =
     location.type === 'ksym'
-      ? { type, config, config1String: location.module ? `${location.module}:${location.symbol}` : location.symbol, config2: BigInt(location.offset) }
+      ? {
+          type,
+          config,
+          config1String: location.module ? `${location.module}:${location.symbol}` : location.symbol,
+          config2: BigInt(location.offset),
+        }
       : { type, config, config1: 0n, config2: location.type === 'kaddr' ? location.address : 0n };
   return { name: label, spec, format, decode: compileDecoder(format) };
 }

@@ -51,7 +51,7 @@ function printChecked(def: AnyProbeDefinition): string {
     fail(
       'UNRESOLVED_SYMBOL',
       `Uprobe location '${renderLocation(def.location, false)}' names a symbol; the kernel only takes a file offset.`,
-      'resolve it first with resolveUprobeSymbols(def, resolver), e.g. with perf-bridge\'s ELF resolver',
+      "resolve it first with resolveUprobeSymbols(def, resolver), e.g. with perf-bridge's ELF resolver",
       { part: 'location' },
     );
   }
@@ -59,7 +59,9 @@ function printChecked(def: AnyProbeDefinition): string {
 }
 
 /** The tracefs file a definition of this kind is written to (`dynamic_events` takes every kind). */
-export function probeEventsFile(def: Pick<AnyProbeDefinition, 'kind'>): 'kprobe_events' | 'uprobe_events' | 'dynamic_events' {
+export function probeEventsFile(
+  def: Pick<AnyProbeDefinition, 'kind'>,
+): 'kprobe_events' | 'uprobe_events' | 'dynamic_events' {
   switch (def.kind) {
     case 'kprobe':
       return 'kprobe_events';

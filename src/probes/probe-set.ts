@@ -71,12 +71,17 @@ function kernelProbeFeatures(root: string): ReadonlySet<ProbeFeature> {
  */
 export function checkedDefinition(input: ProbeInput): AnyProbeDefinition {
   const definition = typeof input === 'string' ? parse(input) : validate(input);
-  const resolveSymbol = (path: string, symbol: string, offset: number) => resolveUprobeOffset(path, symbol, offset).offset;
+  const resolveSymbol = (path: string, symbol: string, offset: number) =>
+    resolveUprobeOffset(path, symbol, offset).offset;
   return resolveUprobeSymbols(definition, resolveSymbol, checkUprobeFileOffset);
 }
 
 /** Turns an input into a checked, fully named definition the running kernel supports. */
-function prepareDefinition(input: ProbeInput, defaultGroup: string, features: ReadonlySet<ProbeFeature>): AnyProbeDefinition {
+function prepareDefinition(
+  input: ProbeInput,
+  defaultGroup: string,
+  features: ReadonlySet<ProbeFeature>,
+): AnyProbeDefinition {
   const named = resolveNames(checkedDefinition(input), defaultGroup);
   assertSupported(named, features);
   return named;
@@ -90,12 +95,15 @@ function assertModuleLoaded(definition: AnyProbeDefinition): void {
   const location = definition.location;
   const module = location.type === 'ksym' || location.type === 'function' ? location.module : undefined;
   if (module === undefined || existsSync(`/sys/module/${module}`)) return;
-  throw new KernelError(`module ${module} is not loaded: the probe on ${module}:${location.type === 'ksym' || location.type === 'function' ? location.symbol : ''} would never fire`, {
-    errno: 2,
-    code: 'ENOENT',
-    syscall: 'open',
-    hint: `load it first (modprobe ${module}), or check the module name in /proc/modules`,
-  });
+  throw new KernelError(
+    `module ${module} is not loaded: the probe on ${module}:${location.type === 'ksym' || location.type === 'function' ? location.symbol : ''} would never fire`,
+    {
+      errno: 2,
+      code: 'ENOENT',
+      syscall: 'open',
+      hint: `load it first (modprobe ${module}), or check the module name in /proc/modules`,
+    },
+  );
 }
 
 /** Refuses two definitions with one GROUP/EVENT before anything is written. */
@@ -135,7 +143,10 @@ export class ProbeSet {
   static create(root: string, inputs: readonly { label?: string; input: ProbeInput }[]): ProbeSet {
     const group = ownerGroup(nextSequence++);
     const features = kernelProbeFeatures(root);
-    const prepared = inputs.map(({ label, input }) => ({ label, definition: prepareDefinition(input, group, features) }));
+    const prepared = inputs.map(({ label, input }) => ({
+      label,
+      definition: prepareDefinition(input, group, features),
+    }));
     for (const { definition } of prepared) assertModuleLoaded(definition);
     assertDistinctNames(prepared.map((p) => p.definition));
     const set = new ProbeSet(root, ownerRegistry());
@@ -187,14 +198,16 @@ export class ProbeSet {
             busy.push({ probe: `${probe.group}/${probe.event}`, reason: 'busy', error: outcome.error });
             continue; // keep it recorded so a later attempt or sweep can still remove it
           }
-          if (outcome.status === 'shared') this.abandoned.push({ probe: `${probe.group}/${probe.event}`, reason: 'shared' });
+          if (outcome.status === 'shared')
+            this.abandoned.push({ probe: `${probe.group}/${probe.event}`, reason: 'shared' });
           this.registry.delete(probe);
           this.probes.splice(this.probes.indexOf(probe), 1);
         }
       });
     } catch (error) {
       // The lock could not be taken: everything stays recorded for a later attempt.
-      for (const probe of this.probes) busy.push({ probe: `${probe.group}/${probe.event}`, reason: 'busy', error: error as Error });
+      for (const probe of this.probes)
+        busy.push({ probe: `${probe.group}/${probe.event}`, reason: 'busy', error: error as Error });
     }
     this.busy = busy;
   }
@@ -217,7 +230,9 @@ export class ProbeSet {
       const location = probe.definition.location;
       const path = location.type === 'uoffset' ? location.path : undefined;
       const entry = entries.find(
-        (e) => (e.name === probe.event || e.name === `${probe.group}/${probe.event}`) && (path === undefined || e.path === path),
+        (e) =>
+          (e.name === probe.event || e.name === `${probe.group}/${probe.event}`) &&
+          (path === undefined || e.path === path),
       );
       if (entry) out[probe.label] = { hits: entry.hits, misses: entry.misses };
     }

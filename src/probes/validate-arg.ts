@@ -34,7 +34,8 @@ export const KERNEL_SYMBOL = /^[A-Za-z_.][A-Za-z0-9_.$]*$/;
 
 /** The type the kernel gives the argument: `$comm` and immediate strings default to `string`. */
 export function effectiveType(arg: ProbeArg): ArgType | undefined {
-  if (arg.type === undefined && (arg.fetch.op === 'comm' || arg.fetch.op === 'immString')) return { kind: 'basic', name: 'string' };
+  if (arg.type === undefined && (arg.fetch.op === 'comm' || arg.fetch.op === 'immString'))
+    return { kind: 'basic', name: 'string' };
   return arg.type;
 }
 
@@ -67,7 +68,7 @@ function loadOps(node: FetchNode): number {
 /** Fetch instructions the kernel needs for the argument (it has room for {@link LIMITS.maxFetchOps}). */
 export function fetchOpCount(arg: ProbeArg): number {
   const type = effectiveType(arg);
-  const dentry = type?.kind === 'basic' ? ({ '%pd': 2, '%pD': 3 } as Record<string, number>)[type.name] ?? 0 : 0;
+  const dentry = type?.kind === 'basic' ? (({ '%pd': 2, '%pD': 3 } as Record<string, number>)[type.name] ?? 0) : 0;
   const top = arg.fetch;
   let ops = loadOps(top) + dentry;
   const memory = isMemoryFetch(top) || dentry > 0;
@@ -89,7 +90,8 @@ export function fetchOpCount(arg: ProbeArg): number {
 export function validateArg(arg: ProbeArg, ctx: ArgContext, index: number, earlierNames: ReadonlySet<string>): void {
   const where = { part: 'arg', argIndex: index } as const;
   // Messages often start with the argument's label; sentences start upper-case.
-  const reject = (code: ProbeErrorCode, message: string, hint: string): never => fail(code, message.charAt(0).toUpperCase() + message.slice(1), hint, where);
+  const reject = (code: ProbeErrorCode, message: string, hint: string): never =>
+    fail(code, message.charAt(0).toUpperCase() + message.slice(1), hint, where);
   checkArgName(arg.name, earlierNames, reject);
   const label = `argument '${cutInput(arg.name)}'`;
   checkFetch(arg.fetch, ctx, false, label, reject);
@@ -116,7 +118,8 @@ export function validateArg(arg: ProbeArg, ctx: ArgContext, index: number, earli
 // struct offsets are assumed to print as two hex digits (true on x86_64 builds we know).
 function expandedBody(arg: ProbeArg): string {
   if (arg.type?.kind === 'basic' && arg.type.name === '%pd') return `+0x0(+0x00(${renderFetch(arg.fetch)})):string`;
-  if (arg.type?.kind === 'basic' && arg.type.name === '%pD') return `+0x0(+0x00(+0x00(${renderFetch(arg.fetch)}))):string`;
+  if (arg.type?.kind === 'basic' && arg.type.name === '%pD')
+    return `+0x0(+0x00(+0x00(${renderFetch(arg.fetch)}))):string`;
   return renderArgBody(arg);
 }
 
@@ -124,11 +127,7 @@ type Reject = (code: ProbeErrorCode, message: string, hint: string) => never;
 
 function checkArgName(name: string, earlierNames: ReadonlySet<string>, reject: Reject): void {
   if (name.length === 0) {
-    reject(
-      'NO_ARG_NAME',
-      'An argument has an empty name.',
-      'give every argument a name made of letters, digits and _',
-    );
+    reject('NO_ARG_NAME', 'An argument has an empty name.', 'give every argument a name made of letters, digits and _');
   }
   if (name.length > LIMITS.maxArgNameLength) {
     reject(
@@ -161,11 +160,7 @@ function checkArgName(name: string, earlierNames: ReadonlySet<string>, reject: R
     );
   }
   if (earlierNames.has(name)) {
-    reject(
-      'USED_ARG_NAME',
-      `Argument name '${cutInput(name)}' is used twice.`,
-      'give each argument its own name',
-    );
+    reject('USED_ARG_NAME', `Argument name '${cutInput(name)}' is used twice.`, 'give each argument its own name');
   }
 }
 
@@ -184,11 +179,7 @@ function checkFetch(node: FetchNode, ctx: ArgContext, underDeref: boolean, label
         );
       }
       if (!isX86Register(node.name)) {
-        reject(
-          'BAD_REG_NAME',
-          `Unknown register '%${node.name}' in ${label}.`,
-          registerHint(node.name),
-        );
+        reject('BAD_REG_NAME', `Unknown register '%${node.name}' in ${label}.`, registerHint(node.name));
       }
       return;
     case 'stack':
@@ -238,7 +229,7 @@ function checkFetch(node: FetchNode, ctx: ArgContext, underDeref: boolean, label
         reject(
           'SYM_ON_UPROBE',
           `${label} reads symbol @${node.symbol}, but uprobes cannot look up symbols.`,
-          'use @+FILE_OFFSET (the symbol\'s file offset) or @ADDR',
+          "use @+FILE_OFFSET (the symbol's file offset) or @ADDR",
         );
       }
       if (!KERNEL_SYMBOL.test(node.symbol)) {
@@ -283,11 +274,7 @@ function checkFetch(node: FetchNode, ctx: ArgContext, underDeref: boolean, label
       return;
     case 'immString':
       if (underDeref) {
-        reject(
-          'COMM_CANT_DEREF',
-          `${label} dereferences an immediate string.`,
-          'use the string on its own',
-        );
+        reject('COMM_CANT_DEREF', `${label} dereferences an immediate string.`, 'use the string on its own');
       }
       checkImmString(node.value, label, reject);
       return;
@@ -340,7 +327,15 @@ function checkArgN(index: number, ctx: ArgContext, label: string, reject: Reject
 function checkImmString(value: string, label: string, reject: Reject): void {
   const bad = [...value].find((c) => /[\s:#"]/.test(c) || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
   if (bad !== undefined) {
-    const why = /\s/.test(bad) ? 'the kernel splits the line at whitespace' : bad === ':' ? "the kernel splits an argument at its first ':' (the type)" : bad === '#' ? "'#' starts a comment in the kernel's parser" : bad === '"' ? 'it would end the string early when printed' : 'control characters are not allowed';
+    const why = /\s/.test(bad)
+      ? 'the kernel splits the line at whitespace'
+      : bad === ':'
+        ? "the kernel splits an argument at its first ':' (the type)"
+        : bad === '#'
+          ? "'#' starts a comment in the kernel's parser"
+          : bad === '"'
+            ? 'it would end the string early when printed'
+            : 'control characters are not allowed';
     reject(
       'BAD_IMM_STRING',
       `Immediate string "${value}" in ${label} contains ${JSON.stringify(bad)}: ${why}.`,
@@ -367,7 +362,14 @@ function checkType(arg: ProbeArg, ctx: ArgContext, label: string, reject: Reject
   if (type.arrayLength !== undefined) checkArray(type, top, label, reject);
   if (type.kind === 'bitfield') {
     const { width, offset, container } = type;
-    if (![8, 16, 32, 64].includes(container) || !Number.isSafeInteger(width) || !Number.isSafeInteger(offset) || width < 1 || offset < 0 || width + offset > container) {
+    if (
+      ![8, 16, 32, 64].includes(container) ||
+      !Number.isSafeInteger(width) ||
+      !Number.isSafeInteger(offset) ||
+      width < 1 ||
+      offset < 0 ||
+      width + offset > container
+    ) {
       reject(
         'BAD_BITFIELD',
         `Bitfield '${cutInput(renderType({ ...type, arrayLength: undefined }))}' of ${label} does not fit: it needs 1 <= width and width + offset <= container (8, 16, 32 or 64).`,
@@ -381,7 +383,9 @@ function checkType(arg: ProbeArg, ctx: ArgContext, label: string, reject: Reject
     reject(
       'TYPE_NOT_ON_UPROBE',
       `Type '${cutInput(name)}' of ${label} reads kernel data, which uprobes cannot.`,
-      name === 'symbol' || name === 'symstr' ? 'use x64 and resolve the address yourself' : 'read the path with a string dereference instead',
+      name === 'symbol' || name === 'symstr'
+        ? 'use x64 and resolve the address yourself'
+        : 'read the path with a string dereference instead',
     );
   }
   if (name === 'string' || name === 'ustring') {
@@ -393,7 +397,12 @@ function checkType(arg: ProbeArg, ctx: ArgContext, label: string, reject: Reject
       );
     }
   } else if (name === 'symstr') {
-    const ok = top.op === 'reg' || top.op === 'stackN' || top.op === 'retval' || (top.op === 'arg' && !ctx.isReturn) || (isMemoryFetch(top) && !(top.op === 'deref' && top.user));
+    const ok =
+      top.op === 'reg' ||
+      top.op === 'stackN' ||
+      top.op === 'retval' ||
+      (top.op === 'arg' && !ctx.isReturn) ||
+      (isMemoryFetch(top) && !(top.op === 'deref' && top.user));
     if (!ok) {
       reject(
         'BAD_SYMSTRING',
@@ -422,11 +431,7 @@ function checkArray(type: ArgType, top: FetchNode, label: string, reject: Reject
   }
   const name = type.kind === 'basic' ? type.name : 'bitfield';
   if (name === 'symstr' || name === '%pd' || name === '%pD') {
-    reject(
-      'BAD_ARRAY',
-      `Type ${name} of ${label} cannot be an array.`,
-      `drop the [${length}]`,
-    );
+    reject('BAD_ARRAY', `Type ${name} of ${label} cannot be an array.`, `drop the [${length}]`);
   }
   const shown = renderFetch(top);
   if (!isMemoryFetch(top)) {

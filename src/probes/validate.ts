@@ -85,13 +85,18 @@ const TYPE_FIELDS: Readonly<Record<ArgType['kind'], Readonly<Record<string, Fiel
 };
 
 function malformed(what: string, value: unknown): never {
-  const shown = typeof value === 'string'
-    ? JSON.stringify(cutInput(value))
-    : typeof value === 'bigint' ? `${value}n` : String(value);
+  const shown =
+    typeof value === 'string'
+      ? JSON.stringify(cutInput(value))
+      : typeof value === 'bigint'
+        ? `${value}n`
+        : String(value);
   return fail(
     'MALFORMED_DEFINITION',
     `Field ${what} of the probe definition is ${shown}, which the model does not allow.`,
-    'build definitions with kprobe(), uprobe(), ... or parse() rather than by hand', { part: 'definition' });
+    'build definitions with kprobe(), uprobe(), ... or parse() rather than by hand',
+    { part: 'definition' },
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -127,8 +132,12 @@ function checkFetchNode(value: unknown, where: string): void {
  */
 function checkModelTypes(def: unknown): void {
   if (!isObject(def)) {
-    return fail('MALFORMED_DEFINITION', `A probe definition must be an object, not ${String(def)}.`,
-      'build definitions with kprobe(), uprobe(), ... or parse()', { part: 'definition' });
+    return fail(
+      'MALFORMED_DEFINITION',
+      `A probe definition must be an object, not ${String(def)}.`,
+      'build definitions with kprobe(), uprobe(), ... or parse()',
+      { part: 'definition' },
+    );
   }
   checkFields(def, DEFINITION_FIELDS, '');
   const location = tagged(def.location, 'type', LOCATION_FIELDS, 'location');
@@ -166,7 +175,9 @@ function checkShape(def: AnyProbeDefinition): void {
   if (def.isReturn !== (def.returnSyntax !== undefined)) {
     fail(
       'KIND_MISMATCH',
-      def.isReturn ? 'A return probe needs returnSyntax (prefix or suffix).' : 'returnSyntax is set on a probe that is not a return probe.',
+      def.isReturn
+        ? 'A return probe needs returnSyntax (prefix or suffix).'
+        : 'returnSyntax is set on a probe that is not a return probe.',
       "set returnSyntax exactly when isReturn is true ('prefix' writes r..., 'suffix' writes ...%return)",
       where,
     );
@@ -336,12 +347,7 @@ function checkLocation(def: AnyProbeDefinition): void {
 function checkPath(path: string): void {
   const where = { part: 'location' } as const;
   if (path.length === 0) {
-    fail(
-      'BAD_PATH',
-      'The uprobe path is empty.',
-      'give the path of the executable or library',
-      where,
-    );
+    fail('BAD_PATH', 'The uprobe path is empty.', 'give the path of the executable or library', where);
   }
   checkToken(path, 'uprobe path', 'BAD_PATH', where);
   if (!path.includes('/')) {
@@ -353,12 +359,7 @@ function checkPath(path: string): void {
     );
   }
   if (path.endsWith('/')) {
-    fail(
-      'BAD_PATH',
-      `Uprobe path '${cutInput(path)}' names a directory.`,
-      'give the path of a regular file',
-      where,
-    );
+    fail('BAD_PATH', `Uprobe path '${cutInput(path)}' names a directory.`, 'give the path of a regular file', where);
   }
 }
 
@@ -367,7 +368,12 @@ function checkToken(value: string, what: string, code: 'BAD_PATH', where: { part
   const index = [...value].findIndex((c) => /\s/.test(c) || c === '#' || isControl(c));
   if (index < 0) return;
   const c = [...value][index] ?? '';
-  const why = c === ' ' ? 'a space would split it into two tokens' : c === '#' ? "'#' starts a comment in the kernel's parser" : `${describe(c)} is a control character; it could end the line and start another command`;
+  const why =
+    c === ' '
+      ? 'a space would split it into two tokens'
+      : c === '#'
+        ? "'#' starts a comment in the kernel's parser"
+        : `${describe(c)} is a control character; it could end the line and start another command`;
   fail(
     code,
     `The ${what} '${cutInput(JSON.stringify(value).slice(1, -1))}' contains ${describe(c)}: ${why}.`,
@@ -409,7 +415,14 @@ function isControl(c: string): boolean {
 }
 
 function describe(c: string): string {
-  const names: Record<string, string> = { '\n': 'a newline', '\r': 'a carriage return', '\t': 'a tab', ' ': 'a space', '#': "'#'", '\0': 'a NUL byte' };
+  const names: Record<string, string> = {
+    '\n': 'a newline',
+    '\r': 'a carriage return',
+    '\t': 'a tab',
+    ' ': 'a space',
+    '#': "'#'",
+    '\0': 'a NUL byte',
+  };
   return names[c] ?? `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
@@ -422,25 +435,37 @@ export function checkDefinitionText(text: string): void {
   let position = 0;
   for (const c of text) {
     if (isControl(c)) {
-      throw new ProbeDefinitionError(`The definition contains ${describe(c)} at index ${position}; a definition must be a single line of printable text.`, {
-        code: 'BAD_CHARACTER',
-        hint: c === '\n' ? 'pass one definition per call; never join definitions with newlines' : 'separate tokens with single spaces and remove control characters',
-        position,
-      });
+      throw new ProbeDefinitionError(
+        `The definition contains ${describe(c)} at index ${position}; a definition must be a single line of printable text.`,
+        {
+          code: 'BAD_CHARACTER',
+          hint:
+            c === '\n'
+              ? 'pass one definition per call; never join definitions with newlines'
+              : 'separate tokens with single spaces and remove control characters',
+          position,
+        },
+      );
     }
     if (c === '#') {
-      throw new ProbeDefinitionError(`The definition contains '#' at index ${position}; the kernel treats everything after '#' as a comment.`, {
-        code: 'COMMENT_CHARACTER',
-        hint: 'remove the #; names, paths and strings cannot contain it',
-        position,
-      });
+      throw new ProbeDefinitionError(
+        `The definition contains '#' at index ${position}; the kernel treats everything after '#' as a comment.`,
+        {
+          code: 'COMMENT_CHARACTER',
+          hint: 'remove the #; names, paths and strings cannot contain it',
+          position,
+        },
+      );
     }
     position += c.length;
   }
   if (text.length > LIMITS.maxDefinitionLength) {
-    throw new ProbeDefinitionError(`The definition is ${text.length} characters long; the kernel reads lines of at most ${LIMITS.maxDefinitionLength}.`, {
-      code: 'DEFINITION_TOO_LONG',
-      hint: 'use fewer or shorter arguments, or split them over several probes',
-    });
+    throw new ProbeDefinitionError(
+      `The definition is ${text.length} characters long; the kernel reads lines of at most ${LIMITS.maxDefinitionLength}.`,
+      {
+        code: 'DEFINITION_TOO_LONG',
+        hint: 'use fewer or shorter arguments, or split them over several probes',
+      },
+    );
   }
 }

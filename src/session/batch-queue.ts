@@ -7,7 +7,10 @@ export class BatchQueue<T> implements AsyncIterableIterator<T[]> {
   private ended = false;
 
   /** @param onPull called when the consumer asks for more and the queue is empty. */
-  constructor(private readonly onPull: () => void, private readonly onReturn: () => void) {}
+  constructor(
+    private readonly onPull: () => void,
+    private readonly onReturn: () => void,
+  ) {}
 
   /** Number of batches not yet taken by the consumer. */
   get length(): number {

@@ -190,15 +190,20 @@ type BooleanOptionName = 'kprobePmu' | 'inherit' | 'enableOnExec' | 'sortByTime'
 function eventsOption(value: unknown): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
-    const hint = typeof value === 'string'
-      ? `did you mean events: [${quoteInput(value)}]?`
-      : "for example { events: ['sched:sched_process_exec'] }";
+    const hint =
+      typeof value === 'string'
+        ? `did you mean events: [${quoteInput(value)}]?`
+        : "for example { events: ['sched:sched_process_exec'] }";
     refuse('BAD_OPTION_TYPE', 'events', `events must be an array of event names, got ${shown(value)}`, hint);
   }
   return value.map((event: unknown, i) => {
     if (typeof event !== 'string') {
-      refuse('BAD_OPTION_TYPE', `events[${i}]`, `event ${shown(event)} (events[${i}]) is not a string`,
-        "name events as 'group:name', e.g. 'sched:sched_switch'");
+      refuse(
+        'BAD_OPTION_TYPE',
+        `events[${i}]`,
+        `event ${shown(event)} (events[${i}]) is not a string`,
+        "name events as 'group:name', e.g. 'sched:sched_switch'",
+      );
     }
     parseEventName(event); // throws EventNameError before anything is read from tracefs
     return event;
@@ -220,19 +225,28 @@ function probesOption(probes: unknown): { label?: string; input: ProbeInput }[] 
   if (Array.isArray(probes)) return probes.map((input: unknown, i) => ({ input: checkProbeInput(input, `#${i}`) }));
   const kind = 'probes must be an array or a record of definitions';
   if (typeof probes === 'string' || isDefinition(probes)) {
-    const meant = typeof probes === 'string'
-      ? `probes: [${quoteInput(probes)}]`
-      : 'probes: [definition] or probes: { label: definition }';
+    const meant =
+      typeof probes === 'string'
+        ? `probes: [${quoteInput(probes)}]`
+        : 'probes: [definition] or probes: { label: definition }';
     refuse('BAD_OPTION_TYPE', 'probes', `${kind}, got one definition: ${shown(probes)}`, `did you mean ${meant}?`);
   }
   if (!isRecord(probes)) {
-    refuse('BAD_OPTION_TYPE', 'probes', `${kind}, got ${shown(probes)}`,
-      "for example { probes: { open: 'p:do_sys_openat2' } }");
+    refuse(
+      'BAD_OPTION_TYPE',
+      'probes',
+      `${kind}, got ${shown(probes)}`,
+      "for example { probes: { open: 'p:do_sys_openat2' } }",
+    );
   }
   return Object.entries(probes).map(([label, input]) => {
     if (label.trim() === '') {
-      refuse('BAD_OPTION_VALUE', 'probes', `probe label ${quoteInput(label)} is empty`,
-        'give each probe the label its events are reported under, e.g. { open: ... }');
+      refuse(
+        'BAD_OPTION_VALUE',
+        'probes',
+        `probe label ${quoteInput(label)} is empty`,
+        'give each probe the label its events are reported under, e.g. { open: ... }',
+      );
     }
     return { label, input: checkProbeInput(input, quoteInput(label)) };
   });
@@ -246,8 +260,12 @@ function cpusOption(value: unknown): number[] {
     refuse('BAD_OPTION_TYPE', 'cpus', `cpus must be an array of CPU numbers, got ${shown(value)}`, hint);
   }
   if (value.length === 0) {
-    refuse('BAD_OPTION_VALUE', 'cpus', 'cpus must not be empty',
-      `online CPUs: ${online.join(',')}; leave cpus out for all of them`);
+    refuse(
+      'BAD_OPTION_VALUE',
+      'cpus',
+      'cpus must not be empty',
+      `online CPUs: ${online.join(',')}; leave cpus out for all of them`,
+    );
   }
   for (const cpu of value as unknown[]) {
     if (typeof cpu !== 'number' || !Number.isInteger(cpu) || !online.includes(cpu)) {
@@ -267,22 +285,34 @@ function wakeupOption(value: unknown, ringBytes: number): { wakeupBytes?: number
   if (!isRecord(value)) refuse('BAD_OPTION_TYPE', 'wakeup', `${form}, got ${shown(value)}`, orDefault);
   refuseUnknownKeys(value, ['bytes', 'events'], 'wakeup');
   if ('bytes' in value && 'events' in value) {
-    refuse('CONFLICTING_OPTIONS', 'wakeup', `${form}, not both`,
-      'bytes wakes the reader when a ring holds that much; events after that many records');
+    refuse(
+      'CONFLICTING_OPTIONS',
+      'wakeup',
+      `${form}, not both`,
+      'bytes wakes the reader when a ring holds that much; events after that many records',
+    );
   }
   if ('bytes' in value) {
     const bytes = value.bytes;
     if (!isPositiveInteger(bytes) || bytes >= ringBytes) {
-      refuseNumber('wakeup.bytes', bytes, `an integer from 1 to ${ringBytes - 1} (below the ring size)`,
-        'a quarter to a half of the ring is a good watermark');
+      refuseNumber(
+        'wakeup.bytes',
+        bytes,
+        `an integer from 1 to ${ringBytes - 1} (below the ring size)`,
+        'a quarter to a half of the ring is a good watermark',
+      );
     }
     return { wakeupBytes: bytes };
   }
   if ('events' in value) {
     const events = value.events;
     if (!isPositiveInteger(events) || events > 0xffffffff) {
-      refuseNumber('wakeup.events', events, 'a positive integer below 2^32',
-        'wakeup.events 1 wakes the reader for every record: lowest latency, highest cost');
+      refuseNumber(
+        'wakeup.events',
+        events,
+        'a positive integer below 2^32',
+        'wakeup.events 1 wakes the reader for every record: lowest latency, highest cost',
+      );
     }
     return { wakeupEvents: events };
   }
@@ -303,8 +333,12 @@ function pidOption(value: unknown): number {
   if (value === undefined) return -1;
   const max = pidMax() - 1;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    refuseNumber('pid', value, `a positive process id (an integer from 1 to ${max})`,
-      'leave pid out to trace every process');
+    refuseNumber(
+      'pid',
+      value,
+      `a positive process id (an integer from 1 to ${max})`,
+      'leave pid out to trace every process',
+    );
   }
   return value;
 }
@@ -313,8 +347,12 @@ function ringPagesOption(value: unknown, cpuCount: number, pageSize: number): nu
   const fallback = defaultRingPages(cpuCount, pageSize);
   if (value === undefined) return fallback;
   if (!isPositiveInteger(value) || (value & (value - 1)) !== 0 || value > MAX_RING_PAGES) {
-    refuseNumber('ringPages', value, `a power of two from 1 to ${MAX_RING_PAGES}`,
-      `leave it out for the default (${fallback} pages per CPU here), or give a power of two such as 512`);
+    refuseNumber(
+      'ringPages',
+      value,
+      `a power of two from 1 to ${MAX_RING_PAGES}`,
+      `leave it out for the default (${fallback} pages per CPU here), or give a power of two such as 512`,
+    );
   }
   return value;
 }
@@ -322,8 +360,12 @@ function ringPagesOption(value: unknown, cpuCount: number, pageSize: number): nu
 function flushIntervalOption(value: unknown): number {
   if (value === undefined) return 4;
   if (typeof value !== 'number' || !(value > 0) || value > 60_000) {
-    refuseNumber('flushIntervalMs', value, 'a number of milliseconds in (0, 60000]',
-      'the flush bounds delivery latency; 1 to 100 ms is typical');
+    refuseNumber(
+      'flushIntervalMs',
+      value,
+      'a number of milliseconds in (0, 60000]',
+      'the flush bounds delivery latency; 1 to 100 ms is typical',
+    );
   }
   return value;
 }
@@ -341,8 +383,12 @@ function maxQueuedBatchesOption(value: unknown): number {
  */
 export function resolveSessionOptions(options: SessionOptions, pageSize: number): ResolvedSessionOptions {
   if (!isRecord(options)) {
-    refuse('BAD_OPTION_TYPE', undefined, `session options must be an object, got ${shown(options)}`,
-      "pass { events: ['group:name'] }");
+    refuse(
+      'BAD_OPTION_TYPE',
+      undefined,
+      `session options must be an object, got ${shown(options)}`,
+      "pass { events: ['group:name'] }",
+    );
   }
   refuseUnknownKeys(options, Object.keys(OPTION_NAMES), '');
   const events = eventsOption(options.events);
@@ -359,22 +405,38 @@ export function resolveSessionOptions(options: SessionOptions, pageSize: number)
   const sortByTime = booleanOption(options, 'sortByTime', false);
 
   if (events.length === 0 && probes.length === 0) {
-    refuse('NOTHING_TO_CAPTURE', undefined, 'nothing to capture: give events, probes, or both',
-      "for example { events: ['sched:sched_process_exec'] } or { probes: ['p:do_sys_openat2'] }");
+    refuse(
+      'NOTHING_TO_CAPTURE',
+      undefined,
+      'nothing to capture: give events, probes, or both',
+      "for example { events: ['sched:sched_process_exec'] } or { probes: ['p:do_sys_openat2'] }",
+    );
   }
   const labels = [...events, ...probes.flatMap((p) => (p.label === undefined ? [] : [p.label]))];
   const duplicate = labels.find((label, i) => labels.indexOf(label) !== i);
   if (duplicate !== undefined) {
-    refuse('BAD_OPTION_VALUE', 'events', `event ${quoteInput(duplicate)} is listed twice`,
-      'list each event once, and give probes names no tracepoint has');
+    refuse(
+      'BAD_OPTION_VALUE',
+      'events',
+      `event ${quoteInput(duplicate)} is listed twice`,
+      'list each event once, and give probes names no tracepoint has',
+    );
   }
   if (inherit && pid === -1) {
-    refuse('CONFLICTING_OPTIONS', 'inherit', 'inherit needs a pid',
-      'inherit follows the children of one traced process; set pid too');
+    refuse(
+      'CONFLICTING_OPTIONS',
+      'inherit',
+      'inherit needs a pid',
+      'inherit follows the children of one traced process; set pid too',
+    );
   }
   if (enableOnExec && pid === -1) {
-    refuse('CONFLICTING_OPTIONS', 'enableOnExec', 'enableOnExec needs a pid',
-      'it waits for one process to exec; set pid too');
+    refuse(
+      'CONFLICTING_OPTIONS',
+      'enableOnExec',
+      'enableOnExec needs a pid',
+      'it waits for one process to exec; set pid too',
+    );
   }
   const flags = { kprobePmu, inherit, enableOnExec, sortByTime };
   return { events, probes, ringPages, ...wakeup, flushIntervalMs, cpus, pid, maxQueuedBatches, ...flags };

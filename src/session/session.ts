@@ -22,7 +22,7 @@ export type FieldsMap = Record<string, Record<string, unknown>>;
 
 /** The field types of each probe in a record of probes: typed for builder definitions. */
 export type ProbeFieldsMap<P> = P extends readonly unknown[]
-  ? { [label: string]: Record<string, unknown> }
+  ? Record<string, Record<string, unknown>>
   : {
       [K in keyof P & string]: P[K] extends { readonly [fieldsBrand]?: infer F }
         ? unknown extends F
@@ -129,7 +129,10 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       );
     } catch (error) {
       const index = (error as { eventIndex?: number }).eventIndex;
-      const what = index === undefined ? 'opening perf events' : `opening ${resolved[index]!.name} on CPU ${(error as { cpu?: number }).cpu}`;
+      const what =
+        index === undefined
+          ? 'opening perf events'
+          : `opening ${resolved[index]!.name} on CPU ${(error as { cpu?: number }).cpu}`;
       throw kernelErrorFrom(error, what);
     }
     const ids = this.capture.ids();
@@ -139,7 +142,8 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     ids.forEach((id, i) => this.slots.set(Number(id), this.slotList[i % resolved.length]!));
     this.buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
     this.timeOrder = options.sortByTime ? new TimeOrder() : undefined;
-    this.maxDrainCalls = Math.ceil((options.ringPages * addon.ringLayout.pageSize * options.cpus.length) / BATCH_BYTES) + 1;
+    this.maxDrainCalls =
+      Math.ceil((options.ringPages * addon.ringLayout.pageSize * options.cpus.length) / BATCH_BYTES) + 1;
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
     this.counts = new Float64Array(3 * this.capture.ringCount + 1);
     this.unregisterExit = closeAtExit(this);
@@ -169,7 +173,9 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
       throw kernelErrorFrom(error, 'enabling perf events');
     }
     this.running = true;
-    this.flushTimer = setInterval(() => this.pump(), this.options.flushIntervalMs);
+    this.flushTimer = setInterval(() => {
+      this.pump();
+    }, this.options.flushIntervalMs);
     return this;
   }
 
@@ -263,8 +269,10 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   [Symbol.asyncIterator](): AsyncIterableIterator<EventOf<M>[]> {
     this.requireOpen('iterate over');
     this.warmObjectDecoders();
-    const queue: BatchQueue<EventOf<M>> = new BatchQueue(
-      () => this.pump(),
+    const queue = new BatchQueue<EventOf<M>>(
+      () => {
+        this.pump();
+      },
       () => this.iterators.delete(queue),
     );
     this.iterators.add(queue);
@@ -325,7 +333,9 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 
   private requireOpen(action: string): NativeCapture {
     if (this.capture === undefined) {
-      throw new SessionClosedError(`cannot ${action} a closed session`, { hint: 'open a new session with openSession()' });
+      throw new SessionClosedError(`cannot ${action} a closed session`, {
+        hint: 'open a new session with openSession()',
+      });
     }
     return this.capture;
   }
@@ -388,7 +398,10 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     // Still more than a pass's worth: let timers and I/O run, then continue (at stop, right away).
     if (more && this.capture !== undefined) {
       if (final) this.pumpAgain = 'final';
-      else setImmediate(() => this.pump());
+      else
+        setImmediate(() => {
+          this.pump();
+        });
     }
   }
 
@@ -407,7 +420,13 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     let columns: ColumnBatch | undefined;
     if (this.columnListeners.size > 0 && this.columnSlots) {
       // When objects were decoded too, they already counted errors and deliveries.
-      columns = decodeColumns(this.buffer, this.view, bytes, this.columnSlots, wantObjects ? undefined : this.batchErrors);
+      columns = decodeColumns(
+        this.buffer,
+        this.view,
+        bytes,
+        this.columnSlots,
+        wantObjects ? undefined : this.batchErrors,
+      );
       if (!wantObjects && columns.length > 0) {
         for (const slot of this.slotList) slot.delivered += columns.events.get(slot.name)?.length ?? 0;
         this.delivered += columns.length;
@@ -435,8 +454,8 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
  */
 export function openSession<M extends FieldsMap = {}, const N extends string = never, const P extends object = {}>(
   options: SessionOptions<N | (keyof M & string)> & { probes?: P },
-): Session<Simplify<M & { [K in N]: Record<string, unknown> } & ProbeFieldsMap<P>>> {
-  const resolvedOptions = resolveSessionOptions(options as SessionOptions, native().ringLayout.pageSize);
+): Session<Simplify<M & Record<N, Record<string, unknown>> & ProbeFieldsMap<P>>> {
+  const resolvedOptions = resolveSessionOptions(options, native().ringLayout.pageSize);
   const { events, probeSet } = resolveEvents(resolvedOptions);
   try {
     return new Session(resolvedOptions, events, probeSet);

@@ -50,7 +50,10 @@ export const probeFinalizer = new FinalizationRegistry<{ probeSet: ProbeSet; unr
     const attempt = (left: number) => {
       probeSet.remove();
       if (probeSet.isRemoved) unregister();
-      else if (left > 0) setTimeout(() => attempt(left - 1), 100).unref();
+      else if (left > 0)
+        setTimeout(() => {
+          attempt(left - 1);
+        }, 100).unref();
     };
     attempt(20);
   },

@@ -27,7 +27,10 @@ function notAnEvent(group: string, name: string): { why: string; hint: string } 
   if (group === '' || name === '') {
     return { why: `the ${group === '' ? 'group' : 'event name'} is empty`, hint: NAME_HINT };
   }
-  for (const [part, text] of [['group', group], ['event name', name]] as const) {
+  for (const [part, text] of [
+    ['group', group],
+    ['event name', name],
+  ] as const) {
     if (text.length > NAME_MAX) {
       const why = `the ${part} is ${text.length} characters long; tracefs names have at most ${NAME_MAX}`;
       return { why, hint: NAME_HINT };
@@ -50,7 +53,8 @@ function notAnEvent(group: string, name: string): { why: string; hint: string } 
   if (NOT_EVENTS.has(name)) {
     return {
       why: `${name} is a tracefs control file, not an event`,
-      hint: `enable, filter, format and id are control files of a group or event; name an event of ${group} ` +
+      hint:
+        `enable, filter, format and id are control files of a group or event; name an event of ${group} ` +
         `(\`perf-bridge list ${group}:\` shows them)`,
     };
   }
@@ -72,17 +76,18 @@ export function parseEventName(text: string): EventName {
   }
   const separators = [...text].filter((c) => c === ':' || c === '/').length;
   const separator = text.search(/[:/]/);
-  const problem = separators !== 1
-    ? {
-      why: separators === 0 ? 'it has no ":" between group and event' : 'it has more than one ":" or "/"',
-      hint: NAME_HINT,
-    }
-    : notAnEvent(text.slice(0, separator), text.slice(separator + 1));
+  const problem =
+    separators !== 1
+      ? {
+          why: separators === 0 ? 'it has no ":" between group and event' : 'it has more than one ":" or "/"',
+          hint: NAME_HINT,
+        }
+      : notAnEvent(text.slice(0, separator), text.slice(separator + 1));
   if (problem !== undefined) {
-    throw new EventNameError(
-      `${quoteInput(text)} is not an event name: ${problem.why}`,
-      { event: text, hint: problem.hint },
-    );
+    throw new EventNameError(`${quoteInput(text)} is not an event name: ${problem.why}`, {
+      event: text,
+      hint: problem.hint,
+    });
   }
   return { group: text.slice(0, separator), name: text.slice(separator + 1) };
 }
@@ -127,9 +132,8 @@ function readEventFile(event: EventName, file: string, root: string): string {
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') {
       const similar = similarEvents(event, root);
-      const hint = similar.length > 0
-        ? `did you mean ${similar.join(', ')}? (\`perf-bridge list\` shows every event)`
-        : undefined;
+      const hint =
+        similar.length > 0 ? `did you mean ${similar.join(', ')}? (\`perf-bridge list\` shows every event)` : undefined;
       throw kernelErrorFrom(error, `no trace event ${shown} on this kernel`, { hint });
     }
     throw kernelErrorFrom(error, `reading ${file} of ${shown}`);

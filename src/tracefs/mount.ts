@@ -34,7 +34,10 @@ export function parseMountInfo(text: string): MountEntry[] {
 }
 
 /** Picks the tracefs directory from mount entries: tracefs itself, else debugfs's `tracing`. */
-export function tracefsFromMounts(entries: MountEntry[], exists: (path: string) => boolean = existsSync): string | undefined {
+export function tracefsFromMounts(
+  entries: MountEntry[],
+  exists: (path: string) => boolean = existsSync,
+): string | undefined {
   const tracefs = entries.find((entry) => entry.fsType === 'tracefs');
   if (tracefs) return tracefs.mountPoint;
   for (const entry of entries) {
@@ -56,9 +59,10 @@ function assertReadable(root: string): void {
     accessSync(root, constants.R_OK | constants.X_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'EACCES' || code === 'EPERM'
-      ? `${ROOT_HINT}, or mount tracefs with gid= for a trusted group (${root} is readable by root only now)`
-      : undefined;
+    const hint =
+      code === 'EACCES' || code === 'EPERM'
+        ? `${ROOT_HINT}, or mount tracefs with gid= for a trusted group (${root} is readable by root only now)`
+        : undefined;
     throw kernelErrorFrom(error, `cannot read tracefs at ${root}`, { hint });
   }
 }

@@ -25,11 +25,26 @@ export interface ExistingProbe {
  * differs between kernels for the same mistake (6.1: ENOENT, 6.12: EINVAL for a missing symbol).
  */
 const ERROR_LOG_HINTS: [RegExp, string][] = [
-  [/Invalid probed address or symbol|Failed to find symbol/, 'no such symbol, or its module is not loaded: check the name in /proc/kallsyms (or load the module)'],
-  [/not an instruction boundary/, 'the offset is not on an instruction boundary: probe the function start (+0) or an offset taken from objdump -d'],
-  [/symbol is not unique/, 'several kernel functions share this name: probe one by address (from /proc/kallsyms), or as MODULE:SYMBOL'],
-  [/Failed to find the given file/, 'the binary does not exist: check the path (it must be absolute or relative to the tracer)'],
-  [/This probe point already exists|already exists/, 'an event with this group/name already exists: choose another event name (NAME in p:GROUP/NAME)'],
+  [
+    /Invalid probed address or symbol|Failed to find symbol/,
+    'no such symbol, or its module is not loaded: check the name in /proc/kallsyms (or load the module)',
+  ],
+  [
+    /not an instruction boundary/,
+    'the offset is not on an instruction boundary: probe the function start (+0) or an offset taken from objdump -d',
+  ],
+  [
+    /symbol is not unique/,
+    'several kernel functions share this name: probe one by address (from /proc/kallsyms), or as MODULE:SYMBOL',
+  ],
+  [
+    /Failed to find the given file/,
+    'the binary does not exist: check the path (it must be absolute or relative to the tracer)',
+  ],
+  [
+    /This probe point already exists|already exists/,
+    'an event with this group/name already exists: choose another event name (NAME in p:GROUP/NAME)',
+  ],
 ];
 
 /** What a refused probe write means, from the kernel's error_log line when known, else from errno. */
@@ -94,7 +109,12 @@ function assertProbeFileWritable(path: string, file: ProbeEventsFile, what: stri
         cause: error,
       });
     }
-    const feature = file === 'kprobe_events' ? 'kprobe_events (CONFIG_KPROBE_EVENTS)' : file === 'uprobe_events' ? 'uprobe_events (CONFIG_UPROBE_EVENTS)' : 'dynamic_events';
+    const feature =
+      file === 'kprobe_events'
+        ? 'kprobe_events (CONFIG_KPROBE_EVENTS)'
+        : file === 'uprobe_events'
+          ? 'uprobe_events (CONFIG_UPROBE_EVENTS)'
+          : 'dynamic_events';
     throw new KernelError(`kernel has no ${feature}: cannot ${what}`, {
       errno: Math.abs((error as NodeJS.ErrnoException).errno ?? 2),
       code,
@@ -112,7 +132,11 @@ function assertProbeFileWritable(path: string, file: ProbeEventsFile, what: stri
 export function writeProbeCommand(root: string, file: ProbeEventsFile, line: string, what: string): void {
   if (/[\n\r\0]/.test(line)) {
     // Never reachable through validated definitions; a second line could touch another probe.
-    throw new KernelError(`refusing to write a multi-line command to ${file}`, { errno: 22, code: 'EINVAL', syscall: 'write' });
+    throw new KernelError(`refusing to write a multi-line command to ${file}`, {
+      errno: 22,
+      code: 'EINVAL',
+      syscall: 'write',
+    });
   }
   const path = join(root, file);
   assertProbeFileWritable(path, file, what);
@@ -195,7 +219,12 @@ export function readProbeProfiles(root: string): ProbeProfileEntry[] {
   for (const line of read('uprobe_profile').split('\n')) {
     const parts = line.trim().split(/\s+/);
     if (parts.length >= 3) {
-      entries.push({ name: parts[parts.length - 2]!, path: parts.slice(0, -2).join(' '), hits: Number(parts[parts.length - 1]), misses: 0 });
+      entries.push({
+        name: parts[parts.length - 2]!,
+        path: parts.slice(0, -2).join(' '),
+        hits: Number(parts[parts.length - 1]),
+        misses: 0,
+      });
     }
   }
   return entries;

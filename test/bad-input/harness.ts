@@ -27,7 +27,11 @@ after(() => {
   assert.deepEqual(readdirSync(registryDir), [], 'no ownership record (or lock) may remain');
   rmSync(registryDir, { recursive: true });
   const oopses = readKernelLog().filter((record) => record.seq > kernelMark && KERNEL_OOPS.test(record.text));
-  assert.deepEqual(oopses.map((record) => record.text), [], 'the kernel must not have oopsed');
+  assert.deepEqual(
+    oopses.map((record) => record.text),
+    [],
+    'the kernel must not have oopsed',
+  );
 });
 
 /** Every group a row may name starts with this, so its probe lines can be told from other tools'. */

@@ -36,16 +36,30 @@ function elfCall(name: string, run: () => unknown, code: string, message?: RegEx
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 testBadInputs('uprobe targets', [
-  sessionOn('an offset past the end of the file', ['p /bin/true:0x7fffffff'], 'OFFSET_OUT_OF_RANGE',
-    /file offset 0x7fffffff is past the end of the file.*hint: use a file offset inside an executable segment/s),
+  sessionOn(
+    'an offset past the end of the file',
+    ['p /bin/true:0x7fffffff'],
+    'OFFSET_OUT_OF_RANGE',
+    /file offset 0x7fffffff is past the end of the file.*hint: use a file offset inside an executable segment/s,
+  ),
   sessionOn('an offset in the ELF header', [`p ${target}:0x0`], 'OFFSET_NOT_EXECUTABLE', /read-only data segment/),
   sessionOn('an offset in a data segment', [`p ${target}:${hex(dataOffset)}`], 'OFFSET_NOT_EXECUTABLE', /data segment/),
-  sessionOn('a return probe past the end of the file', { ret: uretprobe('/bin/true', 0x7fffffff) },
-    'OFFSET_OUT_OF_RANGE'),
-  sessionOn('a good probe, then a bad one: neither is created', [`p ${target}:${hex(codeOffset)}`, `p ${target}:0x0`],
-    'OFFSET_NOT_EXECUTABLE'),
-  sessionOn('a file that does not exist', ['p /nonexistent/pb-bad-input/bin:0x10'], 'FILE_NOT_FOUND',
-    /no such file.*hint: give the full path/s),
+  sessionOn(
+    'a return probe past the end of the file',
+    { ret: uretprobe('/bin/true', 0x7fffffff) },
+    'OFFSET_OUT_OF_RANGE',
+  ),
+  sessionOn(
+    'a good probe, then a bad one: neither is created',
+    [`p ${target}:${hex(codeOffset)}`, `p ${target}:0x0`],
+    'OFFSET_NOT_EXECUTABLE',
+  ),
+  sessionOn(
+    'a file that does not exist',
+    ['p /nonexistent/pb-bad-input/bin:0x10'],
+    'FILE_NOT_FOUND',
+    /no such file.*hint: give the full path/s,
+  ),
   sessionOn('a relative path that does not exist', ['p ./pb-bad-input-missing:main'], 'FILE_NOT_FOUND'),
   sessionOn('a text file', ['p /etc/passwd:0x10'], 'NOT_ELF', /is not an ELF file/),
   sessionOn('a directory', ['p /usr/bin:0x10'], 'FILE_UNREADABLE', /is a directory/),
@@ -53,16 +67,44 @@ testBadInputs('uprobe targets', [
   sessionOn('an IFUNC', { ifunc: uprobe(target, 'pb_dispatch') }, 'SYMBOL_IS_IFUNC', /allowIfunc/),
   sessionOn('an imported symbol', [`p ${target}:puts`], 'SYMBOL_UNDEFINED', /imported from libc/),
   sessionOn('a misspelt symbol', [`p ${target}:pb_ad`], 'SYMBOL_NOT_FOUND', /Did you mean: pb_add/),
-  sessionOn('an offset past the end of the function', [`p ${target}:pb_add+0x10000`], 'OFFSET_OUT_OF_RANGE',
-    /outside pb_add/),
+  sessionOn(
+    'an offset past the end of the function',
+    [`p ${target}:pb_add+0x10000`],
+    'OFFSET_OUT_OF_RANGE',
+    /outside pb_add/,
+  ),
   sessionOn('a symbol in a stripped file', ['p /bin/true:no_such_function'], 'STRIPPED', /debug symbols/),
   elfCall('resolveUprobeOffset without a symbol', () => resolveUprobeOffset('/bin/true', ''), 'INVALID_ARGUMENT'),
-  elfCall('resolveUprobeOffset without a path', () => resolveUprobeOffset(undefined as unknown as string, 'main'),
-    'INVALID_ARGUMENT', /No file given/),
-  elfCall('resolveUprobeOffset at a negative offset', () => resolveUprobeOffset(target, 'pb_add', -1),
-    'INVALID_ARGUMENT'),
-  elfCall('checkUprobeFileOffset past the end', () => checkUprobeFileOffset('/bin/true', 0x7fffffff),
-    'OFFSET_OUT_OF_RANGE'),
-  elfCall('checkUprobeFileOffset in data', () => checkUprobeFileOffset(target, dataOffset), 'OFFSET_NOT_EXECUTABLE'),
-  elfCall('checkUprobeFileOffset of a fraction', () => checkUprobeFileOffset(target, 1.5), 'INVALID_ARGUMENT'),
+  elfCall(
+    'resolveUprobeOffset without a path',
+    () => resolveUprobeOffset(undefined as unknown as string, 'main'),
+    'INVALID_ARGUMENT',
+    /No file given/,
+  ),
+  elfCall(
+    'resolveUprobeOffset at a negative offset',
+    () => resolveUprobeOffset(target, 'pb_add', -1),
+    'INVALID_ARGUMENT',
+  ),
+  elfCall(
+    'checkUprobeFileOffset past the end',
+    () => {
+      checkUprobeFileOffset('/bin/true', 0x7fffffff);
+    },
+    'OFFSET_OUT_OF_RANGE',
+  ),
+  elfCall(
+    'checkUprobeFileOffset in data',
+    () => {
+      checkUprobeFileOffset(target, dataOffset);
+    },
+    'OFFSET_NOT_EXECUTABLE',
+  ),
+  elfCall(
+    'checkUprobeFileOffset of a fraction',
+    () => {
+      checkUprobeFileOffset(target, 1.5);
+    },
+    'INVALID_ARGUMENT',
+  ),
 ]);

@@ -113,7 +113,7 @@ for (const row of ROWS) {
       const { stderr } = result;
       assert.equal(result.code, row.status, `exit status; stderr:\n${stderr}`);
       assert.doesNotMatch(stderr, /^ {4}at /m, 'no JavaScript stack trace');
-      assert.match(stderr, /^perf-bridge: /, 'the error is perf-bridge\'s');
+      assert.match(stderr, /^perf-bridge: /, "the error is perf-bridge's");
       assert.match(stderr, row.says, 'stderr names the problem');
       assert.match(stderr, /\n {2}hint: \S/, 'a hint says what to do');
       assert.equal(result.stdout, '', 'nothing on stdout');

@@ -57,7 +57,9 @@ export function startCli(args: string[], options: StartOptions = {}): CliProcess
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<CliResult>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr, pid: child.pid! }));
+    child.once('close', (code, signal) => {
+      resolve({ code, signal, stdout, stderr, pid: child.pid! });
+    });
   });
   const waitForStderr = (pattern: RegExp, timeoutMs = 10_000) =>
     new Promise<RegExpExecArray>((resolve, reject) => {

@@ -25,11 +25,14 @@ test('durations up to the maximum parse, a year and 2,200,000 s included', () =>
 
 test('nonsense durations are usage errors that say what was given', () => {
   for (const text of ['0', '-1', 'NaN', 'Infinity', 'x', '', '1e400', '0x10', String(MAX_DURATION_SECONDS + 1)]) {
-    assert.throws(() => durationOf(text), (error: unknown) => {
-      assert.ok(error instanceof UsageError, text);
-      assert.match(error.message, new RegExp(`--duration must be .*got "${text}"`));
-      return true;
-    });
+    assert.throws(
+      () => durationOf(text),
+      (error: unknown) => {
+        assert.ok(error instanceof UsageError, text);
+        assert.match(error.message, new RegExp(`--duration must be .*got "${text}"`));
+        return true;
+      },
+    );
   }
 });
 
@@ -37,10 +40,14 @@ test('a timeout longer than one timer fires once, on time, through a chain of ti
   const started = performance.now();
   const fired: number[] = [];
   await new Promise<void>((resolve) => {
-    setLongTimeout(() => {
-      fired.push(performance.now() - started);
-      resolve();
-    }, 60, 7);
+    setLongTimeout(
+      () => {
+        fired.push(performance.now() - started);
+        resolve();
+      },
+      60,
+      7,
+    );
   });
   await new Promise((resolve) => setTimeout(resolve, 30));
   assert.equal(fired.length, 1);

@@ -15,7 +15,7 @@ for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
     cli.child.kill(signal);
     const { code, stderr } = await cli.done;
     assert.equal(code, 128 + constants.signals[signal], stderr);
-    assert.ok(Date.now() - sent < 1500, 'ended by the signal, not by the grace period\'s SIGKILL');
+    assert.ok(Date.now() - sent < 1500, "ended by the signal, not by the grace period's SIGKILL");
     assert.match(stderr, /perf-bridge: \d+ events written, \d+ delivered, 0 lost/);
     assert.ok(processGone(commandPid), `the command (pid ${commandPid}) is gone`);
   });

@@ -54,7 +54,7 @@ test('Ctrl-C stops cleanly, removes the probes and still prints the summary', as
   assert.deepEqual(ourProbeLines(`perfbridge_${pid}_`), []);
 });
 
-test('list and format describe the kernel\'s events', async () => {
+test("list and format describe the kernel's events", async () => {
   const list = await run('node', [CLI, 'list', 'sched_process_e']);
   assert.match(list.stdout, /^sched:sched_process_exec$/m);
   const format = await run('node', [CLI, 'format', 'sched:sched_process_exec']);
@@ -68,7 +68,10 @@ test('trace takes probe definitions and PATH:SYMBOL uprobes, and removes them', 
   const definition = `r:clitest_${process.pid}/ret ${binary}:pb_target rv=$retval:s64`;
   const events = ['syscalls:sys_enter_getppid', `${binary}:pb_target`, definition];
   const { stdout } = await runCli(['trace', ...events, '--', binary, 'call', '25']);
-  const traced = stdout.split('\n').filter((line) => line.startsWith('{"event"')).map(parseLine);
+  const traced = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{"event"'))
+    .map(parseLine);
   assert.equal(traced.filter((e) => /^perfbridge_\d+_0:p_loadgen_0x[0-9a-f]+$/.test(String(e.event))).length, 25);
   const returns = traced
     .filter((e) => e.event === `clitest_${process.pid}:ret`)
@@ -97,7 +100,7 @@ test('when --count ends the trace, the command and its descendants are stopped',
   assert.equal(left, '', 'no descendant left running');
 });
 
-test('Ctrl-C with a command passes the signal on and exits with the command\'s status', async () => {
+test("Ctrl-C with a command passes the signal on and exits with the command's status", async () => {
   const { code, stderr } = await interruptAfter(['trace', 'sched:sched_process_exec', '--', 'sleep', '30'], 1500);
   assert.equal(code, 130, 'sleep died of SIGINT: 128 + 2');
   assert.match(stderr, /perf-bridge: \d+ events written/);

@@ -42,7 +42,12 @@ function sysEnterRaw(id: bigint): Buffer {
 }
 
 function slotsFor(formats: [number, string, string][]): Map<number, ColumnSlot> {
-  return new Map(formats.map(([id, name, format]) => [id, { name, columns: compileColumns(parseFormat(format)), errors: { count: 0 }, arena: new ColumnArena() }]));
+  return new Map(
+    formats.map(([id, name, format]) => [
+      id,
+      { name, columns: compileColumns(parseFormat(format)), errors: { count: 0 }, arena: new ColumnArena() },
+    ]),
+  );
 }
 
 test('columns hold the same values as object decoding, per event, with no per-event objects', () => {
@@ -54,7 +59,11 @@ test('columns hold the same values as object decoding, per event, with no per-ev
   ];
   const batch = Buffer.concat(records);
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-  const formats: [number, string, string][] = [[1, 'exec', EXEC_FORMAT], [2, 'switch', SWITCH_FORMAT], [3, 'enter', SYS_ENTER_FORMAT]];
+  const formats: [number, string, string][] = [
+    [1, 'exec', EXEC_FORMAT],
+    [2, 'switch', SWITCH_FORMAT],
+    [3, 'enter', SYS_ENTER_FORMAT],
+  ];
   const errors = { malformed: 0 };
   const columns = decodeColumns(batch, view, batch.length, slotsFor(formats), errors);
   assert.equal(columns.length, 4);
@@ -80,13 +89,24 @@ test('columns hold the same values as object decoding, per event, with no per-ev
   assert.deepEqual([...(enter.fields.id as BigInt64Array)], [-1n]);
   const args = enter.fields.args as BytesColumn;
   assert.ok(args instanceof BytesColumn);
-  assert.deepEqual(new BigUint64Array(new Uint8Array(args.get(0)).buffer), new BigUint64Array([0n, 1n << 60n, 2n << 60n, 3n << 60n, 4n << 60n, 5n << 60n]));
+  assert.deepEqual(
+    new BigUint64Array(new Uint8Array(args.get(0)).buffer),
+    new BigUint64Array([0n, 1n << 60n, 2n << 60n, 3n << 60n, 4n << 60n, 5n << 60n]),
+  );
 
   // The object decoder agrees on every shared value.
   const objects: TraceEvent[] = [];
-  const objectSlots = new Map(formats.map(([id, name, format]) => [id, { name, decode: compileDecoder(parseFormat(format)), errors: { count: 0 }, delivered: 0 }]));
+  const objectSlots = new Map(
+    formats.map(([id, name, format]) => [
+      id,
+      { name, decode: compileDecoder(parseFormat(format)), errors: { count: 0 }, delivered: 0 },
+    ]),
+  );
   decodeRecords(batch, view, batch.length, objectSlots, objects, { malformed: 0 });
-  assert.deepEqual(objects.filter((e) => e.event === 'exec').map((e) => e.fields.filename), ['/bin/ünï', '/usr/bin/env']);
+  assert.deepEqual(
+    objects.filter((e) => e.event === 'exec').map((e) => e.fields.filename),
+    ['/bin/ünï', '/usr/bin/env'],
+  );
 });
 
 test('bad __data_loc and truncated records give empty values and count errors', () => {
@@ -99,7 +119,13 @@ test('bad __data_loc and truncated records give empty values and count errors', 
   ];
   const batch = Buffer.concat(records);
   const slots = slotsFor([[1, 'exec', EXEC_FORMAT]]);
-  const columns = decodeColumns(batch, new DataView(batch.buffer, batch.byteOffset, batch.byteLength), batch.length, slots, { malformed: 0 });
+  const columns = decodeColumns(
+    batch,
+    new DataView(batch.buffer, batch.byteOffset, batch.byteLength),
+    batch.length,
+    slots,
+    { malformed: 0 },
+  );
   const exec = columns.events.get('exec')!;
   const filename = exec.fields.filename as StringColumn;
   assert.deepEqual([filename.get(0), filename.get(1), filename.get(2)], ['', '', '/fine']);
@@ -116,7 +142,13 @@ test('unknown ids and overrunning records are counted as malformed', () => {
   overrun.writeUInt16LE(4000, 6);
   const batch = Buffer.concat([good, unknown, good, overrun]);
   const errors = { malformed: 0 };
-  const columns = decodeColumns(batch, new DataView(batch.buffer, batch.byteOffset, batch.byteLength), batch.length, slotsFor([[1, 'exec', EXEC_FORMAT]]), errors);
+  const columns = decodeColumns(
+    batch,
+    new DataView(batch.buffer, batch.byteOffset, batch.byteLength),
+    batch.length,
+    slotsFor([[1, 'exec', EXEC_FORMAT]]),
+    errors,
+  );
   assert.equal(columns.events.get('exec')!.length, 2);
   assert.equal(errors.malformed, 2);
 });

@@ -93,13 +93,18 @@ test('every field form decodes to its JS type and value', () => {
   assert.equal(fields.rel, 'rel');
   assert.deepEqual(fields.words, new Uint32Array([7, 0xdeadbeef]));
   assert.deepEqual(fields.opaque, new Uint8Array(12).fill(0xab));
-  assert.equal(Object.keys(fields).some((k) => k.startsWith('common_')), false);
+  assert.equal(
+    Object.keys(fields).some((k) => k.startsWith('common_')),
+    false,
+  );
 });
 
 test('decoded arrays are copies: reusing the batch buffer does not change them', () => {
   const decode = compileDecoder(parseFormat(EVERY_FORM));
   const record = everyFormRecord();
-  const fields = decode(record, new DataView(record.buffer, record.byteOffset, record.byteLength), 0, record.length, { count: 0 });
+  const fields = decode(record, new DataView(record.buffer, record.byteOffset, record.byteLength), 0, record.length, {
+    count: 0,
+  });
   record.fill(0);
   assert.deepEqual(fields.shorts, new Uint16Array([1, 2, 65535]));
   assert.deepEqual(fields.words, new Uint32Array([7, 0xdeadbeef]));
@@ -168,7 +173,10 @@ test('flexible arrays take the rest of the record', () => {
   record.writeBigUInt64LE(2n, 32);
   const { fields } = decodeOne(format, record);
   assert.deepEqual(fields.args, new BigUint64Array([1n, 2n]));
-  const print = decodeOne(fixture('formats/linux-6.18', 'ftrace_print.format'), Buffer.concat([Buffer.alloc(16), Buffer.from('hello\n\0\0')]));
+  const print = decodeOne(
+    fixture('formats/linux-6.18', 'ftrace_print.format'),
+    Buffer.concat([Buffer.alloc(16), Buffer.from('hello\n\0\0')]),
+  );
   assert.equal(print.fields.buf, 'hello\n');
 });
 

@@ -8,7 +8,12 @@ import { fixture } from '../helpers/fixtures.js';
 import { encodeSample } from '../helpers/sample-records.js';
 
 function slot(name: string, formatFile: string): EventSlot {
-  return { name, decode: compileDecoder(parseFormat(fixture('formats/linux-6.18', formatFile))), errors: { count: 0 }, delivered: 0 };
+  return {
+    name,
+    decode: compileDecoder(parseFormat(fixture('formats/linux-6.18', formatFile))),
+    errors: { count: 0 },
+    delivered: 0,
+  };
 }
 
 function getppidRaw(nr: number): Uint8Array {
@@ -19,17 +24,34 @@ function getppidRaw(nr: number): Uint8Array {
 
 test('records are attributed by sample id and carry pid, tid, cpu and time', () => {
   const getppid = slot('syscalls:sys_enter_getppid', 'syscalls_sys_enter_getppid.format');
-  const slots = new Map([[17, getppid], [18, getppid]]);
+  const slots = new Map([
+    [17, getppid],
+    [18, getppid],
+  ]);
   const batch = Buffer.concat([
     encodeSample({ id: 17, pid: 100, tid: 101, time: 5n, cpu: 0, raw: getppidRaw(110) }),
     encodeSample({ id: 18, pid: 200, tid: 200, time: 2n ** 63n + 1n, cpu: 1, raw: getppidRaw(110) }),
   ]);
   const out: TraceEvent[] = [];
   const errors = { malformed: 0 };
-  decodeRecords(batch, new DataView(batch.buffer, batch.byteOffset, batch.byteLength), batch.length, slots, out, errors);
+  decodeRecords(
+    batch,
+    new DataView(batch.buffer, batch.byteOffset, batch.byteLength),
+    batch.length,
+    slots,
+    out,
+    errors,
+  );
   assert.deepEqual(out, [
     { event: 'syscalls:sys_enter_getppid', cpu: 0, pid: 100, tid: 101, time: 5n, fields: { __syscall_nr: 110 } },
-    { event: 'syscalls:sys_enter_getppid', cpu: 1, pid: 200, tid: 200, time: 2n ** 63n + 1n, fields: { __syscall_nr: 110 } },
+    {
+      event: 'syscalls:sys_enter_getppid',
+      cpu: 1,
+      pid: 200,
+      tid: 200,
+      time: 2n ** 63n + 1n,
+      fields: { __syscall_nr: 110 },
+    },
   ]);
   assert.equal(getppid.delivered, 2);
   assert.equal(errors.malformed, 0);
@@ -46,7 +68,14 @@ test('unknown ids and lying sizes are counted and skipped, never read past the b
   const batch = Buffer.concat([good, unknown, rawTooBig, good, sizeTooBig, good]);
   const out: TraceEvent[] = [];
   const errors = { malformed: 0 };
-  decodeRecords(batch, new DataView(batch.buffer, batch.byteOffset, batch.byteLength), batch.length, new Map([[1, getppid]]), out, errors);
+  decodeRecords(
+    batch,
+    new DataView(batch.buffer, batch.byteOffset, batch.byteLength),
+    batch.length,
+    new Map([[1, getppid]]),
+    out,
+    errors,
+  );
   assert.equal(out.length, 2); // the walk stops at the record whose size overruns the batch
   assert.equal(errors.malformed, 3);
 });

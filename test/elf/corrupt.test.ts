@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { resolveInElf, resolveUprobeOffset } from '../../src/elf/resolve.js';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import { ElfError } from '../../src/elf/errors.js';
-import { SHT_DYNAMIC, SHT_DYNSYM, SHT_GNU_VERDEF, SHT_GNU_VERNEED, SHT_GNU_VERSYM, SHT_SYMTAB } from '../../src/elf/constants.js';
+import {
+  SHT_DYNAMIC,
+  SHT_DYNSYM,
+  SHT_GNU_VERDEF,
+  SHT_GNU_VERNEED,
+  SHT_GNU_VERSYM,
+  SHT_SYMTAB,
+} from '../../src/elf/constants.js';
 import { buildFixture, missingTools, type FixtureBuild } from './oracle.js';
 import { seededRandom } from '../helpers/random.js';
 
@@ -39,7 +46,9 @@ describe('corrupt and truncated files', { skip }, () => {
     fx = buildFixture();
     image = readFileSync(fx.lib);
   });
-  after(() => fx?.cleanup());
+  after(() => {
+    fx?.cleanup();
+  });
 
   test('the pristine image resolves (sanity check for the mutations below)', () => {
     assert.equal(tryResolve(image, 'pb_add', 'pristine'), undefined);
@@ -53,21 +62,40 @@ describe('corrupt and truncated files', { skip }, () => {
         assert.equal(err.code, 'NOT_ELF');
       } else {
         assert.equal(err.code, 'CORRUPT_ELF', `${size}: ${err.message}`);
-        assert.match(err.message, /truncated or corrupt ELF file: .*(extends past the end|lies outside|needs 64 bytes|not NUL-terminated)/);
+        assert.match(
+          err.message,
+          /truncated or corrupt ELF file: .*(extends past the end|lies outside|needs 64 bytes|not NUL-terminated)/,
+        );
       }
     }
   });
 
   test('truncated copies on disk (through the fs path and the cache)', () => {
     const path = join(fx.dir, 'truncated');
-    for (const size of [1, 3, 16, 63, 64, 65, 128, 1000, image.length >> 2, image.length >> 1, image.length - 64, image.length - 1]) {
+    for (const size of [
+      1,
+      3,
+      16,
+      63,
+      64,
+      65,
+      128,
+      1000,
+      image.length >> 2,
+      image.length >> 1,
+      image.length - 64,
+      image.length - 1,
+    ]) {
       writeFileSync(path, image.subarray(0, size));
-      assert.throws(() => resolveUprobeOffset(path, 'pb_add', 0, { cache: false }), (err: unknown) => {
-        assert.ok(err instanceof ElfError, String(err));
-        assert.match(err.code, /^(NOT_ELF|CORRUPT_ELF)$/);
-        assert.match(err.message, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-        return true;
-      });
+      assert.throws(
+        () => resolveUprobeOffset(path, 'pb_add', 0, { cache: false }),
+        (err: unknown) => {
+          assert.ok(err instanceof ElfError, String(err));
+          assert.match(err.code, /^(NOT_ELF|CORRUPT_ELF)$/);
+          assert.match(err.message, new RegExp(path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+          return true;
+        },
+      );
     }
   });
 
@@ -102,11 +130,30 @@ describe('corrupt and truncated files', { skip }, () => {
     const shoff = Number(image.readBigUInt64LE(40));
     // Fields worth attacking: [offset, width] pairs in the file header, every
     // section header, and the starts of the symbol, version and dynamic tables.
-    const fields: Array<[number, number]> = [];
-    for (const [off, width] of [[16, 2], [32, 8], [40, 8], [54, 2], [56, 2], [58, 2], [60, 2], [62, 2]] as const) fields.push([off, width]);
+    const fields: [number, number][] = [];
+    for (const [off, width] of [
+      [16, 2],
+      [32, 8],
+      [40, 8],
+      [54, 2],
+      [56, 2],
+      [58, 2],
+      [60, 2],
+      [62, 2],
+    ] as const)
+      fields.push([off, width]);
     for (const s of sections) {
       const base = shoff + s.index * 64;
-      for (const [off, width] of [[0, 4], [4, 4], [24, 8], [32, 8], [40, 4], [44, 4], [56, 8]] as const) fields.push([base + off, width]);
+      for (const [off, width] of [
+        [0, 4],
+        [4, 4],
+        [24, 8],
+        [32, 8],
+        [40, 4],
+        [44, 4],
+        [56, 8],
+      ] as const)
+        fields.push([base + off, width]);
     }
     const interesting = new Set([SHT_SYMTAB, SHT_DYNSYM, SHT_GNU_VERSYM, SHT_GNU_VERDEF, SHT_GNU_VERNEED, SHT_DYNAMIC]);
     for (const s of sections.filter((x) => interesting.has(x.type))) {
@@ -116,7 +163,18 @@ describe('corrupt and truncated files', { skip }, () => {
     for (let i = 0; i < elf.header.phnum; i++) {
       for (const off of [8, 16, 32]) fields.push([phoff + i * 56 + off, 8]);
     }
-    const values = [0n, 1n, 0x7fn, 0xffn, 0xffffn, 0x7fffffffn, 0xffffffffn, 0xffffffffffffffffn, BigInt(image.length), BigInt(image.length - 1)];
+    const values = [
+      0n,
+      1n,
+      0x7fn,
+      0xffn,
+      0xffffn,
+      0x7fffffffn,
+      0xffffffffn,
+      0xffffffffffffffffn,
+      BigInt(image.length),
+      BigInt(image.length - 1),
+    ];
     let errors = 0;
     for (const [off, width] of fields) {
       for (const v of values) {

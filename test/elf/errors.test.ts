@@ -37,10 +37,17 @@ describe('file errors', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'pb-elf-errors-'));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   test('missing file', () => {
-    expectError(() => resolveUprobeOffset(join(dir, 'nope'), 'main'), 'FILE_NOT_FOUND', /nope: no such file/, /full path/);
+    expectError(
+      () => resolveUprobeOffset(join(dir, 'nope'), 'main'),
+      'FILE_NOT_FOUND',
+      /nope: no such file/,
+      /full path/,
+    );
     expectError(() => resolveUprobeOffset(join(dir, 'nope', 'deeper'), 'main'), 'FILE_NOT_FOUND');
   });
 
@@ -73,7 +80,12 @@ describe('file errors', () => {
   });
 
   test('ELF magic but header cut short', () => {
-    expectError(() => ElfFile.fromBuffer(header(2, 1).subarray(0, 20), 'short'), 'CORRUPT_ELF', /short: truncated or corrupt/, /needs 64 bytes/);
+    expectError(
+      () => ElfFile.fromBuffer(header(2, 1).subarray(0, 20), 'short'),
+      'CORRUPT_ELF',
+      /short: truncated or corrupt/,
+      /needs 64 bytes/,
+    );
   });
 
   test('isElfError narrows by code', () => {
@@ -114,21 +126,30 @@ describe('raw file offsets', () => {
 
   test('offsets outside the executable segments are refused, naming them', () => {
     const ranges = new RegExp(`inside an executable segment \\(here: 0x${code.offset.toString(16)}-`);
-    const check = (offset: number) => () => checkUprobeFileOffset('/bin/true', offset);
+    const check = (offset: number) => () => {
+      checkUprobeFileOffset('/bin/true', offset);
+    };
     expectError(check(0x7fffffff), 'OFFSET_OUT_OF_RANGE', /past the end of the file/, ranges);
     expectError(check(Number(data.offset)), 'OFFSET_NOT_EXECUTABLE', /data segment/, ranges);
     expectError(check(-1), 'INVALID_ARGUMENT', /Invalid file offset -1/);
-    expectError(() => checkUprobeFileOffset('/nonexistent/pb-elf-test', 0x10), 'FILE_NOT_FOUND');
+    expectError(() => {
+      checkUprobeFileOffset('/nonexistent/pb-elf-test', 0x10);
+    }, 'FILE_NOT_FOUND');
   });
 
   test('a long path is cut in the message, not in the error', () => {
     const path = `/nonexistent/${'p'.repeat(1000)}`;
-    assert.throws(() => checkUprobeFileOffset(path, 0), (err: unknown) => {
-      assert.ok(err instanceof ElfError);
-      assert.equal(err.path, path);
-      assert.match(err.message, /p… \(1013 characters\): no such file/);
-      assert.ok(err.message.length < 600);
-      return true;
-    });
+    assert.throws(
+      () => {
+        checkUprobeFileOffset(path, 0);
+      },
+      (err: unknown) => {
+        assert.ok(err instanceof ElfError);
+        assert.equal(err.path, path);
+        assert.match(err.message, /p… \(1013 characters\): no such file/);
+        assert.ok(err.message.length < 600);
+        return true;
+      },
+    );
   });
 });

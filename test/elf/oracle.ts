@@ -58,13 +58,25 @@ export function buildFixture(): FixtureBuild {
   const second = join(dir, 'second_unit.c');
   writeFileSync(second, `#define PB_SECOND_UNIT\n#include "${FIXTURE_SOURCE}"\n`);
   const map = join(dir, 'lib.map');
-  writeFileSync(map, 'PB_1 { global: pb_add; pb_loop; pb_dispatch; pb_counter; pb_ver; local: *; };\nPB_2 { global: pb_ver; } PB_1;\n');
+  writeFileSync(
+    map,
+    'PB_1 { global: pb_add; pb_loop; pb_dispatch; pb_counter; pb_ver; local: *; };\nPB_2 { global: pb_ver; } PB_1;\n',
+  );
   const out = (name: string) => join(dir, name);
   run('cc', ['-O2', '-o', out('o2'), FIXTURE_SOURCE, second]);
   run('cc', ['-O0', '-fno-pie', '-no-pie', '-o', out('o0-nopie'), FIXTURE_SOURCE, second]);
   run('cc', ['-O2', '-fPIE', '-pie', '-o', out('o2-pie'), FIXTURE_SOURCE, second]);
   run('cc', ['-O2', '-rdynamic', '-o', out('o2-rdynamic'), FIXTURE_SOURCE, second]);
-  run('cc', ['-O2', '-shared', '-fPIC', '-DPB_SHARED_LIB', `-Wl,--version-script=${map}`, '-o', out('libpb.so'), FIXTURE_SOURCE]);
+  run('cc', [
+    '-O2',
+    '-shared',
+    '-fPIC',
+    '-DPB_SHARED_LIB',
+    `-Wl,--version-script=${map}`,
+    '-o',
+    out('libpb.so'),
+    FIXTURE_SOURCE,
+  ]);
   run('cc', ['-O2', '-c', '-o', out('target.o'), FIXTURE_SOURCE]);
   return {
     dir,
@@ -74,7 +86,9 @@ export function buildFixture(): FixtureBuild {
     rdynamic: out('o2-rdynamic'),
     lib: out('libpb.so'),
     object: out('target.o'),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -102,7 +116,15 @@ export function readelfSymbols(path: string): ReadelfSymbol[] {
     }
     const m = /^\s*\d+:\s+([0-9a-f]+)\s+(0x[0-9a-f]+|\d+)\s+(\w+)\s+(\w+)\s+\w+\s+(\w+)\s+(\S+)/.exec(line);
     if (m) {
-      rows.push({ table, value: BigInt('0x' + m[1]), size: Number(m[2]), type: m[3]!, bind: m[4]!, ndx: m[5]!, name: m[6]! });
+      rows.push({
+        table,
+        value: BigInt('0x' + m[1]),
+        size: Number(m[2]),
+        type: m[3]!,
+        bind: m[4]!,
+        ndx: m[5]!,
+        name: m[6]!,
+      });
     }
   }
   return rows;
@@ -139,7 +161,9 @@ export interface ExpectedTarget {
  * name is missing or maps to several addresses (the test then asked wrongly).
  */
 export function expectedTarget(path: string, name: string): ExpectedTarget {
-  const syms = readelfSymbols(path).filter((s) => s.name === name && s.ndx !== 'UND' && (s.type === 'FUNC' || s.type === 'IFUNC'));
+  const syms = readelfSymbols(path).filter(
+    (s) => s.name === name && s.ndx !== 'UND' && (s.type === 'FUNC' || s.type === 'IFUNC'),
+  );
   const symtab = syms.filter((s) => s.table === '.symtab');
   const pool = symtab.length > 0 ? symtab : syms;
   const values = new Set(pool.map((s) => s.value));

@@ -31,7 +31,9 @@ describe('resolveUprobeOffset on the compiled fixture', { skip }, () => {
   before(() => {
     fx = buildFixture();
   });
-  after(() => fx?.cleanup());
+  after(() => {
+    fx?.cleanup();
+  });
 
   const variants = ['o2', 'o0NoPie', 'o2Pie', 'rdynamic'] as const;
   const functions = ['pb_add', 'pb_loop', 'pb_static_mul', 'pb_call_dup_first', 'pb_call_dup_second', 'main'];
@@ -59,7 +61,12 @@ describe('resolveUprobeOffset on the compiled fixture', { skip }, () => {
       assert.equal(got.address, want.value + 4n);
       assert.equal(resolveUprobeOffset(path, 'pb_loop+0x4').offset, want.offset + 4);
       assert.equal(resolveUprobeOffset(path, 'pb_loop', want.size - 1).offset, want.offset + want.size - 1);
-      assertElfError(() => resolveUprobeOffset(path, 'pb_loop', want.size), 'OFFSET_OUT_OF_RANGE', /outside pb_loop/, new RegExp(`${want.size} \\(0x`));
+      assertElfError(
+        () => resolveUprobeOffset(path, 'pb_loop', want.size),
+        'OFFSET_OUT_OF_RANGE',
+        /outside pb_loop/,
+        new RegExp(`${want.size} \\(0x`),
+      );
       assertElfError(() => resolveUprobeOffset(path, 'pb_loop+1', 1), 'INVALID_ARGUMENT', /Offset given twice/);
     });
   }
@@ -96,7 +103,11 @@ describe('resolveUprobeOffset on the compiled fixture', { skip }, () => {
   });
 
   test('data symbols, imported symbols and typos give specific errors', () => {
-    assertElfError(() => resolveUprobeOffset(fx.o2, 'pb_counter'), 'NOT_A_FUNCTION', /pb_counter .*OBJECT.*not a function/);
+    assertElfError(
+      () => resolveUprobeOffset(fx.o2, 'pb_counter'),
+      'NOT_A_FUNCTION',
+      /pb_counter .*OBJECT.*not a function/,
+    );
     const undef = assertElfError(
       () => resolveUprobeOffset(fx.o2, 'puts'),
       'SYMBOL_UNDEFINED',
@@ -105,16 +116,30 @@ describe('resolveUprobeOffset on the compiled fixture', { skip }, () => {
       /ldd /,
     );
     assert.deepEqual([...undef.libraries], ['libc.so.6']);
-    const typo = assertElfError(() => resolveUprobeOffset(fx.o2, 'pb_ad'), 'SYMBOL_NOT_FOUND', /no function named "pb_ad"/, /Did you mean: pb_add/);
+    const typo = assertElfError(
+      () => resolveUprobeOffset(fx.o2, 'pb_ad'),
+      'SYMBOL_NOT_FOUND',
+      /no function named "pb_ad"/,
+      /Did you mean: pb_add/,
+    );
     assert.ok(typo.suggestions.length <= 5);
-    assertElfError(() => resolveUprobeOffset(fx.o2, 'pb_static_mull'), 'SYMBOL_NOT_FOUND', /Did you mean: pb_static_mul/);
+    assertElfError(
+      () => resolveUprobeOffset(fx.o2, 'pb_static_mull'),
+      'SYMBOL_NOT_FOUND',
+      /Did you mean: pb_static_mul/,
+    );
   });
 
   test('a stripped PIE: static and non-exported functions give a STRIPPED error', () => {
     const stripped = join(fx.dir, 'o2-stripped');
     copyFileSync(fx.o2, stripped);
     run('strip', [stripped]);
-    assertElfError(() => resolveUprobeOffset(stripped, 'pb_static_mul'), 'STRIPPED', /no \.symtab \(it was stripped\)/, /debug symbols/);
+    assertElfError(
+      () => resolveUprobeOffset(stripped, 'pb_static_mul'),
+      'STRIPPED',
+      /no \.symtab \(it was stripped\)/,
+      /debug symbols/,
+    );
     assertElfError(() => resolveUprobeOffset(stripped, 'pb_add'), 'STRIPPED');
   });
 
@@ -126,7 +151,12 @@ describe('resolveUprobeOffset on the compiled fixture', { skip }, () => {
     const got = resolveUprobeOffset(stripped, 'pb_add');
     assert.equal(got.offset, want.offset);
     assert.equal(got.table, 'dynsym');
-    assertElfError(() => resolveUprobeOffset(stripped, 'pb_static_mul'), 'STRIPPED', /"pb_static_mul"/, /static and hidden functions/);
+    assertElfError(
+      () => resolveUprobeOffset(stripped, 'pb_static_mul'),
+      'STRIPPED',
+      /"pb_static_mul"/,
+      /static and hidden functions/,
+    );
   });
 
   test('shared library: versioned names select among versions', () => {
@@ -137,7 +167,13 @@ describe('resolveUprobeOffset on the compiled fixture', { skip }, () => {
     assert.equal(resolveUprobeOffset(fx.lib, 'pb_ver@@PB_2').offset, v2.offset);
     assert.equal(resolveUprobeOffset(fx.lib, 'pb_ver@PB_2').offset, v2.offset);
     assertElfError(() => resolveUprobeOffset(fx.lib, 'pb_ver@@PB_1'), 'SYMBOL_NOT_FOUND', /available: .*pb_ver@PB_1/);
-    assertElfError(() => resolveUprobeOffset(fx.lib, 'pb_ver'), 'SYMBOL_AMBIGUOUS', /pb_ver@PB_1/, /pb_ver@@PB_2/, /Name the version you want/);
+    assertElfError(
+      () => resolveUprobeOffset(fx.lib, 'pb_ver'),
+      'SYMBOL_AMBIGUOUS',
+      /pb_ver@PB_1/,
+      /pb_ver@@PB_2/,
+      /Name the version you want/,
+    );
     assert.equal(resolveUprobeOffset(fx.lib, 'pb_add').offset, expectedTarget(fx.lib, 'pb_add').offset);
     assert.equal(resolveUprobeOffset(fx.lib, 'pb_static_mul').offset, expectedTarget(fx.lib, 'pb_static_mul').offset);
   });
@@ -163,6 +199,10 @@ describe('resolveUprobeOffset on the compiled fixture', { skip }, () => {
   });
 
   test('a relocatable object is rejected with advice to link it', () => {
-    assertElfError(() => resolveUprobeOffset(fx.object, 'pb_add'), 'UNSUPPORTED_ELF', /relocatable object file \(\.o\)\..*hint: link it/s);
+    assertElfError(
+      () => resolveUprobeOffset(fx.object, 'pb_add'),
+      'UNSUPPORTED_ELF',
+      /relocatable object file \(\.o\)\..*hint: link it/s,
+    );
   });
 });

@@ -29,43 +29,58 @@ describe('libc', { skip }, () => {
 
   test('a few more exported functions match readelf', () => {
     for (const fn of ['free', 'calloc', 'write', 'getpid']) {
-      const row = readelfSymbols(LIBC).find((s) => s.name.replace(/@.*/, '') === fn && s.type === 'FUNC' && s.ndx !== 'UND');
+      const row = readelfSymbols(LIBC).find(
+        (s) => s.name.replace(/@.*/, '') === fn && s.type === 'FUNC' && s.ndx !== 'UND',
+      );
       if (!row) continue;
       assert.equal(resolveUprobeOffset(LIBC, fn).offset, expectedTarget(LIBC, row.name).offset, fn);
     }
   });
 
   test('an IFUNC in libc is refused with an explanation', () => {
-    const ifunc = readelfSymbols(LIBC).find((s) => s.type === 'IFUNC' && s.ndx !== 'UND' && /^str(len|chr|cmp)@@/.test(s.name));
+    const ifunc = readelfSymbols(LIBC).find(
+      (s) => s.type === 'IFUNC' && s.ndx !== 'UND' && /^str(len|chr|cmp)@@/.test(s.name),
+    );
     if (!ifunc) return;
-    assert.throws(() => resolveUprobeOffset(LIBC, ifunc.name), (err: unknown) => {
-      assert.ok(err instanceof ElfError);
-      assert.equal(err.code, 'SYMBOL_IS_IFUNC');
-      assert.match(err.message, /GNU indirect function \(IFUNC\).*resolver/s);
-      return true;
-    });
+    assert.throws(
+      () => resolveUprobeOffset(LIBC, ifunc.name),
+      (err: unknown) => {
+        assert.ok(err instanceof ElfError);
+        assert.equal(err.code, 'SYMBOL_IS_IFUNC');
+        assert.match(err.message, /GNU indirect function \(IFUNC\).*resolver/s);
+        return true;
+      },
+    );
   });
 
   test('symbols with several versions at different addresses list them', () => {
-    const names = readelfSymbols(LIBC).filter((s) => s.table === '.dynsym' && s.ndx !== 'UND' && s.type === 'FUNC' && s.name.startsWith('pthread_cond_wait@'));
+    const names = readelfSymbols(LIBC).filter(
+      (s) => s.table === '.dynsym' && s.ndx !== 'UND' && s.type === 'FUNC' && s.name.startsWith('pthread_cond_wait@'),
+    );
     if (new Set(names.map((s) => s.value)).size < 2) return;
-    assert.throws(() => resolveUprobeOffset(LIBC, 'pthread_cond_wait'), (err: unknown) => {
-      assert.ok(err instanceof ElfError);
-      assert.equal(err.code, 'SYMBOL_AMBIGUOUS');
-      for (const s of names) assert.ok(err.message.includes(s.name), `${s.name} listed`);
-      return true;
-    });
+    assert.throws(
+      () => resolveUprobeOffset(LIBC, 'pthread_cond_wait'),
+      (err: unknown) => {
+        assert.ok(err instanceof ElfError);
+        assert.equal(err.code, 'SYMBOL_AMBIGUOUS');
+        for (const s of names) assert.ok(err.message.includes(s.name), `${s.name} listed`);
+        return true;
+      },
+    );
     for (const s of names) assert.equal(resolveUprobeOffset(LIBC, s.name).offset, expectedTarget(LIBC, s.name).offset);
   });
 
   test('a misspelt name gets suggestions', () => {
-    assert.throws(() => resolveUprobeOffset(LIBC, 'malocc'), (err: unknown) => {
-      assert.ok(err instanceof ElfError);
-      assert.match(err.code, /^(STRIPPED|SYMBOL_NOT_FOUND)$/);
-      assert.match(err.message, /Did you mean: .*\bmalloc\b/);
-      assert.ok(err.suggestions.length >= 1 && err.suggestions.length <= 5);
-      return true;
-    });
+    assert.throws(
+      () => resolveUprobeOffset(LIBC, 'malocc'),
+      (err: unknown) => {
+        assert.ok(err instanceof ElfError);
+        assert.match(err.code, /^(STRIPPED|SYMBOL_NOT_FOUND)$/);
+        assert.match(err.message, /Did you mean: .*\bmalloc\b/);
+        assert.ok(err.suggestions.length >= 1 && err.suggestions.length <= 5);
+        return true;
+      },
+    );
   });
 
   test('parsed once, then served from the cache', () => {

@@ -23,7 +23,17 @@ describe('suggestions', () => {
   });
 
   test('ranking and limit', () => {
-    const names = ['malloc', 'mallopt', 'free', '__libc_malloc', 'MALLOC', 'malloc_usable_size', 'calloc', 'realloc', 'mlock'];
+    const names = [
+      'malloc',
+      'mallopt',
+      'free',
+      '__libc_malloc',
+      'MALLOC',
+      'malloc_usable_size',
+      'calloc',
+      'realloc',
+      'mlock',
+    ];
     const got = suggestNames('malloc', names);
     assert.equal(got[0], 'MALLOC');
     assert.ok(!got.includes('malloc'), 'the query itself is not suggested');
@@ -37,8 +47,16 @@ describe('suggestions', () => {
 describe('versioned names', () => {
   test('split and format round-trip', () => {
     assert.deepEqual(splitVersionedName('malloc'), { name: 'malloc', version: undefined, hidden: false });
-    assert.deepEqual(splitVersionedName('malloc@@GLIBC_2.2.5'), { name: 'malloc', version: 'GLIBC_2.2.5', hidden: false });
-    assert.deepEqual(splitVersionedName('memcpy@GLIBC_2.2.5'), { name: 'memcpy', version: 'GLIBC_2.2.5', hidden: true });
+    assert.deepEqual(splitVersionedName('malloc@@GLIBC_2.2.5'), {
+      name: 'malloc',
+      version: 'GLIBC_2.2.5',
+      hidden: false,
+    });
+    assert.deepEqual(splitVersionedName('memcpy@GLIBC_2.2.5'), {
+      name: 'memcpy',
+      version: 'GLIBC_2.2.5',
+      hidden: true,
+    });
     assert.deepEqual(splitVersionedName('@odd'), { name: '@odd', version: undefined, hidden: false });
     assert.equal(versionedName({ name: 'memcpy', version: 'GLIBC_2.14', versionHidden: false }), 'memcpy@@GLIBC_2.14');
     assert.equal(versionedName({ name: 'memcpy', version: 'GLIBC_2.2.5', versionHidden: true }), 'memcpy@GLIBC_2.2.5');
@@ -50,7 +68,10 @@ describe('bounds-checked bytes', () => {
     const src = new BufferSource(Buffer.from([1, 2, 3, 4, 0x61, 0x62]), 'mem');
     const v = src.read(2, 4, 'part');
     assert.equal(v.u16(0, 'x'), 0x0403);
-    assert.throws(() => v.u32(2, 'field'), (e: unknown) => e instanceof ElfError && e.code === 'CORRUPT_ELF' && /field/.test(e.message));
+    assert.throws(
+      () => v.u32(2, 'field'),
+      (e: unknown) => e instanceof ElfError && e.code === 'CORRUPT_ELF' && e.message.includes('field'),
+    );
     assert.throws(() => v.u64(0, 'field'), ElfError);
     assert.throws(() => v.cstr(2, 'name'), /not NUL-terminated/);
     assert.throws(() => src.read(4, 3, 'tail'), /extends past the end of the file/);
@@ -95,7 +116,10 @@ describe('file cache', () => {
       assert.equal(elfCacheSize(), 1);
       writeFileSync(path, 'not an elf any more');
       utimesSync(path, new Date(2001, 1, 1), new Date(2001, 1, 1));
-      assert.throws(() => loadElfFile(path), (e: unknown) => e instanceof ElfError && e.code === 'NOT_ELF');
+      assert.throws(
+        () => loadElfFile(path),
+        (e: unknown) => e instanceof ElfError && e.code === 'NOT_ELF',
+      );
       assert.notEqual(loadElfFile('/bin/true', { cache: false }), loadElfFile('/bin/true', { cache: false }));
     });
   });

@@ -83,7 +83,9 @@ export function kernelHasOopsed(): boolean {
  */
 export function assertKernelUsable(): void {
   if (!kernelHasOopsed()) return;
-  const oops = readKernelLog().filter((record) => KERNEL_OOPS.test(record.text)).map((record) => record.text);
+  const oops = readKernelLog()
+    .filter((record) => KERNEL_OOPS.test(record.text))
+    .map((record) => record.text);
   throw new Error(
     `the kernel oopsed earlier in this boot (taint D), so this test does not touch tracefs (it may be locked ` +
       `forever): ${oops.slice(0, 3).join(' | ') || 'the oops text left the log buffer'}`,

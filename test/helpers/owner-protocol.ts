@@ -7,8 +7,7 @@ import { ProbeConflictError } from '../../src/index.js';
 
 /** A command to an owner process, one JSON line each. */
 export type OwnerCommand =
-  | { op: 'open'; probes: Record<string, string>; barrier?: string }
-  | { op: 'start' | 'drain' | 'close' | 'park' };
+  { op: 'open'; probes: Record<string, string>; barrier?: string } | { op: 'start' | 'drain' | 'close' | 'park' };
 
 /**
  * Ring pages per CPU for the sessions of the collision tests: they count a few hundred events, and

@@ -69,11 +69,24 @@ function withoutDuplicates(events: PerfScriptEvent[]): PerfScriptEvent[] {
  * Runs `perf record` on the monotonic clock around `command` (which it starts and follows)
  * and returns what `perf script` prints for it, plus the command's stdout.
  */
-export async function perfRecord(events: string[], command: string[]): Promise<{ events: PerfScriptEvent[]; stdout: string }> {
+export async function perfRecord(
+  events: string[],
+  command: string[],
+): Promise<{ events: PerfScriptEvent[]; stdout: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'perf-bridge-perf-'));
   try {
     const data = join(dir, 'perf.data');
-    const args = ['record', '-q', '-k', 'CLOCK_MONOTONIC', '-o', data, ...events.flatMap((e) => ['-e', e]), '--', ...command];
+    const args = [
+      'record',
+      '-q',
+      '-k',
+      'CLOCK_MONOTONIC',
+      '-o',
+      data,
+      ...events.flatMap((e) => ['-e', e]),
+      '--',
+      ...command,
+    ];
     const { stdout } = await execFileAsync('perf', args, { maxBuffer: 64 << 20 });
     const script = await execFileAsync('perf', ['script', '-i', data, '--ns', '-F', 'tid,pid,cpu,time,event,trace'], {
       maxBuffer: 1 << 30,

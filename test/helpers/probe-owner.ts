@@ -167,9 +167,7 @@ export class ProbeOwner {
 
   private answer(what: string): Promise<Message> {
     const queued = this.inbox.shift();
-    const next = queued
-      ? Promise.resolve(queued)
-      : new Promise<Message>((resolve) => this.waiting.push(resolve));
+    const next = queued ? Promise.resolve(queued) : new Promise<Message>((resolve) => this.waiting.push(resolve));
     const ended = this.ended.then((exit): Message => {
       const status = exit.code ?? exit.signal;
       throw new Error(`owner ${this.pid} exited (${status}) before answering ${what}${this.stderrNote()}`);

@@ -18,10 +18,13 @@ export function exited(child: ChildProcess): Promise<string> {
 }
 
 /** Starts a gated load generator (waiting for a byte on stdin); `open()` lets it run. */
-export function spawnGated(binary: string, args: string[]): { child: ChildProcess; open: () => void; done: Promise<string> } {
+export function spawnGated(
+  binary: string,
+  args: string[],
+): { child: ChildProcess; open: () => void; done: Promise<string> } {
   const child = spawn(binary, [...args, '--gate'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const done = exited(child);
-  return { child, done, open: () => child.stdin!.end('go') };
+  return { child, done, open: () => child.stdin.end('go') };
 }
 
 /** True once the process is a zombie or gone (it has finished producing events). */

@@ -27,7 +27,11 @@ function writableDir(): string {
 /** Compiles `source` (relative to the project root) with -O2 once and returns the binary's path. */
 export function buildProgram(source: string, extraFlags: string[] = []): string {
   const sourcePath = join(PROJECT_ROOT, source);
-  const hash = createHash('sha256').update(readFileSync(sourcePath)).update(extraFlags.join(' ')).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(readFileSync(sourcePath))
+    .update(extraFlags.join(' '))
+    .digest('hex')
+    .slice(0, 12);
   const name = `${source.split('/').pop()!.replace(/\.c$/, '')}-${hash}`;
   const prebuilt = join(PROJECT_ROOT, 'build', 'test-programs', name);
   if (existsSync(prebuilt)) return prebuilt;

@@ -47,7 +47,9 @@ export async function collectGuestFormats(label: KernelLabel, options: CollectFo
     const dump = join(staging, 'out', 'formats.json');
     if (failure !== undefined || !existsSync(dump)) {
       const tail = result.consoleTail.slice(-10).join('\n');
-      throw new Error(`collecting tracefs formats in the ${label} guest failed: ${failure ?? 'no formats.json'}\n${tail}`);
+      throw new Error(
+        `collecting tracefs formats in the ${label} guest failed: ${failure ?? 'no formats.json'}\n${tail}`,
+      );
     }
     const formats = JSON.parse(readFileSync(dump, 'utf8')) as Record<string, string>;
     const tree = join(staging, 'tree');

@@ -17,7 +17,7 @@ function subdirs(dir: string): string[] {
     .map((e) => e.name);
 }
 
-const out = process.env['PERF_BRIDGE_VM_OUT'];
+const out = process.env.PERF_BRIDGE_VM_OUT;
 if (!out) throw new Error('PERF_BRIDGE_VM_OUT is not set; this script runs inside a kernel VM');
 
 const formats: Record<string, string> = {};
@@ -25,7 +25,10 @@ for (const system of subdirs(TRACEFS_EVENTS)) {
   for (const event of subdirs(join(TRACEFS_EVENTS, system))) {
     try {
       // tracefs reports size 0; readFileSync then reads up to EOF.
-      formats[`events/${system}/${event}/format`] = readFileSync(join(TRACEFS_EVENTS, system, event, 'format'), 'latin1');
+      formats[`events/${system}/${event}/format`] = readFileSync(
+        join(TRACEFS_EVENTS, system, event, 'format'),
+        'latin1',
+      );
     } catch (err) {
       // A few event directories have no format file; nothing to collect there.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -8,8 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-const label = process.env['PERF_BRIDGE_VM_KERNEL'];
-const skip = label ? false : 'not in a kernel VM (PERF_BRIDGE_VM_KERNEL unset); run it with .test-build/test/kernel/run.js';
+const label = process.env.PERF_BRIDGE_VM_KERNEL;
+const skip = label
+  ? false
+  : 'not in a kernel VM (PERF_BRIDGE_VM_KERNEL unset); run it with .test-build/test/kernel/run.js';
 const KPROBE_EVENTS = '/sys/kernel/tracing/kprobe_events';
 
 test('the guest runs the kernel named by its label', { skip }, () => {

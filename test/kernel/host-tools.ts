@@ -20,7 +20,7 @@ export interface HostTools {
 }
 
 function which(program: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '/usr/bin:/bin').split(delimiter)) {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
     const candidate = join(dir, program);
     if (existsSync(candidate)) return candidate;
   }

@@ -101,11 +101,7 @@ export function moduleDepends(image: Buffer): string[] {
  * @throws if a wanted module is neither built in nor shipped (e.g. the cloud
  *   flavours, which lack 9p).
  */
-export function resolveGuestModules(
-  moduleDir: string,
-  wanted: readonly string[],
-  busybox: string,
-): GuestModule[] {
+export function resolveGuestModules(moduleDir: string, wanted: readonly string[], busybox: string): GuestModule[] {
   const builtin = new Set(
     readFileSync(join(moduleDir, 'modules.builtin'), 'utf8')
       .split('\n')

@@ -11,7 +11,16 @@
  * A different package version (a Debian kernel update) re-provisions.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -65,9 +74,9 @@ interface Manifest {
  * `${XDG_CACHE_HOME:-~/.cache}/perf-bridge/kernels` (CI can cache this directory).
  */
 export function kernelCacheRoot(): string {
-  const override = process.env['PERF_BRIDGE_KERNEL_CACHE'];
+  const override = process.env.PERF_BRIDGE_KERNEL_CACHE;
   if (override) return override;
-  const xdg = process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
+  const xdg = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(xdg, 'perf-bridge', 'kernels');
 }
 
@@ -114,7 +123,9 @@ function readManifest(dir: string): Manifest | undefined {
 }
 
 function loadModules(dir: string): GuestModule[] {
-  const order = readFileSync(join(dir, 'modules', 'order'), 'utf8').split('\n').filter(Boolean);
+  const order = readFileSync(join(dir, 'modules', 'order'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   return order.map((name) => ({ name, image: readFileSync(join(dir, 'modules', `${name}.ko`)) }));
 }
 
@@ -138,7 +149,8 @@ async function buildCacheEntry(
     await run('dpkg-deb', ['-x', join(work, deb), root]);
 
     const releases = readdirSync(join(root, 'lib', 'modules'));
-    if (releases.length !== 1) throw new Error(`expected one module tree in ${pkg.package}, found: ${releases.join(', ')}`);
+    if (releases.length !== 1)
+      throw new Error(`expected one module tree in ${pkg.package}, found: ${releases.join(', ')}`);
     const release = releases[0]!;
     const modules = resolveGuestModules(join(root, 'lib', 'modules', release), ROOT_SHARE_MODULES, tools.busybox);
 

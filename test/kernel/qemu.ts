@@ -106,19 +106,28 @@ function qemuArgs(opts: Pick<BootOptions, 'kernel' | 'jobDir' | 'memory' | 'cpus
   return [
     '-no-user-config',
     '-nodefaults', // no NIC (so no option ROM), no VGA, no floppy/cdrom
-    '-display', 'none',
+    '-display',
+    'none',
     // One host thread for all vCPUs: measured on 2 host cores, multi-threaded TCG
     // made a 2-vCPU guest ~25% slower, and two guests at once then fought for the
     // cores (43 s vs 25 s for both kernels). Two vCPUs still exercise per-CPU paths.
-    '-accel', 'tcg,thread=single',
-    '-cpu', 'max',
-    '-m', opts.memory ?? '2G',
-    '-smp', String(opts.cpus ?? 2),
+    '-accel',
+    'tcg,thread=single',
+    '-cpu',
+    'max',
+    '-m',
+    opts.memory ?? '2G',
+    '-smp',
+    String(opts.cpus ?? 2),
     '-no-reboot', // with panic=-1, a kernel panic ends qemu instead of looping
-    '-serial', 'stdio',
-    '-kernel', opts.kernel.vmlinuz,
-    '-initrd', opts.kernel.initramfs,
-    '-append', 'console=ttyS0 panic=-1 quiet',
+    '-serial',
+    'stdio',
+    '-kernel',
+    opts.kernel.vmlinuz,
+    '-initrd',
+    opts.kernel.initramfs,
+    '-append',
+    'console=ttyS0 panic=-1 quiet',
     ...share('hostroot', '/', ROOT_TAG, true),
     ...share('job', opts.jobDir, JOB_TAG, false),
     ...(opts.hiddenDir ? share('hidden', opts.hiddenDir, HIDDEN_TAG, true) : []),
@@ -181,14 +190,14 @@ export function bootGuest(opts: BootOptions): Promise<BootResult> {
     if (tail.length > 40) tail.shift();
     opts.onLine(line);
   };
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop()!;
     lines.forEach(handleLine);
   });
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
     stderr += chunk;
   });
 

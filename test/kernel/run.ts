@@ -67,9 +67,10 @@ function seconds(ms: number | undefined): string {
 
 /** Resolves and checks the test files; the guest sees host paths unchanged, except /tmp and /run. */
 function testFiles(positionals: string[]): string[] {
-  const files = positionals.length > 0
-    ? positionals.map((p) => resolve(process.cwd(), p))
-    : KERNEL_SUITE.map((p) => resolve(PROJECT_ROOT, p));
+  const files =
+    positionals.length > 0
+      ? positionals.map((p) => resolve(process.cwd(), p))
+      : KERNEL_SUITE.map((p) => resolve(PROJECT_ROOT, p));
   for (const file of files) {
     if (!existsSync(file)) {
       throw new Error(`test file ${file} does not exist (compile first: npx tsc -p tsconfig.test.json)`);
@@ -103,8 +104,12 @@ async function runKernel(label: KernelLabel, files: string[], fileTimeoutSec: nu
       // NO_COLOR: the guest's console is a tty, but its escape codes would only clutter logs.
       env: { NO_COLOR: '1' },
       timeoutMs,
-      onLine: (line) => say(label, line),
-      log: (line) => say(label, line),
+      onLine: (line) => {
+        say(label, line);
+      },
+      log: (line) => {
+        say(label, line);
+      },
     });
   } catch (err) {
     return { label, problem: (err as Error).message };
@@ -169,7 +174,8 @@ async function main(): Promise<number> {
   const unknown = labels.filter((l) => !isKernelLabel(l));
   if (unknown.length > 0) throw new Error(`unknown kernel ${unknown.join(', ')}; known: ${KERNEL_LABELS.join(', ')}`);
   const fileTimeoutSec = values.timeout === undefined ? DEFAULT_FILE_TIMEOUT_SEC : Number(values.timeout);
-  if (!Number.isFinite(fileTimeoutSec) || fileTimeoutSec <= 0) throw new Error(`--timeout needs a positive number of seconds`);
+  if (!Number.isFinite(fileTimeoutSec) || fileTimeoutSec <= 0)
+    throw new Error(`--timeout needs a positive number of seconds`);
   const files = testFiles(positionals);
 
   let interrupted = false;
@@ -189,7 +195,9 @@ async function main(): Promise<number> {
   const outcomes: KernelOutcome[] = [];
   for (const label of labels as KernelLabel[]) {
     try {
-      await ensureKernel(label, (line) => say(label, line));
+      await ensureKernel(label, (line) => {
+        say(label, line);
+      });
       bootable.push(label);
     } catch (err) {
       say(label, (err as Error).message);

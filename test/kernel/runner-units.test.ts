@@ -28,7 +28,7 @@ test('parseTapSummary reads the unindented final counts', () => {
   ].join('\n');
   const counts = parseTapSummary(tap);
   assert.deepEqual(counts, { tests: 5, pass: 2, fail: 1, cancelled: 1, skipped: 1, todo: 0 });
-  assert.equal(failedCount(counts!), 2);
+  assert.equal(failedCount(counts), 2);
 });
 
 test('parseTapSummary rejects a truncated report', () => {

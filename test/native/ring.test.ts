@@ -13,7 +13,10 @@ class SyntheticRing {
   private readonly data: Uint8Array;
   private head: bigint;
 
-  constructor(readonly dataSize: number, start = 0n) {
+  constructor(
+    readonly dataSize: number,
+    start = 0n,
+  ) {
     this.memory = new ArrayBuffer(pageSize + dataSize);
     this.meta = new DataView(this.memory, 0, pageSize);
     this.data = new Uint8Array(this.memory, pageSize);
@@ -24,7 +27,8 @@ class SyntheticRing {
 
   /** Writes a record at the head, wrapping around the end of the data area as the kernel does. */
   write(record: Uint8Array): void {
-    for (let i = 0; i < record.length; i++) this.data[Number((this.head + BigInt(i)) % BigInt(this.dataSize))] = record[i]!;
+    for (let i = 0; i < record.length; i++)
+      this.data[Number((this.head + BigInt(i)) % BigInt(this.dataSize))] = record[i]!;
     this.head += BigInt(record.length);
   }
 
@@ -64,13 +68,22 @@ class SyntheticRing {
 }
 
 function sample(i: number, rawBytes = 12): Buffer {
-  return encodeSample({ id: 1, pid: 1000 + i, tid: 1000 + i, time: BigInt(i), cpu: 0, raw: new Uint8Array(rawBytes).fill(i & 0xff) });
+  return encodeSample({
+    id: 1,
+    pid: 1000 + i,
+    tid: 1000 + i,
+    time: BigInt(i),
+    cpu: 0,
+    raw: new Uint8Array(rawBytes).fill(i & 0xff),
+  });
 }
 
 test('complete records are copied in order and the tail is published', () => {
   const ring = new SyntheticRing(4096);
   const records = [sample(1), sample(2), sample(3)];
-  records.forEach((r) => ring.write(r));
+  records.forEach((r) => {
+    ring.write(r);
+  });
   ring.publish();
   const result = ring.drain();
   assert.deepEqual(result.bytes, Buffer.concat(records));
@@ -83,7 +96,9 @@ test('a record that wraps around the end of the ring is copied whole', () => {
   // Start 40 bytes before the end of a 1 KiB ring: the 64-byte records straddle the boundary.
   const ring = new SyntheticRing(1024, 1024n * 5n - 40n);
   const records = [sample(7, 20), sample(8, 20), sample(9, 20)];
-  records.forEach((r) => ring.write(r));
+  records.forEach((r) => {
+    ring.write(r);
+  });
   ring.publish();
   assert.deepEqual(ring.drain().bytes, Buffer.concat(records));
   // Headers themselves may straddle too: 4 bytes before the end.
@@ -147,7 +162,9 @@ test('a head more than one ring ahead of the tail is treated as corrupt', () => 
 test('a full output buffer stops before the record that does not fit and resumes there', () => {
   const ring = new SyntheticRing(4096);
   const records = [sample(1), sample(2), sample(3)];
-  records.forEach((r) => ring.write(r));
+  records.forEach((r) => {
+    ring.write(r);
+  });
   ring.publish();
   const first = ring.drain(records[0]!.length + 8);
   assert.deepEqual(first.bytes, records[0]);

@@ -25,7 +25,9 @@ import {
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 
-const open = kprobe('do_sys_openat2').arg('filename', deref(reg('si'), 0).as('string')).arg('flags', reg('dx').as('x32'));
+const open = kprobe('do_sys_openat2')
+  .arg('filename', deref(reg('si'), 0).as('string'))
+  .arg('flags', reg('dx').as('x32'));
 type OpenFields = FieldsOf<typeof open>;
 export type OpenCheck = Expect<Equal<OpenFields, { readonly filename: string; readonly flags: number }>>;
 // The builder is the definition: it can be used where a typed definition is expected.
@@ -71,12 +73,12 @@ export type EmptyCheck = Expect<Equal<FieldsOf<ReturnType<typeof tprobe>>, {}>>;
 function mustNotCompile(ev: { readonly fields: OpenFields }): void {
   const name: string = ev.fields.filename;
   const flags: number = ev.fields.flags;
-  void name;
-  void flags;
+  name;
+  flags;
   // @ts-expect-error filename is a string
   const wrong: number = ev.fields.filename;
   // @ts-expect-error there is no such field
-  void ev.fields.mode;
+  ev.fields.mode;
   // @ts-expect-error flags is a number, not a bigint
   const big: bigint = ev.fields.flags;
   // @ts-expect-error a field name can be used once
@@ -87,10 +89,10 @@ function mustNotCompile(ev: { readonly fields: OpenFields }): void {
   reg('di').as('int');
   // @ts-expect-error the fields differ
   const other: ProbeDefinition<{ filename: number; flags: number }> = open;
-  void [wrong, big, other];
+  [wrong, big, other];
   const exitFields: FieldsOf<ReturnType<typeof fexit>> = {};
-  void exitFields;
-  void uprobe;
+  exitFields;
+  uprobe;
 }
 
 test('typed builder results are definitions whose field types are known at compile time', () => {

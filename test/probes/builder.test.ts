@@ -31,21 +31,47 @@ import { print } from '../../src/probes/print.js';
 import { ProbeDefinitionError } from '../../src/probes/errors.js';
 
 test('the example from the brief prints the expected kprobe', () => {
-  const def = kprobe('do_sys_openat2').arg('filename', deref(reg('si'), 0).as('string')).arg('flags', reg('dx').as('x32'));
+  const def = kprobe('do_sys_openat2')
+    .arg('filename', deref(reg('si'), 0).as('string'))
+    .arg('flags', reg('dx').as('x32'));
   assert.equal(print(def), 'p do_sys_openat2 filename=+0(%si):string flags=%dx:x32');
   assert.deepEqual(parse(print(def)), def.build());
 });
 
 const CASES = [
-  [kprobe('vfs_read').group('g').event('e').arg('fd', arg(1).as('s32')).arg(stackPointer()).arg(stack(2)), 'p:g/e vfs_read fd=$arg1:s32 arg2=$stack arg3=$stack2'],
-  [kprobe('ext4_file_open', { module: 'ext4', offset: 8 }).arg('f', deref(deref(reg('si'), 8), -16).as('u32')), 'p ext4:ext4_file_open+8 f=-16(+8(%si)):u32'],
+  [
+    kprobe('vfs_read').group('g').event('e').arg('fd', arg(1).as('s32')).arg(stackPointer()).arg(stack(2)),
+    'p:g/e vfs_read fd=$arg1:s32 arg2=$stack arg3=$stack2',
+  ],
+  [
+    kprobe('ext4_file_open', { module: 'ext4', offset: 8 }).arg('f', deref(deref(reg('si'), 8), -16).as('u32')),
+    'p ext4:ext4_file_open+8 f=-16(+8(%si)):u32',
+  ],
   [kprobe(0xffffffff81000000n).event('at_addr'), 'p:at_addr 0xffffffff81000000'],
   [kretprobe('vfs_read', { maxactive: 32 }).arg('ret', retval().as('s64')), 'r32 vfs_read ret=$retval:s64'],
   [kretprobe('vfs_read', { syntax: 'suffix' }).arg('ret', retval()), 'p vfs_read%return ret=$retval'],
-  [kprobe('do_sys_open').arg('j', atSymbol('jiffies', 8)).arg('a', atAddress(0xffffffff82000000n).as('u8')).arg('who', comm()), 'p do_sys_open j=@jiffies+8 a=@0xffffffff82000000:u8 who=$comm'],
-  [kprobe('do_sys_open').arg('n', imm(-1)).arg('s', immString('none')).arg('u', uderef(reg('si')).as('ustring')), 'p do_sys_open n=\\-1 s=\\"none" u=+u0(%si):ustring'],
+  [
+    kprobe('do_sys_open')
+      .arg('j', atSymbol('jiffies', 8))
+      .arg('a', atAddress(0xffffffff82000000n).as('u8'))
+      .arg('who', comm()),
+    'p do_sys_open j=@jiffies+8 a=@0xffffffff82000000:u8 who=$comm',
+  ],
+  [
+    kprobe('do_sys_open')
+      .arg('n', imm(-1))
+      .arg('s', immString('none'))
+      .arg('u', uderef(reg('si')).as('ustring')),
+    'p do_sys_open n=\\-1 s=\\"none" u=+u0(%si):ustring',
+  ],
   [uprobe('/bin/bash', 0x4245c0).arg('g', atFileOffset(0x4010).as('s32')), 'p /bin/bash:0x4245c0 g=@+0x4010:s32'],
-  [uretprobe('/bin/bash', 0x4245c0, { refCtrOffset: 0x20, syntax: 'suffix' }).arg('line', deref(retval()).as('string')), 'p /bin/bash:0x4245c0%return(0x20) line=+0($retval):string'],
+  [
+    uretprobe('/bin/bash', 0x4245c0, { refCtrOffset: 0x20, syntax: 'suffix' }).arg(
+      'line',
+      deref(retval()).as('string'),
+    ),
+    'p /bin/bash:0x4245c0%return(0x20) line=+0($retval):string',
+  ],
   [fentry('vfs_read').arg('count', arg(3)), 'f vfs_read count=$arg3'],
   [fexit('vfs_read', { maxactive: 8 }).arg('ret', retval()), 'f8 vfs_read%return ret=$retval'],
   [tprobe('sched_switch').group('tp').arg('prev', arg(2)), 't:tp/ sched_switch prev=$arg2'],
@@ -59,14 +85,34 @@ for (const [builder, text] of CASES) {
 }
 
 test('uprobe symbols are modelled as PATH:SYMBOL[+OFFSET]', () => {
-  assert.deepEqual(uprobe('/lib/libc.so.6', 'malloc').location, { type: 'usym', path: '/lib/libc.so.6', symbol: 'malloc', offset: 0 });
-  assert.deepEqual(uprobe('/lib/libc.so.6', 'malloc+4', { refCtrOffset: 8 }).location, { type: 'usym', path: '/lib/libc.so.6', symbol: 'malloc', offset: 4, refCtrOffset: 8 });
+  assert.deepEqual(uprobe('/lib/libc.so.6', 'malloc').location, {
+    type: 'usym',
+    path: '/lib/libc.so.6',
+    symbol: 'malloc',
+    offset: 0,
+  });
+  assert.deepEqual(uprobe('/lib/libc.so.6', 'malloc+4', { refCtrOffset: 8 }).location, {
+    type: 'usym',
+    path: '/lib/libc.so.6',
+    symbol: 'malloc',
+    offset: 4,
+    refCtrOffset: 8,
+  });
 });
 
 test('arguments are checked when added, against the probe they are added to', () => {
-  assert.throws(() => kprobe('vfs_read').arg('r', retval()), (e: unknown) => e instanceof ProbeDefinitionError && e.code === 'RETVAL_ON_PROBE');
-  assert.throws(() => uprobe('/bin/bash', 0x10).arg('a', arg(1)), (e: unknown) => e instanceof ProbeDefinitionError && e.code === 'NOFENTRY_ARGS');
-  assert.throws(() => fentry('vfs_read').arg('x', reg('di')), (e: unknown) => e instanceof ProbeDefinitionError && e.code === 'REG_ON_FPROBE');
+  assert.throws(
+    () => kprobe('vfs_read').arg('r', retval()),
+    (e: unknown) => e instanceof ProbeDefinitionError && e.code === 'RETVAL_ON_PROBE',
+  );
+  assert.throws(
+    () => uprobe('/bin/bash', 0x10).arg('a', arg(1)),
+    (e: unknown) => e instanceof ProbeDefinitionError && e.code === 'NOFENTRY_ARGS',
+  );
+  assert.throws(
+    () => fentry('vfs_read').arg('x', reg('di')),
+    (e: unknown) => e instanceof ProbeDefinitionError && e.code === 'REG_ON_FPROBE',
+  );
   assert.throws(() => kprobe('vfs_read').arg('s', reg('di').as('string')), /x=\+0\(%di\):string|s=\+0\(%di\):string/);
   // fromDefinition forgets the field types, so the duplicate gets past the compiler to the runtime check.
   assert.throws(() => fromDefinition(kprobe('vfs_read').arg('x', reg('di'))).arg('x', reg('si')), /used twice/);

@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { assertSupported, missingFeatures, parseTracefsReadme, PROBE_FEATURES, requiredFeatures, type ProbeFeature } from '../../src/probes/features.js';
+import {
+  assertSupported,
+  missingFeatures,
+  parseTracefsReadme,
+  PROBE_FEATURES,
+  requiredFeatures,
+  type ProbeFeature,
+} from '../../src/probes/features.js';
 import { parse } from '../../src/probes/parse.js';
 import { ProbeDefinitionError } from '../../src/probes/errors.js';
 
@@ -64,7 +71,14 @@ test('fprobe and tprobe lines of a kprobe-enabled kernel are detected', () => {
     'place (kretprobe): [<module>:]<symbol>[+<offset>]%return|<memaddr>',
   ].join('\n');
   const features = parseTracefsReadme(lines);
-  for (const f of ['kprobe-events', 'fprobe-events', 'tprobe-events', 'kprobe-return-suffix', 'kretprobe-maxactive', 'group-only-name'] as const) {
+  for (const f of [
+    'kprobe-events',
+    'fprobe-events',
+    'tprobe-events',
+    'kprobe-return-suffix',
+    'kretprobe-maxactive',
+    'group-only-name',
+  ] as const) {
     assert.ok(features.has(f), f);
   }
 });
@@ -84,9 +98,15 @@ const NEEDS: readonly (readonly [string, ProbeFeature[]])[] = [
   ['p /bin/bash:0x10%return', ['uprobe-events', 'uprobe-return-suffix']],
   ['p /bin/bash:0x10(0x20)', ['uprobe-events', 'uprobe-ref-ctr']],
   ['p:grp/ /bin/bash:0x10', ['uprobe-events', 'group-only-name']],
-  ['p vfs_read a=$arg1 b=+0($arg2):u8[4] c=%di:symbol d=+0(%si):char', ['kprobe-events', 'arg-n', 'array-types', 'symbol-type', 'char-type']],
+  [
+    'p vfs_read a=$arg1 b=+0($arg2):u8[4] c=%di:symbol d=+0(%si):char',
+    ['kprobe-events', 'arg-n', 'array-types', 'symbol-type', 'char-type'],
+  ],
   ['r vfs_read a=$arg1', ['kprobe-events', 'arg-n', 'return-probe-args']],
-  ['p vfs_read a=+u0(%si):ustring b=\\1 c=\\"x"', ['kprobe-events', 'ustring-type', 'user-deref', 'immediate-value', 'immediate-string']],
+  [
+    'p vfs_read a=+u0(%si):ustring b=\\1 c=\\"x"',
+    ['kprobe-events', 'ustring-type', 'user-deref', 'immediate-value', 'immediate-string'],
+  ],
   ['p vfs_read a=%di:symstr b=$arg1:%pd', ['kprobe-events', 'arg-n', 'symstr-type', 'dentry-types']],
   ['f vfs_read%return', ['fprobe-events']],
   ['t sched_switch', ['tprobe-events']],
@@ -101,12 +121,16 @@ for (const [text, features] of NEEDS) {
 test('assertSupported refuses kprobes on the 6.18 VM kernel and names the config option', () => {
   const features = parseTracefsReadme(readme618);
   assert.throws(
-    () => assertSupported(parse('p do_sys_openat2 dfd=$arg1'), features),
+    () => {
+      assertSupported(parse('p do_sys_openat2 dfd=$arg1'), features);
+    },
     (error: unknown) =>
       error instanceof ProbeDefinitionError &&
       error.code === 'UNSUPPORTED_FEATURE' &&
-      /kprobe events \(CONFIG_KPROBE_EVENTS, file kprobe_events\) \['kprobe-events', Linux 2\.6\.33\]/.test(error.message) &&
-      /built without kprobe-events/.test(error.message),
+      error.message.includes(
+        "kprobe events (CONFIG_KPROBE_EVENTS, file kprobe_events) ['kprobe-events', Linux 2.6.33]",
+      ) &&
+      error.message.includes('built without kprobe-events'),
   );
   assertSupported(parse('r:g/rl /bin/bash:0x4245c0%return(0x10) line=+0($retval):string n=\\"x"'), features);
 });
@@ -114,7 +138,15 @@ test('assertSupported refuses kprobes on the 6.18 VM kernel and names the config
 test('assertSupported names each missing feature with the kernel it arrived in', () => {
   const features = parseTracefsReadme(readme415);
   const def = parse('p:g/e /bin/bash:0x10%return(0x20) s=+u0(%di):ustring a=+0(%si):u8[4]');
-  assert.deepEqual(missingFeatures(def, features), ['uprobe-return-suffix', 'uprobe-ref-ctr', 'array-types', 'ustring-type', 'user-deref']);
-  assert.throws(() => assertSupported(def, features), /PATH:OFFSET%return \['uprobe-return-suffix', Linux 5\.10\].*\['uprobe-ref-ctr', Linux 4\.20\].*\['array-types', Linux 4\.20\].*\['ustring-type', Linux 5\.3\].*\['user-deref', Linux 5\.3\].*hint: rewrite the definition/s);
+  assert.deepEqual(missingFeatures(def, features), [
+    'uprobe-return-suffix',
+    'uprobe-ref-ctr',
+    'array-types',
+    'ustring-type',
+    'user-deref',
+  ]);
+  assert.throws(() => {
+    assertSupported(def, features);
+  }, /PATH:OFFSET%return \['uprobe-return-suffix', Linux 5\.10\].*\['uprobe-ref-ctr', Linux 4\.20\].*\['array-types', Linux 4\.20\].*\['ustring-type', Linux 5\.3\].*\['user-deref', Linux 5\.3\].*hint: rewrite the definition/s);
   assertSupported(parse('r /bin/bash:0x10 ret=$retval s=+0(%di):string b=%si:b3@0/8'), features);
 });

@@ -42,7 +42,14 @@ function openSome(dir: string): { path: string; flags: number; fd: number }[] {
 }
 
 /** Runs `work` with a session on the probes, filtered to this thread, and returns every event. */
-function capture<T>(options: Parameters<typeof openSession>[0], work: () => T): { result: T; events: { event: string; fields: Record<string, unknown>; pid: number }[]; stats: ReturnType<ReturnType<typeof openSession>['stats']> } {
+function capture<T>(
+  options: Parameters<typeof openSession>[0],
+  work: () => T,
+): {
+  result: T;
+  events: { event: string; fields: Record<string, unknown>; pid: number }[];
+  stats: ReturnType<ReturnType<typeof openSession>['stats']>;
+} {
   const session = openSession({ pid: process.pid, inherit: false, ...options });
   const events: { event: string; fields: Record<string, unknown>; pid: number }[] = [];
   session.onBatch((batch) => events.push(...batch));
@@ -89,7 +96,11 @@ test('kprobe on the open path: nested string dereference, flags, $comm — every
 test('kretprobe $retval gives each open its result; maxactive is passed to the kernel', { skip: noKprobes }, () => {
   const ret = kretprobe('do_sys_openat2', { maxactive: 16 }).arg('ret', retval().as('s64'));
   let listed: string[] = [];
-  const { result: opened, events, stats } = withTempDir((dir) =>
+  const {
+    result: opened,
+    events,
+    stats,
+  } = withTempDir((dir) =>
     capture({ probes: { ret } }, () => {
       listed = probeLines('kprobe_events').filter((line) => line.includes('perfbridge_'));
       return openSome(dir);
@@ -108,8 +119,12 @@ test('kretprobe $retval gives each open its result; maxactive is passed to the k
   assert.ok((stats.probes.ret?.hits ?? 0) >= opened.length);
 });
 
-test('@SYM reads kernel memory: linux_banner is the running kernel\'s banner', { skip: noKprobes }, () => {
-  const { events } = withTempDir((dir) => capture({ probes: [`p:pbkp_${process.pid}/banner do_sys_openat2 banner=@linux_banner:string`] }, () => openSome(dir)));
+test("@SYM reads kernel memory: linux_banner is the running kernel's banner", { skip: noKprobes }, () => {
+  const { events } = withTempDir((dir) =>
+    capture({ probes: [`p:pbkp_${process.pid}/banner do_sys_openat2 banner=@linux_banner:string`] }, () =>
+      openSome(dir),
+    ),
+  );
   assert.ok(events.length >= 5);
   for (const event of events) {
     assert.equal(event.event, `pbkp_${process.pid}:banner`);
@@ -117,65 +132,96 @@ test('@SYM reads kernel memory: linux_banner is the running kernel\'s banner', {
   }
 });
 
-test('perf_kprobe PMU: kprobe and kretprobe without tracefs entries, gone with the fd', { skip: noKprobes || (!existsSync('/sys/bus/event_source/devices/kprobe') && 'kernel has no perf_kprobe PMU') }, () => {
-  const before = probeLines('kprobe_events');
-  let during: string[] = [];
-  const { result: opened, events } = withTempDir((dir) =>
-    capture({ probes: { enter: 'p do_sys_openat2', leave: 'r do_sys_openat2' }, kprobePmu: true }, () => {
-      during = probeLines('kprobe_events');
-      return openSome(dir);
-    }),
-  );
-  assert.deepEqual(during, before, 'nothing written to kprobe_events');
-  const enters = events.filter((e) => e.event === 'enter');
-  const leaves = events.filter((e) => e.event === 'leave');
-  assert.ok(enters.length >= opened.length);
-  assert.equal(enters.length, leaves.length);
-  for (const e of enters) assert.ok((e.fields.__probe_ip as bigint) > 0xffff000000000000n, 'a kernel text address');
-  for (const e of leaves) assert.ok((e.fields.__probe_func as bigint) > 0xffff000000000000n);
-  assert.deepEqual(probeLines('kprobe_events'), before);
-});
+test(
+  'perf_kprobe PMU: kprobe and kretprobe without tracefs entries, gone with the fd',
+  { skip: noKprobes || (!existsSync('/sys/bus/event_source/devices/kprobe') && 'kernel has no perf_kprobe PMU') },
+  () => {
+    const before = probeLines('kprobe_events');
+    let during: string[] = [];
+    const { result: opened, events } = withTempDir((dir) =>
+      capture({ probes: { enter: 'p do_sys_openat2', leave: 'r do_sys_openat2' }, kprobePmu: true }, () => {
+        during = probeLines('kprobe_events');
+        return openSome(dir);
+      }),
+    );
+    assert.deepEqual(during, before, 'nothing written to kprobe_events');
+    const enters = events.filter((e) => e.event === 'enter');
+    const leaves = events.filter((e) => e.event === 'leave');
+    assert.ok(enters.length >= opened.length);
+    assert.equal(enters.length, leaves.length);
+    for (const e of enters) assert.ok((e.fields.__probe_ip as bigint) > 0xffff000000000000n, 'a kernel text address');
+    for (const e of leaves) assert.ok((e.fields.__probe_func as bigint) > 0xffff000000000000n);
+    assert.deepEqual(probeLines('kprobe_events'), before);
+  },
+);
 
-test('kernel refusals come with errno, a hint and the error_log caret; nothing is left behind', { skip: noKprobes }, () => {
-  const before = probeLines('kprobe_events');
-  // The errno for one mistake differs between kernels (6.1 ENOENT, 6.12 EINVAL); the error_log
-  // message does not, and the hint follows it.
-  const cases: [string, string[], RegExp, RegExp][] = [
-    ['p:pbkp/nosym no_such_function_at_all', ['ENOENT', 'EINVAL'], /Invalid probed address or symbol/, /no such symbol, or its module is not loaded/],
-    ['p:pbkp/middle do_sys_openat2+1', ['EILSEQ'], /not an instruction boundary/, /not on an instruction boundary/],
-    ['p:pbkp/dup name_show', ['EADDRNOTAVAIL', 'EINVAL'], /The symbol is not unique/, /several kernel functions share this name/],
-  ];
-  for (const [definition, codes, log, hint] of cases) {
-    assert.throws(() => openSession({ probes: [definition] }), (error: unknown) => {
-      assert.ok(error instanceof KernelError, `${definition}: ${String(error)}`);
-      assert.ok(codes.includes(error.code), `${definition}: ${error.code}`);
-      assert.equal(error.syscall, 'write');
-      assert.match(error.errorLog ?? '', log);
-      assert.match(error.errorLog ?? '', new RegExp(`Command: ${definition.replace(/[+]/g, '\\+')}\n\\s*\\^`));
-      assert.match(error.message, hint);
-      return true;
-    });
-  }
-  assert.deepEqual(probeLines('kprobe_events'), before);
-});
+test(
+  'kernel refusals come with errno, a hint and the error_log caret; nothing is left behind',
+  { skip: noKprobes },
+  () => {
+    const before = probeLines('kprobe_events');
+    // The errno for one mistake differs between kernels (6.1 ENOENT, 6.12 EINVAL); the error_log
+    // message does not, and the hint follows it.
+    const cases: [string, string[], RegExp, RegExp][] = [
+      [
+        'p:pbkp/nosym no_such_function_at_all',
+        ['ENOENT', 'EINVAL'],
+        /Invalid probed address or symbol/,
+        /no such symbol, or its module is not loaded/,
+      ],
+      ['p:pbkp/middle do_sys_openat2+1', ['EILSEQ'], /not an instruction boundary/, /not on an instruction boundary/],
+      [
+        'p:pbkp/dup name_show',
+        ['EADDRNOTAVAIL', 'EINVAL'],
+        /The symbol is not unique/,
+        /several kernel functions share this name/,
+      ],
+    ];
+    for (const [definition, codes, log, hint] of cases) {
+      assert.throws(
+        () => openSession({ probes: [definition] }),
+        (error: unknown) => {
+          assert.ok(error instanceof KernelError, `${definition}: ${String(error)}`);
+          assert.ok(codes.includes(error.code), `${definition}: ${error.code}`);
+          assert.equal(error.syscall, 'write');
+          assert.match(error.errorLog ?? '', log);
+          assert.match(error.errorLog ?? '', new RegExp(`Command: ${definition.replace(/[+]/g, '\\+')}\n\\s*\\^`));
+          assert.match(error.message, hint);
+          return true;
+        },
+      );
+    }
+    assert.deepEqual(probeLines('kprobe_events'), before);
+  },
+);
 
-test('a module symbol: an unloaded module is refused before writing; a missing symbol by the kernel', { skip: noKprobes }, () => {
-  const before = probeLines('kprobe_events');
-  assert.throws(() => openSession({ probes: ['p:pbkp/modfunc no_such_module_xyz:some_function'] }), (error: unknown) => {
-    assert.ok(error instanceof KernelError, String(error));
-    assert.equal(error.code, 'ENOENT');
-    assert.match(error.message, /module no_such_module_xyz is not loaded/);
-    assert.match(error.message, /hint: load it first \(modprobe no_such_module_xyz\)/);
-    return true;
-  });
-  // The VMs load 9p as a module; a symbol it does not have is the kernel's to refuse.
-  if (existsSync('/sys/module/9p')) {
-    assert.throws(() => openSession({ probes: ['p:pbkp/modsym 9p:no_such_function_in_9p'] }), (error: unknown) => {
-      assert.ok(error instanceof KernelError, String(error));
-      assert.ok(['ENOENT', 'EINVAL'].includes(error.code), error.code);
-      assert.match(error.message, /no such symbol, or its module is not loaded/);
-      return true;
-    });
-  }
-  assert.deepEqual(probeLines('kprobe_events'), before);
-});
+test(
+  'a module symbol: an unloaded module is refused before writing; a missing symbol by the kernel',
+  { skip: noKprobes },
+  () => {
+    const before = probeLines('kprobe_events');
+    assert.throws(
+      () => openSession({ probes: ['p:pbkp/modfunc no_such_module_xyz:some_function'] }),
+      (error: unknown) => {
+        assert.ok(error instanceof KernelError, String(error));
+        assert.equal(error.code, 'ENOENT');
+        assert.match(error.message, /module no_such_module_xyz is not loaded/);
+        assert.match(error.message, /hint: load it first \(modprobe no_such_module_xyz\)/);
+        return true;
+      },
+    );
+    // The VMs load 9p as a module; a symbol it does not have is the kernel's to refuse.
+    if (existsSync('/sys/module/9p')) {
+      assert.throws(
+        () => openSession({ probes: ['p:pbkp/modsym 9p:no_such_function_in_9p'] }),
+        (error: unknown) => {
+          assert.ok(error instanceof KernelError, String(error));
+          assert.ok(['ENOENT', 'EINVAL'].includes(error.code), error.code);
+          assert.match(error.message, /no such symbol, or its module is not loaded/);
+          return true;
+        },
+      );
+    }
+    assert.deepEqual(probeLines('kprobe_events'), before);
+  },
+);

@@ -110,7 +110,8 @@ for (const kind of PROBE_KINDS) {
     }),
   );
 
-  const liveTitle = `${kind.name}: another process defining a live owner's GROUP/EVENT elsewhere is refused; ` +
+  const liveTitle =
+    `${kind.name}: another process defining a live owner's GROUP/EVENT elsewhere is refused; ` +
     'the owner keeps its line and its events';
   test(liveTitle, { skip }, async () => {
     assertKernelUsable();
@@ -133,7 +134,7 @@ for (const kind of PROBE_KINDS) {
       const report = await kind.hitSite0(HITS);
       const counts = await a.drain();
       const seen = JSON.stringify(counts);
-      assert.equal(counts['x']?.[report.pid], HITS, `A counted every hit made after B's attempt: ${seen}`);
+      assert.equal(counts.x?.[report.pid], HITS, `A counted every hit made after B's attempt: ${seen}`);
       assert.deepEqual(await a.close(), { ok: true }, 'A closes cleanly');
       assertKernelUsable();
       assert.equal(probeFileText(kind.file), initial, 'nothing is left in the probe file');
@@ -142,8 +143,8 @@ for (const kind of PROBE_KINDS) {
     }
   });
 
-  const raceTitle = `${kind.name}: two processes racing to create one new name: exactly one wins, ` +
-    `${RACE_ROUNDS} rounds`;
+  const raceTitle =
+    `${kind.name}: two processes racing to create one new name: exactly one wins, ` + `${RACE_ROUNDS} rounds`;
   test(raceTitle, { skip }, async (t) => {
     assertKernelUsable();
     const racers = await pool.takeMany(2);
@@ -165,7 +166,8 @@ for (const kind of PROBE_KINDS) {
         const lines = eventLines(kind.file, name); // both racers alive, the winner's session open
         const winners = racers.filter((_, i) => outcomes[i]!.ok);
         const shown = outcomes.map(({ window, ...rest }) => ({ ...rest, ms: Number(window[1] - window[0]) / 1e6 }));
-        const state = `round ${round}: ${winners.length} winner(s), line(s) [${lines.join(' | ')}], ` +
+        const state =
+          `round ${round}: ${winners.length} winner(s), line(s) [${lines.join(' | ')}], ` +
           `outcomes ${JSON.stringify(shown)}`;
         if (await parkIfShared(kind, name, racers)) assert.fail(`the kernel took both definitions; ${state}`);
         // A round raced only if each openSession began before the other one returned.
@@ -190,7 +192,8 @@ for (const kind of PROBE_KINDS) {
     }
   });
 
-  const sweepTitle = `${kind.name}: the sweep after a SIGKILL removes exactly the dead owner's probes: not ${KEEP}, ` +
+  const sweepTitle =
+    `${kind.name}: the sweep after a SIGKILL removes exactly the dead owner's probes: not ${KEEP}, ` +
     'nor its own event once a foreign point joined it';
   test(sweepTitle, { skip }, () =>
     withForeignKeep(kind, async (keep) => {
@@ -213,7 +216,7 @@ for (const kind of PROBE_KINDS) {
 
         const swept = cleanup();
         const expected = [ownName, named].map((probe) => probe.replace('/', ':')).sort();
-        assert.deepEqual(swept.removed.sort(), expected, 'cleanup() removed exactly the dead owner\'s own probes');
+        assert.deepEqual(swept.removed.sort(), expected, "cleanup() removed exactly the dead owner's own probes");
         assert.deepEqual(ourProbeLines(`perfbridge_${owner.pid}_`), []);
         assert.deepEqual(eventLines(kind.file, named), []);
         assert.deepEqual(eventLines(kind.file, KEEP), [keep], `${KEEP} is byte-identical after the sweep`);

@@ -42,7 +42,10 @@ const GOOD: readonly (readonly [string, string?])[] = [
   ['p:ims vfs_read s=\\"optimized"'],
   ['p:us vfs_read s=+0(%si):ustring u=+u8(%si):ustring'],
   ['r16:g/e vfs_read%return ret=$retval:s64'],
-  ['p:n do_sys_open+010 a=-0x10(%bp) b=\\+5 c=\\-0x10 d=@0x10 e=$stack010', 'p:n do_sys_open+8 a=-16(%bp) b=\\5 c=\\-16 d=@0x10 e=$stack10'],
+  [
+    'p:n do_sys_open+010 a=-0x10(%bp) b=\\+5 c=\\-0x10 d=@0x10 e=$stack010',
+    'p:n do_sys_open+8 a=-16(%bp) b=\\5 c=\\-16 d=@0x10 e=$stack10',
+  ],
   ['r0x10:g/e vfs_read', 'r16:g/e vfs_read'],
   ['p:grp.ev do_sys_open', 'p:grp/ev do_sys_open'],
   ['p  do_sys_open   x=%di ', 'p do_sys_open x=%di'],
@@ -55,7 +58,10 @@ const GOOD: readonly (readonly [string, string?])[] = [
   ['p:uprobes/p_zsh_0x46420 /bin/zsh:0x46420 %ip %ax', 'p:uprobes/p_zsh_0x46420 /bin/zsh:0x46420 arg1=%ip arg2=%ax'],
   ['p:sdt/probe /usr/lib/libfoo.so:0x0000000000001234(0x20)', 'p:sdt/probe /usr/lib/libfoo.so:0x1234(0x20)'],
   ['p:sdt/probe /usr/lib/libfoo.so:0x1234(0)', 'p:sdt/probe /usr/lib/libfoo.so:0x1234'],
-  ['r:bash/readline /bin/bash:0x4245c0%return line=+0($retval):string', 'p:bash/readline /bin/bash:0x4245c0%return line=+0($retval):string'],
+  [
+    'r:bash/readline /bin/bash:0x4245c0%return line=+0($retval):string',
+    'p:bash/readline /bin/bash:0x4245c0%return line=+0($retval):string',
+  ],
   ['p:bash/rl /bin/bash:0x4245c0%return(0x10)'],
   ['p:u /bin/bash:0x10 v=@+0x4010:u32 w=@0x601040:s32[4]'],
   ['p ./a.out:0x10'],
@@ -90,13 +96,29 @@ test('the model of a kprobe carries every part of the text', () => {
     eventName: 'open',
     location: { type: 'ksym', module: 'ext4', symbol: 'ext4_file_open', offset: 4 },
     args: [
-      { name: 'file', fetch: { op: 'deref', offset: 0, user: false, target: { op: 'deref', offset: 8, user: false, target: { op: 'reg', name: 'si' } } }, type: { kind: 'basic', name: 'string' } },
-      { name: 'arg2', fetch: { op: 'deref', offset: 8, user: false, target: { op: 'stack' } }, type: { kind: 'bitfield', width: 3, offset: 1, container: 8, arrayLength: 2 } },
+      {
+        name: 'file',
+        fetch: {
+          op: 'deref',
+          offset: 0,
+          user: false,
+          target: { op: 'deref', offset: 8, user: false, target: { op: 'reg', name: 'si' } },
+        },
+        type: { kind: 'basic', name: 'string' },
+      },
+      {
+        name: 'arg2',
+        fetch: { op: 'deref', offset: 8, user: false, target: { op: 'stack' } },
+        type: { kind: 'bitfield', width: 3, offset: 1, container: 8, arrayLength: 2 },
+      },
       { name: 'n', fetch: { op: 'imm', value: -5n } },
       { name: 'sym', fetch: { op: 'memSymbol', symbol: 'jiffies', offset: -8 } },
     ],
   };
-  assert.deepEqual(parse('p:grp/open ext4:ext4_file_open+4 file=+0(+8(%si)):string +8($stack):b3@1/8[2] n=\\-5 sym=@jiffies-8'), expected);
+  assert.deepEqual(
+    parse('p:grp/open ext4:ext4_file_open+4 file=+0(+8(%si)):string +8($stack):b3@1/8[2] n=\\-5 sym=@jiffies-8'),
+    expected,
+  );
 });
 
 test('kernel and user probes are told apart by the / in the location', () => {
@@ -119,9 +141,19 @@ test('return probes record how they were written', () => {
 
 test('PATH:SYMBOL uprobes parse but do not print until resolved', () => {
   const def = parse('p:g/malloc /lib/x86_64-linux-gnu/libc.so.6:malloc+4 size=%di');
-  assert.deepEqual(def.location, { type: 'usym', path: '/lib/x86_64-linux-gnu/libc.so.6', symbol: 'malloc', offset: 4 });
+  assert.deepEqual(def.location, {
+    type: 'usym',
+    path: '/lib/x86_64-linux-gnu/libc.so.6',
+    symbol: 'malloc',
+    offset: 4,
+  });
   assert.throws(() => print(def), /names a symbol; the kernel only takes a file offset.*resolveUprobeSymbols/s);
-  assert.deepEqual(parse('p /lib/libc.so.6:memcpy@@GLIBC_2.14').location, { type: 'usym', path: '/lib/libc.so.6', symbol: 'memcpy@@GLIBC_2.14', offset: 0 });
+  assert.deepEqual(parse('p /lib/libc.so.6:memcpy@@GLIBC_2.14').location, {
+    type: 'usym',
+    path: '/lib/libc.so.6',
+    symbol: 'memcpy@@GLIBC_2.14',
+    offset: 0,
+  });
 });
 
 test('errors point into the text', () => {
@@ -132,6 +164,6 @@ test('errors point into the text', () => {
     const e = error as { position?: number; definition?: string; message: string };
     assert.equal(e.position, 27);
     assert.equal(e.definition, 'p:grp/ev do_sys_open x=%di y=%rbx');
-    assert.match(e.message, /\n {6} {28}\^\n/, "the caret sits under y=%rbx");
+    assert.match(e.message, /\n {6} {28}\^\n/, 'the caret sits under y=%rbx');
   }
 });

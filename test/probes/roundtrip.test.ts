@@ -4,7 +4,15 @@
 // that prints back consistently (never any other exception).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ArgType, BasicTypeName, FetchNode, ProbeArg, ProbeDefinition, ProbeKind, ProbeLocation } from '../../src/probes/definition.js';
+import type {
+  ArgType,
+  BasicTypeName,
+  FetchNode,
+  ProbeArg,
+  ProbeDefinition,
+  ProbeKind,
+  ProbeLocation,
+} from '../../src/probes/definition.js';
 import { NUMERIC_TYPES, STRING_TYPES } from '../../src/probes/definition.js';
 import { ProbeDefinitionError } from '../../src/probes/errors.js';
 import { parse } from '../../src/probes/parse.js';
@@ -27,10 +35,20 @@ function location(r: Rand, kind: ProbeKind, isReturn: boolean): ProbeLocation {
   switch (kind) {
     case 'kprobe':
       if (chance(r, 0.15)) return { type: 'kaddr', address: 0xffffffff81000000n + BigInt(int(r, 0, 0xffffff)) };
-      return { type: 'ksym', ...module, symbol: pick(r, ['vfs_read', 'do_sys_openat2', 'tcp_sendmsg', 'foo.isra.0', '_raw_spin_lock']), offset: isReturn || chance(r, 0.6) ? 0 : int(r, 1, 4096) };
+      return {
+        type: 'ksym',
+        ...module,
+        symbol: pick(r, ['vfs_read', 'do_sys_openat2', 'tcp_sendmsg', 'foo.isra.0', '_raw_spin_lock']),
+        offset: isReturn || chance(r, 0.6) ? 0 : int(r, 1, 4096),
+      };
     case 'uprobe': {
       const ref = chance(r, 0.2) ? { refCtrOffset: int(r, 1, 0xfffff) } : {};
-      return { type: 'uoffset', path: pick(r, ['/bin/bash', '/usr/lib/x86_64-linux-gnu/libc.so.6', './a.out', '/opt/app:v2/bin/app']), offset: int(r, 0, 0xffffff), ...ref };
+      return {
+        type: 'uoffset',
+        path: pick(r, ['/bin/bash', '/usr/lib/x86_64-linux-gnu/libc.so.6', './a.out', '/opt/app:v2/bin/app']),
+        offset: int(r, 0, 0xffffff),
+        ...ref,
+      };
     }
     case 'fprobe':
       return { type: 'function', ...module, symbol: pick(r, ['vfs_read', 'vfs_write', 'ksys_read']) };
@@ -96,8 +114,15 @@ function definition(r: Rand): ProbeDefinition {
   const kind = pick(r, ['kprobe', 'kprobe', 'uprobe', 'uprobe', 'fprobe', 'tprobe'] as const);
   const isReturn = kind !== 'tprobe' && chance(r, 0.4);
   const loc = location(r, kind, isReturn);
-  const returnSyntax = !isReturn ? undefined : kind === 'fprobe' ? 'suffix' : loc.type === 'kaddr' ? 'prefix' : pick(r, ['prefix', 'suffix'] as const);
-  const maxactive = isReturn && (kind === 'kprobe' || kind === 'fprobe') && chance(r, 0.3) ? int(r, 1, 4096) : undefined;
+  const returnSyntax = !isReturn
+    ? undefined
+    : kind === 'fprobe'
+      ? 'suffix'
+      : loc.type === 'kaddr'
+        ? 'prefix'
+        : pick(r, ['prefix', 'suffix'] as const);
+  const maxactive =
+    isReturn && (kind === 'kprobe' || kind === 'fprobe') && chance(r, 0.3) ? int(r, 1, 4096) : undefined;
   const names = int(r, 0, 3);
   const base = {
     kind,
@@ -112,7 +137,11 @@ function definition(r: Rand): ProbeDefinition {
   const names_ = new Set<string>();
   for (let tries = int(r, 0, 12); tries > 0; tries--) {
     const t = type(r);
-    const candidate: ProbeArg = { name: chance(r, 0.3) ? `arg${args.length + 1}` : ident(r, 'a'), fetch: fetch(r), ...(t !== undefined && { type: t }) };
+    const candidate: ProbeArg = {
+      name: chance(r, 0.3) ? `arg${args.length + 1}` : ident(r, 'a'),
+      fetch: fetch(r),
+      ...(t !== undefined && { type: t }),
+    };
     try {
       validateArg(candidate, base, args.length, names_);
       args.push(candidate);
@@ -146,12 +175,40 @@ test('parse(print(m)) deep-equals m for 600 generated definitions', () => {
 
 test('mangled definitions are refused cleanly or stay consistent', () => {
   const r = rng(42);
-  const alphabet = [' ', ':', '/', '%', '$', '@', '+', '-', '(', ')', '[', ']', '=', '\\', '"', '#', '.', '0', 'x', 'u', 'r', 'p', '\n', '\t', '*'];
+  const alphabet = [
+    ' ',
+    ':',
+    '/',
+    '%',
+    '$',
+    '@',
+    '+',
+    '-',
+    '(',
+    ')',
+    '[',
+    ']',
+    '=',
+    '\\',
+    '"',
+    '#',
+    '.',
+    '0',
+    'x',
+    'u',
+    'r',
+    'p',
+    '\n',
+    '\t',
+    '*',
+  ];
   let refused = 0;
   for (let i = 0; i < 2000; i++) {
     const text = print(definition(r));
     const at = int(r, 0, text.length);
-    const mangled = chance(r, 0.5) ? text.slice(0, at) + pick(r, alphabet) + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+    const mangled = chance(r, 0.5)
+      ? text.slice(0, at) + pick(r, alphabet) + text.slice(at)
+      : text.slice(0, at) + text.slice(at + 1);
     try {
       const def = parse(mangled);
       // e.g. 'PATH:0x10' mangled into 'PATH:x10', a symbol: valid, but not printable until resolved.
@@ -159,7 +216,8 @@ test('mangled definitions are refused cleanly or stay consistent', () => {
       const again = print(def);
       assert.deepEqual(parse(again), def, mangled);
     } catch (error) {
-      if (!(error instanceof ProbeDefinitionError)) throw new Error(`unexpected ${String(error)} for ${JSON.stringify(mangled)}`, { cause: error });
+      if (!(error instanceof ProbeDefinitionError))
+        throw new Error(`unexpected ${String(error)} for ${JSON.stringify(mangled)}`, { cause: error });
       assert.equal(error.definition, mangled);
       refused++;
     }

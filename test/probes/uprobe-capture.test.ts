@@ -18,78 +18,87 @@ import { existsSync } from 'node:fs';
 
 const noUprobes = !existsSync('/sys/kernel/tracing/uprobe_events') && 'kernel has no uprobe_events';
 
-test('a uprobe with string, s64, $comm and dereference args: exact count and every value', { skip: noUprobes }, async () => {
-  const N = 20_000;
-  const binary = loadgen();
-  const call = uprobe(binary, 'pb_target')
-    .arg('label', deref(reg('di')).as('string'))
-    .arg('value', reg('si').as('s64'))
-    .arg('first', deref(reg('di')).as('u8'))
-    .arg('name', comm());
-  const gated = spawnGated(binary, ['call', String(N)]);
-  const session = openSession({ probes: { call }, pid: gated.child.pid! });
-  const seen: { label: string; value: bigint; first: number; name: string; pid: number; time: bigint }[] = [];
-  session.onBatch((batch) => {
-    for (const event of batch) {
-      assert.equal(event.event, 'call');
-      // Typed from the builder: no casts needed.
-      const { label, value, first, name } = event.fields;
-      seen.push({ label, value, first, name, pid: event.pid, time: event.time });
-    }
-  });
-  session.start();
-  assert.equal(ourProbeLines().length, 1, 'the probe exists in our group while the session is open');
-  gated.open();
-  const report = parseLoadgenReport(await gated.done);
-  session.stop();
-  const stats = session.stats();
-  session.close();
-  assert.equal(ourProbeLines().length, 0, 'close() removed the probe');
+test(
+  'a uprobe with string, s64, $comm and dereference args: exact count and every value',
+  { skip: noUprobes },
+  async () => {
+    const N = 20_000;
+    const binary = loadgen();
+    const call = uprobe(binary, 'pb_target')
+      .arg('label', deref(reg('di')).as('string'))
+      .arg('value', reg('si').as('s64'))
+      .arg('first', deref(reg('di')).as('u8'))
+      .arg('name', comm());
+    const gated = spawnGated(binary, ['call', String(N)]);
+    const session = openSession({ probes: { call }, pid: gated.child.pid! });
+    const seen: { label: string; value: bigint; first: number; name: string; pid: number; time: bigint }[] = [];
+    session.onBatch((batch) => {
+      for (const event of batch) {
+        assert.equal(event.event, 'call');
+        // Typed from the builder: no casts needed.
+        const { label, value, first, name } = event.fields;
+        seen.push({ label, value, first, name, pid: event.pid, time: event.time });
+      }
+    });
+    session.start();
+    assert.equal(ourProbeLines().length, 1, 'the probe exists in our group while the session is open');
+    gated.open();
+    const report = parseLoadgenReport(await gated.done);
+    session.stop();
+    const stats = session.stats();
+    session.close();
+    assert.equal(ourProbeLines().length, 0, 'close() removed the probe');
 
-  assert.equal(seen.length, N);
-  // Batches follow ring order; if the thread moved between CPUs, time order is the call order.
-  seen.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-  assert.equal(stats.lost.total, 0);
-  assert.equal(stats.probes.call?.hits, N, 'uprobe_profile counted every hit');
-  const comm15 = binary.split('/').pop()!.slice(0, 15);
-  seen.forEach((event, i) => {
-    assert.equal(event.pid, report.pid);
-    assert.equal(event.label, callLabel(i), `call ${i}`);
-    assert.equal(event.value, callValue(i), `call ${i}`);
-    assert.equal(event.first, 'i'.charCodeAt(0));
-    assert.equal(event.name, comm15);
-  });
-});
+    assert.equal(seen.length, N);
+    // Batches follow ring order; if the thread moved between CPUs, time order is the call order.
+    seen.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+    assert.equal(stats.lost.total, 0);
+    assert.equal(stats.probes.call?.hits, N, 'uprobe_profile counted every hit');
+    const comm15 = binary.split('/').pop()!.slice(0, 15);
+    seen.forEach((event, i) => {
+      assert.equal(event.pid, report.pid);
+      assert.equal(event.label, callLabel(i), `call ${i}`);
+      assert.equal(event.value, callValue(i), `call ${i}`);
+      assert.equal(event.first, 'i'.charCodeAt(0));
+      assert.equal(event.name, comm15);
+    });
+  },
+);
 
-test('a uretprobe with $retval gives every return value; kernel text works like the builder', { skip: noUprobes }, async () => {
-  const N = 5_000;
-  const binary = loadgen();
-  const gated = spawnGated(binary, ['call', String(N)]);
-  const session = openSession({
-    probes: {
-      ret: uretprobe(binary, 'pb_target').arg('ret', retval().as('s64')),
-      text: `r:${'textgroup'}/textret ${binary}:pb_target rv=$retval:s64`,
-    },
-    pid: gated.child.pid!,
-  });
-  const returns: [bigint, bigint][] = [];
-  const textReturns: [bigint, unknown][] = [];
-  session.onBatch((batch) => {
-    for (const event of batch) {
-      if (event.event === 'ret') returns.push([event.time, event.fields.ret]);
-      else textReturns.push([event.time, event.fields.rv]);
-    }
-  });
-  session.start();
-  assert.equal(ourProbeLines('textgroup').length, 1, 'a user-named group is used as given');
-  gated.open();
-  await gated.done;
-  session.close();
-  const inTimeOrder = (pairs: [bigint, unknown][]) => pairs.sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((pair) => pair[1]);
-  assert.deepEqual(inTimeOrder(returns), [...callReturns(N)]);
-  assert.deepEqual(inTimeOrder(textReturns), [...callReturns(N)]);
-  assert.equal(ourProbeLines('textgroup').length, 0);
-});
+test(
+  'a uretprobe with $retval gives every return value; kernel text works like the builder',
+  { skip: noUprobes },
+  async () => {
+    const N = 5_000;
+    const binary = loadgen();
+    const gated = spawnGated(binary, ['call', String(N)]);
+    const session = openSession({
+      probes: {
+        ret: uretprobe(binary, 'pb_target').arg('ret', retval().as('s64')),
+        text: `r:textgroup/textret ${binary}:pb_target rv=$retval:s64`,
+      },
+      pid: gated.child.pid!,
+    });
+    const returns: [bigint, bigint][] = [];
+    const textReturns: [bigint, unknown][] = [];
+    session.onBatch((batch) => {
+      for (const event of batch) {
+        if (event.event === 'ret') returns.push([event.time, event.fields.ret]);
+        else textReturns.push([event.time, event.fields.rv]);
+      }
+    });
+    session.start();
+    assert.equal(ourProbeLines('textgroup').length, 1, 'a user-named group is used as given');
+    gated.open();
+    await gated.done;
+    session.close();
+    const inTimeOrder = (pairs: [bigint, unknown][]) =>
+      pairs.sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((pair) => pair[1]);
+    assert.deepEqual(inTimeOrder(returns), [...callReturns(N)]);
+    assert.deepEqual(inTimeOrder(textReturns), [...callReturns(N)]);
+    assert.equal(ourProbeLines('textgroup').length, 0);
+  },
+);
 
 test('nested dereference reaches a string behind two pointers', { skip: noUprobes }, async () => {
   const N = 1_000;
@@ -100,14 +109,18 @@ test('nested dereference reaches a string behind two pointers', { skip: noUprobe
     pid: gated.child.pid!,
   });
   const seen: [bigint, unknown, unknown][] = [];
-  session.onBatch((batch) => batch.forEach((event) => seen.push([event.time, event.fields.label, event.fields.value])));
+  session.onBatch((batch) => {
+    batch.forEach((event) => seen.push([event.time, event.fields.label, event.fields.value]));
+  });
   session.start();
   gated.open();
   await gated.done;
   session.close();
   assert.equal(seen.length, N);
   seen.sort((a, b) => (a[0] < b[0] ? -1 : 1)); // call order, whatever CPUs the thread ran on
-  seen.forEach(([, label, value], i) => assert.deepEqual([label, value], [callLabel(i), callValue(i)]));
+  seen.forEach(([, label, value], i) => {
+    assert.deepEqual([label, value], [callLabel(i), callValue(i)]);
+  });
 });
 
 test('one session mixes tracepoints and uprobes', { skip: noUprobes }, async () => {
@@ -119,7 +132,9 @@ test('one session mixes tracepoints and uprobes', { skip: noUprobes }, async () 
     pid: gated.child.pid!,
   });
   const counts = new Map<string, number>();
-  session.onBatch((batch) => batch.forEach((event) => counts.set(event.event, (counts.get(event.event) ?? 0) + 1)));
+  session.onBatch((batch) => {
+    batch.forEach((event) => counts.set(event.event, (counts.get(event.event) ?? 0) + 1));
+  });
   session.start();
   gated.open();
   await gated.done;
@@ -132,26 +147,39 @@ test('one session mixes tracepoints and uprobes', { skip: noUprobes }, async () 
   assert.equal(counts.get('syscalls:sys_exit_write'), 1, 'the closing report line');
 });
 
-test('decoded uprobe values equal what perf script prints', { skip: noUprobes || (!havePerf() && 'perf (apt linux-perf) is not installed') }, async () => {
-  const binary = loadgen();
-  // The session creates the probe; perf records the same tracefs event by name.
-  const session = openSession({ probes: [`p:pbcompare/call ${binary}:pb_target label=+0(%di):string value=%si:s64`] });
-  const timed: [bigint, string][] = [];
-  session.onBatch((batch) => batch.forEach((e) => timed.push([e.time, `${e.pid} label="${String(e.fields.label)}" value=${String(e.fields.value)}`])));
-  session.start();
-  let reference;
-  try {
-    reference = await perfRecord(['pbcompare:call'], [binary, 'call', '300']);
-  } finally {
-    session.close();
-  }
-  // perf script prints in time order; put ours in time order too.
-  const ours = timed.sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, line]) => line);
-  const theirs = reference.events.map((e) => `${e.pid} ${e.trace.replace(/^\([0-9a-f]+\)\s*/, '')}`);
-  assert.equal(theirs.length, 300);
-  const pid = reference.events[0]!.pid;
-  assert.deepEqual(ours.filter((line) => line.startsWith(`${pid} `)), theirs);
-});
+test(
+  'decoded uprobe values equal what perf script prints',
+  { skip: noUprobes || (!havePerf() && 'perf (apt linux-perf) is not installed') },
+  async () => {
+    const binary = loadgen();
+    // The session creates the probe; perf records the same tracefs event by name.
+    const session = openSession({
+      probes: [`p:pbcompare/call ${binary}:pb_target label=+0(%di):string value=%si:s64`],
+    });
+    const timed: [bigint, string][] = [];
+    session.onBatch((batch) => {
+      batch.forEach((e) =>
+        timed.push([e.time, `${e.pid} label="${String(e.fields.label)}" value=${String(e.fields.value)}`]),
+      );
+    });
+    session.start();
+    let reference;
+    try {
+      reference = await perfRecord(['pbcompare:call'], [binary, 'call', '300']);
+    } finally {
+      session.close();
+    }
+    // perf script prints in time order; put ours in time order too.
+    const ours = timed.sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, line]) => line);
+    const theirs = reference.events.map((e) => `${e.pid} ${e.trace.replace(/^\([0-9a-f]+\)\s*/, '')}`);
+    assert.equal(theirs.length, 300);
+    const pid = reference.events[0]!.pid;
+    assert.deepEqual(
+      ours.filter((line) => line.startsWith(`${pid} `)),
+      theirs,
+    );
+  },
+);
 
 test('a failure midway removes the probes created before it', { skip: noUprobes }, () => {
   const binary = loadgen();

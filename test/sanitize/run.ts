@@ -66,7 +66,9 @@ function runTests(files: string[], env: NodeJS.ProcessEnv): Promise<{ status: nu
   });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, output: chunks.join('') }));
+    child.on('close', (status) => {
+      resolve({ status, output: chunks.join('') });
+    });
   });
 }
 

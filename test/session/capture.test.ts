@@ -33,7 +33,8 @@ test('a child calling getppid() exactly N times gives exactly N events with its 
   session.onBatch((batch) => {
     for (const event of batch) {
       const previous = lastTime.get(event.cpu);
-      if (previous !== undefined) assert.ok(event.time >= previous, `cpu ${event.cpu}: ${event.time} after ${previous}`);
+      if (previous !== undefined)
+        assert.ok(event.time >= previous, `cpu ${event.cpu}: ${event.time} after ${previous}`);
       lastTime.set(event.cpu, event.time);
       if (event.pid !== pid) continue;
       count++;
@@ -56,14 +57,17 @@ test('a child calling getppid() exactly N times gives exactly N events with its 
   assert.equal(report.pid, pid);
   // Event times are on process.hrtime.bigint()'s clock: every event lies between these readings.
   assert.ok(firstTime !== undefined && lastOwnTime !== undefined);
-  assert.ok(firstTime >= before && lastOwnTime <= after, `events at ${firstTime}..${lastOwnTime}, outside ${before}..${after}`);
+  assert.ok(
+    firstTime >= before && lastOwnTime <= after,
+    `events at ${firstTime}..${lastOwnTime}, outside ${before}..${after}`,
+  );
   assert.equal(stats.lost.total, 0);
   assert.equal(count, N);
   assert.equal(stats.decodeErrors, 0);
   assert.equal(stats.malformedRecords, 0);
 });
 
-test('K spawned processes give exactly K sched_process_exec events whose filename is the path exec\'d', async () => {
+test("K spawned processes give exactly K sched_process_exec events whose filename is the path exec'd", async () => {
   const K = 25;
   const dir = mkdtempSync(join(tmpdir(), 'perf-bridge-exec-'));
   // A long, non-ASCII path exercises __data_loc string decoding beyond the short-string path.
@@ -95,51 +99,58 @@ test('K spawned processes give exactly K sched_process_exec events whose filenam
   }
 });
 
-test('decoded values equal what perf script prints for the same events', { skip: !havePerf() && 'perf (apt linux-perf) is not installed' }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'perf-bridge-perf-cmp-'));
-  const path = join(dir, 'loadgen-copy');
-  copyFileSync(loadgen(), path);
-  const session = openSession<Events>({ events: [EXEC, GETPPID] });
-  const seen: TraceEvent[] = [];
-  session.onBatch((batch) => seen.push(...batch));
-  session.start();
-  let reference;
-  try {
-    reference = await perfRecord([EXEC, GETPPID], [path, 'exec', '5', path, 'getppid', '2000']);
-  } finally {
-    session.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const perfEvents = reference.events;
-  assert.equal(perfEvents.filter((e) => e.event === GETPPID).length, 5 * 2000, 'perf saw every getppid');
-  // Each perf event stamps its own time as it writes, so two consumers of one tracepoint hit see
-  // times microseconds apart (milliseconds under an emulated CPU): match the events of each thread
-  // in order, compare every decoded value exactly and the times loosely. That the clock is
-  // CLOCK_MONOTONIC is checked exactly by the getppid test.
-  const byThread = <T extends { tid: number }>(events: T[]) => {
-    const map = new Map<number, T[]>();
-    for (const event of events) map.set(event.tid, [...(map.get(event.tid) ?? []), event]);
-    return map;
-  };
-  const theirs = byThread(perfEvents);
-  const ours = byThread(seen.filter((event) => theirs.has(event.tid)).sort((a, b) => (a.time < b.time ? -1 : 1)));
-  assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort());
-  for (const [tid, perfList] of theirs) {
-    const ourList = ours.get(tid)!;
-    assert.equal(ourList.length, perfList.length, `thread ${tid}: event count`);
-    perfList.forEach((expected, i) => {
-      const actual = ourList[i]!;
-      const f = actual.fields as Partial<ExecFields>;
-      const trace = actual.event === EXEC ? `filename=${f.filename} pid=${f.pid} old_pid=${f.old_pid}` : '';
-      assert.deepEqual(
-        { event: actual.event, pid: actual.pid, tid: actual.tid, cpu: actual.cpu, trace },
-        { event: expected.event, pid: expected.pid, tid: expected.tid, cpu: expected.cpu, trace: expected.trace },
-      );
-      const skew = actual.time > expected.time ? actual.time - expected.time : expected.time - actual.time;
-      assert.ok(skew < 20_000_000n, `thread ${tid} event ${i}: times ${actual.time} and ${expected.time} differ by ${skew} ns`);
-    });
-  }
-});
+test(
+  'decoded values equal what perf script prints for the same events',
+  { skip: !havePerf() && 'perf (apt linux-perf) is not installed' },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perf-bridge-perf-cmp-'));
+    const path = join(dir, 'loadgen-copy');
+    copyFileSync(loadgen(), path);
+    const session = openSession<Events>({ events: [EXEC, GETPPID] });
+    const seen: TraceEvent[] = [];
+    session.onBatch((batch) => seen.push(...batch));
+    session.start();
+    let reference;
+    try {
+      reference = await perfRecord([EXEC, GETPPID], [path, 'exec', '5', path, 'getppid', '2000']);
+    } finally {
+      session.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const perfEvents = reference.events;
+    assert.equal(perfEvents.filter((e) => e.event === GETPPID).length, 5 * 2000, 'perf saw every getppid');
+    // Each perf event stamps its own time as it writes, so two consumers of one tracepoint hit see
+    // times microseconds apart (milliseconds under an emulated CPU): match the events of each thread
+    // in order, compare every decoded value exactly and the times loosely. That the clock is
+    // CLOCK_MONOTONIC is checked exactly by the getppid test.
+    const byThread = <T extends { tid: number }>(events: T[]) => {
+      const map = new Map<number, T[]>();
+      for (const event of events) map.set(event.tid, [...(map.get(event.tid) ?? []), event]);
+      return map;
+    };
+    const theirs = byThread(perfEvents);
+    const ours = byThread(seen.filter((event) => theirs.has(event.tid)).sort((a, b) => (a.time < b.time ? -1 : 1)));
+    assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort());
+    for (const [tid, perfList] of theirs) {
+      const ourList = ours.get(tid)!;
+      assert.equal(ourList.length, perfList.length, `thread ${tid}: event count`);
+      perfList.forEach((expected, i) => {
+        const actual = ourList[i]!;
+        const f = actual.fields as Partial<ExecFields>;
+        const trace = actual.event === EXEC ? `filename=${f.filename} pid=${f.pid} old_pid=${f.old_pid}` : '';
+        assert.deepEqual(
+          { event: actual.event, pid: actual.pid, tid: actual.tid, cpu: actual.cpu, trace },
+          { event: expected.event, pid: expected.pid, tid: expected.tid, cpu: expected.cpu, trace: expected.trace },
+        );
+        const skew = actual.time > expected.time ? actual.time - expected.time : expected.time - actual.time;
+        assert.ok(
+          skew < 20_000_000n,
+          `thread ${tid} event ${i}: times ${actual.time} and ${expected.time} differ by ${skew} ns`,
+        );
+      });
+    }
+  },
+);
 
 test('a ring too small for a burst reports the loss: delivered + lost = produced, exactly', async () => {
   const N = 200_000;

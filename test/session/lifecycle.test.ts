@@ -81,7 +81,7 @@ test('bad options are refused before anything is opened, each naming the option'
     [{ events: [GETPPID], wakeup: { bytes: 0 } }, /wakeup.bytes must be an integer/],
     [{ events: [GETPPID], ringPages: 1, wakeup: { bytes: 4096 } }, /below the ring size/],
     [{ events: [GETPPID], wakeup: { events: 1.5 } }, /wakeup.events must be a positive integer/],
-    [{ events: [GETPPID], wakeup: { bytes: 1, events: 1 } as never }, /not both/],
+    [{ events: [GETPPID], wakeup: { bytes: 1, events: 1 } }, /not both/],
     [{ events: [GETPPID], cpus: [4096] }, /CPU 4096 is not online/],
     [{ events: [GETPPID], cpus: [] }, /cpus must not be empty/],
     [{ events: [GETPPID], pid: -5 }, /pid must be a positive process id/],
@@ -91,12 +91,15 @@ test('bad options are refused before anything is opened, each naming the option'
   ];
   const before = openFds();
   for (const [options, message] of cases) {
-    assert.throws(() => openSession(options), (error: unknown) => {
-      assert.ok(error instanceof PerfBridgeError, String(error));
-      assert.match((error as Error).message, message);
-      assert.match((error as Error).message, /hint: /);
-      return true;
-    });
+    assert.throws(
+      () => openSession(options),
+      (error: unknown) => {
+        assert.ok(error instanceof PerfBridgeError, String(error));
+        assert.match((error as Error).message, message);
+        assert.match((error as Error).message, /hint: /);
+        return true;
+      },
+    );
   }
   assert.ok(new OptionError('x') instanceof PerfBridgeError);
   assert.deepEqual(openFds(), before);
@@ -107,7 +110,9 @@ test('an unclosed session is closed when garbage-collected', async () => {
   const gc = runInNewContext('gc') as () => void;
   const before = openFds();
   (() => {
-    openSession({ events: [GETPPID] }).start().stop();
+    openSession({ events: [GETPPID] })
+      .start()
+      .stop();
   })();
   assert.ok(openFds().length > before.length);
   for (let i = 0; i < 50 && openFds().length !== before.length; i++) {

@@ -10,12 +10,15 @@ test('event names split into group and name; anything path-like is refused', () 
   const notEvents = ['sched', ':x', 'a:b:c', '..:x', 'a:..', 'a b:c', 'a:b\n', ''];
   notEvents.push('.:sched', 'sched:enable', 'header_page:x');
   for (const bad of notEvents) {
-    assert.throws(() => parseEventName(bad), (error: unknown) => {
-      assert.ok(error instanceof EventNameError && error instanceof PerfBridgeError, JSON.stringify(bad));
-      assert.equal(error.code, 'NOT_AN_EVENT');
-      assert.ok(error.hint, 'every refusal says what to do');
-      return true;
-    });
+    assert.throws(
+      () => parseEventName(bad),
+      (error: unknown) => {
+        assert.ok(error instanceof EventNameError && error instanceof PerfBridgeError, JSON.stringify(bad));
+        assert.equal(error.code, 'NOT_AN_EVENT');
+        assert.ok(error.hint, 'every refusal says what to do');
+        return true;
+      },
+    );
   }
 });
 
@@ -26,14 +29,20 @@ test('events are listed and read from tracefs', () => {
   assert.deepEqual(events, [...events].sort());
   const id = readEventId({ group: 'sched', name: 'sched_process_exec' });
   assert.ok(Number.isInteger(id) && id > 0);
-  assert.match(readEventFormat({ group: 'sched', name: 'sched_process_exec' }), new RegExp(`^name: sched_process_exec\\nID: ${id}\\n`));
+  assert.match(
+    readEventFormat({ group: 'sched', name: 'sched_process_exec' }),
+    new RegExp(`^name: sched_process_exec\\nID: ${id}\\n`),
+  );
 });
 
 test('a missing event is a KernelError with ENOENT and a hint', () => {
-  assert.throws(() => readEventId({ group: 'sched', name: 'no_such_event' }), (error: unknown) => {
-    assert.ok(error instanceof KernelError);
-    assert.equal(error.code, 'ENOENT');
-    assert.match(error.message, /no trace event sched:no_such_event on this kernel/);
-    return true;
-  });
+  assert.throws(
+    () => readEventId({ group: 'sched', name: 'no_such_event' }),
+    (error: unknown) => {
+      assert.ok(error instanceof KernelError);
+      assert.equal(error.code, 'ENOENT');
+      assert.match(error.message, /no trace event sched:no_such_event on this kernel/);
+      return true;
+    },
+  );
 });

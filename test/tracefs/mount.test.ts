@@ -24,8 +24,14 @@ test('tracefs is preferred; debugfs/tracing is the fallback; none gives undefine
   const entries = parseMountInfo(MOUNTINFO);
   assert.equal(tracefsFromMounts(entries), '/mnt/my traces');
   const debugOnly = entries.filter((e) => e.fsType !== 'tracefs');
-  assert.equal(tracefsFromMounts(debugOnly, (path) => path === '/sys/kernel/debug/tracing/events'), '/sys/kernel/debug/tracing');
-  assert.equal(tracefsFromMounts(debugOnly, () => false), undefined);
+  assert.equal(
+    tracefsFromMounts(debugOnly, (path) => path === '/sys/kernel/debug/tracing/events'),
+    '/sys/kernel/debug/tracing',
+  );
+  assert.equal(
+    tracefsFromMounts(debugOnly, () => false),
+    undefined,
+  );
 });
 
 test("this machine's tracefs is found (and mounted when missing, as root)", () => {

@@ -154,7 +154,12 @@ function acceptedArgs(head: Omit<ProbeDefinition, 'args'>, candidates: Candidate
   const names = new Set<string>();
   for (const { name, fetch, type } of candidates) {
     const arg: ProbeArg = { name: name ?? `arg${args.length + 1}`, fetch, ...(type !== undefined && { type }) };
-    if (!accepted(() => validateArg(arg, head, args.length, names))) continue;
+    if (
+      !accepted(() => {
+        validateArg(arg, head, args.length, names);
+      })
+    )
+      continue;
     args.push(arg);
     names.add(arg.name);
   }
@@ -184,7 +189,7 @@ function head(kind: ProbeKind): fc.Arbitrary<Omit<ProbeDefinition, 'args'>> {
           ...(groupName !== undefined && { groupName }),
           ...(eventName !== undefined && { eventName }),
           location: place,
-        } as Omit<ProbeDefinition, 'args'>;
+        };
       }),
   );
 }

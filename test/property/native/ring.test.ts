@@ -47,7 +47,11 @@ function drain(memory: ArrayBuffer, dataSize: number, outBytes: number) {
   };
 }
 
-type StreamRecord = { kind: 'sample' | 'lost' | 'lostSamples' | 'other'; bytes: Buffer; lost: number };
+interface StreamRecord {
+  kind: 'sample' | 'lost' | 'lostSamples' | 'other';
+  bytes: Buffer;
+  lost: number;
+}
 
 const streamRecord: fc.Arbitrary<StreamRecord> = fc.oneof(
   {

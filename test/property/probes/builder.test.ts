@@ -112,7 +112,7 @@ function build(def: ProbeDefinition): ProbeBuilder {
   let builder = start(def);
   if (def.groupName !== undefined) builder = builder.group(def.groupName);
   if (def.eventName !== undefined) builder = builder.event(def.eventName);
-  for (const a of def.args) builder = builder.arg(a.name, typed(fetchOf(a.fetch), a.type)) as ProbeBuilder;
+  for (const a of def.args) builder = builder.arg(a.name, typed(fetchOf(a.fetch), a.type));
   return builder;
 }
 
