@@ -66,29 +66,41 @@ export function createdLine(root: string, probe: OwnedProbe): string {
   );
 }
 
-/** Numbers written the same way, `SYM+0` as `SYM`: uprobe offsets are listed zero-padded, for one. */
+/**
+ * The type letter, names and probe point of a definition or listed line, written the way tracefs
+ * lists them: numbers normalised (uprobe offsets are listed zero-padded), `SYM+0` as `SYM`, and a
+ * `%return` suffix as the `r` type letter.
+ */
 function normalizedHead(line: string): string {
-  return line
-    .split(' ')
-    .slice(0, 2)
-    .join(' ')
-    .replace(/0x[0-9a-fA-F]+|\b\d+\b/g, (n) => BigInt(n).toString())
-    .replace(/\+0$/, '');
+  const [type = '', point = ''] = line.split(' ');
+  const isReturn = point.includes('%return');
+  const head = `${isReturn ? type.replace(/^p/, 'r') : type} ${point.replace('%return', '')}`;
+  return head.replace(/0x[0-9a-fA-F]+|\b\d+\b/g, (n) => BigInt(n).toString()).replace(/\+0$/, '');
 }
 
-/** How a recorded probe stands in tracefs now. */
-export type ProbeStanding = 'gone' | 'ours' | 'shared';
+/** How a recorded probe stands in tracefs now; for `ours`, with the line that is listed. */
+type ProbeStanding = { status: 'gone' | 'shared' } | { status: 'ours'; line: string };
 
 /**
  * Whether the event still consists of exactly the recorded probe. For a record saved before its
  * write completed (no line yet), the single listed line must have the recorded probe point.
  */
-export function standingOf(root: string, probe: OwnedProbe): ProbeStanding {
+function standingOf(root: string, probe: OwnedProbe): ProbeStanding {
   const lines = probeLinesOf(root, probe.file, probe.group, probe.event);
-  if (lines.length === 0) return 'gone';
-  if (lines.length > 1) return 'shared';
-  if (probe.line !== null) return lines[0] === probe.line ? 'ours' : 'shared';
-  return normalizedHead(lines[0]!) === normalizedHead(probe.command) ? 'ours' : 'shared';
+  const [line] = lines;
+  if (line === undefined) return { status: 'gone' };
+  if (lines.length > 1) return { status: 'shared' };
+  const same = probe.line !== null ? line === probe.line : normalizedHead(line) === normalizedHead(probe.command);
+  return same ? { status: 'ours', line } : { status: 'shared' };
+}
+
+/**
+ * `-:GROUP/EVENT` followed by the probe point and arguments of `line`: kernels since 5.x then
+ * delete only the probe point that matches them, so a point another tool appended between our
+ * check and our write is never deleted with ours. Older kernels ignore the rest of the line.
+ */
+function deleteCommand(probe: OwnedProbe, line: string): string {
+  return `${printDeleteCommand(probe)} ${line.slice(line.indexOf(' ') + 1)}`;
 }
 
 /** What became of one attempt to remove a recorded probe. */
@@ -96,18 +108,27 @@ export type RemovalOutcome =
   | { status: 'removed' | 'gone' }
   /** Its event has probe points perf-bridge did not write: left alone, no `-:` written. */
   | { status: 'shared' }
-  /** The kernel refused (EBUSY: another tracer has it open or enabled); try again later. */
-  | { status: 'failed'; error: KernelError | Error };
+  /** The kernel refused (EBUSY: another tracer has it open or enabled), or tracefs could not be read. */
+  | { status: 'failed'; error: Error };
 
 /** Removes a recorded probe if, and only if, its event is still exactly what we wrote. */
 export function removeIfOurs(root: string, probe: OwnedProbe, what: string): RemovalOutcome {
-  const standing = standingOf(root, probe);
-  if (standing !== 'ours') return { status: standing };
   try {
-    writeProbeCommand(root, probe.file, printDeleteCommand(probe), `${what} ${probe.group}/${probe.event}`);
+    const standing = standingOf(root, probe);
+    if (standing.status !== 'ours') return standing;
+    writeProbeCommand(root, probe.file, deleteCommand(probe, standing.line), `${what} ${probe.group}/${probe.event}`);
     return { status: 'removed' };
   } catch (error) {
-    if (error instanceof KernelError && error.code === 'ENOENT') return { status: 'gone' };
+    // ENOENT: nothing matched. Gone, unless the kernel did not recognise our probe point (then say so).
+    if (error instanceof KernelError && error.code === 'ENOENT' && isGone(root, probe)) return { status: 'gone' };
     return { status: 'failed', error: error as Error };
+  }
+}
+
+function isGone(root: string, probe: OwnedProbe): boolean {
+  try {
+    return probeLinesOf(root, probe.file, probe.group, probe.event).length === 0;
+  } catch {
+    return false;
   }
 }

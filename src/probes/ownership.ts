@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 
-import { registryDir } from './registry-dir.js';
+import { RegistryError, registryDir } from './registry-dir.js';
 import {
   isRecordFileName,
   type OwnedProbe,
@@ -33,16 +33,34 @@ export function ownerGroup(sequence: number, pid: number = process.pid): string 
   return `${OWNER_GROUP_PREFIX}_${pid}_${thread}${sequence}`;
 }
 
-/** A process's start time from /proc/PID/stat (field 22), or undefined if it does not exist. */
-function processStartTime(pid: number): string | undefined {
+/**
+ * A process's start time from /proc/PID/stat (field 22): undefined when no such process exists,
+ * `unknown` when /proc could not tell (then the owner must be treated as alive).
+ */
+function processStartTime(pid: number): string | undefined | 'unknown' {
+  let stat: string;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which may itself contain spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19];
-  } catch {
-    return undefined;
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ESRCH' ? undefined : 'unknown';
   }
+  // Fields after the command name, which may itself contain spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[19] ?? 'unknown';
+}
+
+/** This process's start time; without it no record could be told from a later one with our pid. */
+function ownStartTime(): string {
+  const startTime = processStartTime(process.pid);
+  if (startTime === undefined || startTime === 'unknown') {
+    throw new RegistryError(
+      'cannot read this process\'s start time from /proc/self/stat',
+      'NO_REGISTRY',
+      'mount /proc: perf-bridge records it with each probe so a reused pid is never taken for the owner',
+    );
+  }
+  return startTime;
 }
 
 /** This process's pid namespace, as the link text of /proc/self/ns/pid (`pid:[4026531836]`). */
@@ -54,9 +72,10 @@ function pidNamespace(): string | undefined {
   }
 }
 
-/** True when the record's owner still runs: same pid, same start time. */
+/** True unless the record's owner is known to be gone: no such pid, or another process has it. */
 function isOwnerAlive(record: OwnerRecord): boolean {
-  return processStartTime(record.pid) === record.startTime;
+  const now = processStartTime(record.pid);
+  return now === 'unknown' || now === record.startTime;
 }
 
 /** What identifies a probe in tracefs: its file and GROUP/EVENT. */
@@ -68,9 +87,9 @@ function sameProbe(a: ProbeName, b: ProbeName): boolean {
 
 /** This process's (or worker thread's) record: the probes it created and has not removed yet. */
 export class OwnerRegistry {
-  private readonly name = recordFileName(process.pid, threadId);
   private readonly probes: OwnedProbe[] = [];
-  private readonly startTime = processStartTime(process.pid) ?? '0';
+  private readonly startTime = ownStartTime();
+  private readonly name = recordFileName(process.pid, this.startTime, threadId);
   private readonly pidNamespace = pidNamespace();
 
   /** `dir`: the verified registry directory. */
@@ -79,7 +98,12 @@ export class OwnerRegistry {
   /** Records a probe; call before writing it to tracefs, so a crash cannot leave it unlisted. */
   add(probe: OwnedProbe): void {
     this.probes.push({ ...probe });
-    this.save();
+    try {
+      this.save();
+    } catch (error) {
+      this.probes.pop(); // not recorded, so it must not be written either
+      throw error;
+    }
   }
 
   /** Records the line tracefs shows for a probe once it exists. */
@@ -154,7 +178,11 @@ export function liveOwnerOf(scan: RegistryScan, group: string, event: string): n
   return scan.live.find((record) => record.probes.some((p) => p.group === group && p.event === event))?.pid;
 }
 
-/** Removes a dead owner's record after its probes are gone. */
-export function removeDeadRecord(scan: RegistryScan, name: string): void {
-  removeRecord(scan.dir, name);
+/**
+ * Rewrites a dead owner's record to list only `left` (the probes a sweep could not remove yet), or
+ * removes it when nothing is left: a later sweep must not act on names that are free again.
+ */
+export function rewriteDeadRecord(scan: RegistryScan, name: string, record: OwnerRecord, left: OwnedProbe[]): void {
+  if (left.length === 0) removeRecord(scan.dir, name);
+  else writeRecord(scan.dir, name, { ...record, probes: left });
 }

@@ -17,6 +17,7 @@ import { parseTracefsReadme, assertSupported, type ProbeFeature } from './featur
 import { namesOf, resolveNames } from './names.js';
 import { parse } from './parse.js';
 import { print, probeEventsFile } from './print.js';
+import { installProbeCleanup } from './cleanup.js';
 import { withProbeLock } from './probe-lock.js';
 import { resolveUprobeSymbols } from './resolve.js';
 import { validate } from './validate.js';
@@ -76,17 +77,6 @@ export function checkedDefinition(input: ProbeInput): AnyProbeDefinition {
   return resolveUprobeSymbols(definition, resolveSymbol, checkUprobeFileOffset);
 }
 
-/** Turns an input into a checked, fully named definition the running kernel supports. */
-function prepareDefinition(
-  input: ProbeInput,
-  defaultGroup: string,
-  features: ReadonlySet<ProbeFeature>,
-): AnyProbeDefinition {
-  const named = resolveNames(checkedDefinition(input), defaultGroup);
-  assertSupported(named, features);
-  return named;
-}
-
 /**
  * Refuses `MOD:SYMBOL` when MOD is not loaded. Kernels accept such a kprobe and arm it only when
  * the module loads, so without this check a typo in the module name would capture nothing, silently.
@@ -136,26 +126,27 @@ export class ProbeSet {
   ) {}
 
   /**
-   * Creates every probe (labels default to `group:event`). Every definition is validated and every
-   * name checked before the first write; all or nothing: when one fails, the ones created before it
-   * are removed and the error is thrown.
+   * Creates every probe (labels default to `group:event`) from definitions already checked with
+   * {@link checkedDefinition}. Every name is checked before the first write; all or nothing: when
+   * one fails, the ones created before it are removed and the error is thrown.
    */
-  static create(root: string, inputs: readonly { label?: string; input: ProbeInput }[]): ProbeSet {
+  static create(root: string, inputs: readonly { label?: string; definition: AnyProbeDefinition }[]): ProbeSet {
     const group = ownerGroup(nextSequence++);
     const features = kernelProbeFeatures(root);
-    const prepared = inputs.map(({ label, input }) => ({
-      label,
-      definition: prepareDefinition(input, group, features),
-    }));
-    for (const { definition } of prepared) assertModuleLoaded(definition);
+    const prepared = inputs.map(({ label, definition }) => {
+      const named = resolveNames(definition, group);
+      assertSupported(named, features);
+      assertModuleLoaded(named);
+      return { label, definition: named };
+    });
     assertDistinctNames(prepared.map((p) => p.definition));
     const set = new ProbeSet(root, ownerRegistry());
-    withProbeLock(set.registry.dir, () => {
+    withProbeLock(root, () => {
       const scan = scanRegistry(set.registry.dir);
       try {
         for (const { label, definition } of prepared) set.createOne(scan, label, definition);
       } catch (error) {
-        set.remove();
+        set.discard();
         throw error;
       }
     });
@@ -174,11 +165,21 @@ export class ProbeSet {
       writeProbeCommand(this.root, file, owned.command, `create probe ${group}/${event}`);
       line = createdLine(this.root, owned);
     } catch (error) {
-      this.registry.delete(owned); // not written, or not ours alone: nothing of it may be removed
+      this.forget(owned); // not written, or not ours alone: nothing of it may be removed
       throw error;
     }
+    const created: CreatedProbe = { ...owned, line, label: label ?? `${group}:${event}`, definition };
+    this.probes.push(created); // from here on remove() takes care of it, whatever fails next
     this.registry.confirm(owned, line);
-    this.probes.push({ ...owned, line, label: label ?? `${group}:${event}`, definition });
+  }
+
+  /** Drops a probe from the record; a failure to save leaves a stale entry that sweeps find gone. */
+  private forget(probe: OwnedProbe): void {
+    try {
+      this.registry.delete(probe);
+    } catch {
+      // The probe is not in tracefs (or not ours): its stale entry never leads to a removal.
+    }
   }
 
   /**
@@ -191,25 +192,42 @@ export class ProbeSet {
     if (this.probes.length === 0) return;
     const busy: ProbeLeftBehind[] = [];
     try {
-      withProbeLock(this.registry.dir, () => {
+      withProbeLock(this.root, () => {
         for (const probe of [...this.probes].reverse()) {
+          const name = `${probe.group}/${probe.event}`;
           const outcome = removeIfOurs(this.root, probe, 'remove probe');
           if (outcome.status === 'failed') {
-            busy.push({ probe: `${probe.group}/${probe.event}`, reason: 'busy', error: outcome.error });
+            busy.push({ probe: name, reason: 'busy', error: outcome.error });
             continue; // keep it recorded so a later attempt or sweep can still remove it
           }
-          if (outcome.status === 'shared')
-            this.abandoned.push({ probe: `${probe.group}/${probe.event}`, reason: 'shared' });
-          this.registry.delete(probe);
+          if (outcome.status === 'shared') this.abandoned.push({ probe: name, reason: 'shared' });
           this.probes.splice(this.probes.indexOf(probe), 1);
+          this.forget(probe);
         }
       });
     } catch (error) {
-      // The lock could not be taken: everything stays recorded for a later attempt.
-      for (const probe of this.probes)
+      // No lock (another process holds it): everything left stays recorded for a later attempt.
+      for (const probe of this.probes) {
+        if (busy.some((b) => b.probe === `${probe.group}/${probe.event}`)) continue;
         busy.push({ probe: `${probe.group}/${probe.event}`, reason: 'busy', error: error as Error });
+      }
     }
     this.busy = busy;
+  }
+
+  /**
+   * Removes the probes of a set no session will own (its creation failed part-way). What the
+   * kernel keeps is reported in a warning and removed at exit, as a session's would be.
+   */
+  discard(): void {
+    this.remove();
+    if (this.isRemoved) return;
+    installProbeCleanup({ remove: () => this.remove() });
+    for (const { probe, error } of this.busy) {
+      process.emitWarning(`probe ${probe} was not removed (${error?.message ?? 'busy'}); retried at exit`, {
+        code: 'PERF_BRIDGE_PROBE_LEFT',
+      });
+    }
   }
 
   /** True once no probe of this set is left to remove. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 import type { ProbeEventsFile } from '../tracefs/probe-files.js';
+import { LIMITS } from './definition.js';
 import { isGoodName } from './names.js';
 
 /** A probe as its owner recorded it. */
@@ -43,12 +44,15 @@ const PROBE_FILES: readonly string[] = ['kprobe_events', 'uprobe_events', 'dynam
 const MAX_RECORD_BYTES = 1 << 20;
 const MAX_LINE = 8192;
 
-/** The record file name of an owner. */
-export function recordFileName(pid: number, threadId: number): string {
-  return threadId === 0 ? `${pid}.json` : `${pid}-w${threadId}.json`;
+/**
+ * The record file name of an owner. The start time is part of it, so a process that gets a dead
+ * owner's pid never overwrites that owner's record (which may still list probes to sweep).
+ */
+export function recordFileName(pid: number, startTime: string, threadId: number): string {
+  return threadId === 0 ? `${pid}-${startTime}.json` : `${pid}-${startTime}-w${threadId}.json`;
 }
 
-const RECORD_NAME = /^([1-9]\d{0,9})(?:-w([1-9]\d{0,9}))?\.json$/;
+const RECORD_NAME = /^([1-9]\d{0,9})-(\d{1,20})(?:-w([1-9]\d{0,9}))?\.json$/;
 
 /** True for names {@link recordFileName} produces. */
 export function isRecordFileName(name: string): boolean {
@@ -61,16 +65,24 @@ export function writeRecord(dir: string, name: string, record: OwnerRecord): voi
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   const fd = openSync(temporary, flags, 0o600);
   try {
-    writeSync(fd, JSON.stringify(record));
-  } finally {
+    writeAll(fd, Buffer.from(JSON.stringify(record)));
+  } catch (error) {
     closeSync(fd);
+    unlinkSync(temporary);
+    throw error;
   }
+  closeSync(fd);
   try {
     renameSync(temporary, join(dir, name)); // replaces a planted link itself, never its target
   } catch (error) {
     unlinkSync(temporary);
     throw error;
   }
+}
+
+/** Writes every byte of `data` (a short write, e.g. on a full disk, would leave a torn record). */
+function writeAll(fd: number, data: Buffer): void {
+  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
 }
 
 /** Removes a record file; one already gone is fine. */
@@ -129,8 +141,9 @@ function recordProblem(value: unknown, name: string): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not an object';
   const record = value as Record<string, unknown>;
   if (record.version !== RECORD_VERSION) return `unknown record version ${JSON.stringify(record.version)}`;
-  const [, pid, thread] = RECORD_NAME.exec(name) ?? [];
+  const [, pid, startTime, thread] = RECORD_NAME.exec(name) ?? [];
   if (record.pid !== Number(pid)) return `pid ${JSON.stringify(record.pid)} does not match the file name`;
+  if (record.startTime !== startTime) return 'startTime does not match the file name';
   if ((record.threadId ?? 0) !== Number(thread ?? 0)) return 'thread id does not match the file name';
   if (record.pidNamespace !== undefined && !/^pid:\[\d+\]$/.test(String(record.pidNamespace))) {
     return 'malformed pidNamespace';
@@ -148,12 +161,16 @@ function isSingleLine(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_LINE && !/[\0-\x1f\x7f]/.test(value);
 }
 
+function isKernelName(value: unknown): value is string {
+  return typeof value === 'string' && isGoodName(value) && value.length <= LIMITS.maxNameLength;
+}
+
 function probeProblem(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return 'not an object';
   const probe = value as Record<string, unknown>;
   if (typeof probe.file !== 'string' || !PROBE_FILES.includes(probe.file)) return 'file is not a probe file';
-  if (typeof probe.group !== 'string' || !isGoodName(probe.group) || probe.group.length > 64) return 'bad group name';
-  if (typeof probe.event !== 'string' || !isGoodName(probe.event) || probe.event.length > 64) return 'bad event name';
+  if (!isKernelName(probe.group)) return 'bad group name';
+  if (!isKernelName(probe.event)) return 'bad event name';
   const names = `:${probe.group}/${probe.event} `;
   if (!isSingleLine(probe.command) || !probe.command.includes(names)) return 'command does not define this probe';
   if (probe.line !== null && (!isSingleLine(probe.line) || !probe.line.includes(names))) {

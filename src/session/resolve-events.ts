@@ -1,6 +1,7 @@
 /** Resolving a session's events: tracepoints, tracefs probes (created here) and PMU kprobes. */
 import { fitsKprobePmu, pmuKprobeEvent, pmuKprobeLabel } from '../probes/pmu.js';
-import { checkedDefinition, type ProbeInput, ProbeSet } from '../probes/probe-set.js';
+import type { AnyProbeDefinition } from '../probes/definition.js';
+import { checkedDefinition, ProbeSet } from '../probes/probe-set.js';
 import { sweepDeadOwners } from '../probes/sweep.js';
 import { tracefsRoot } from '../tracefs/mount.js';
 import type { ResolvedSessionOptions } from './options.js';
@@ -14,27 +15,27 @@ export function resolveEvents(options: ResolvedSessionOptions): { events: Resolv
   const root = tracefsRoot();
   const events = options.events.map((name) => resolveTracepoint(name, root));
   if (probes.length === 0) return { events };
-  // Probes left by perf-bridge processes that died (SIGKILL, crash) are removed first (a registry
-  // read, cheap). What the kernel will not let go of yet never fails this session; the next tries again.
-  sweepDeadOwners(root);
   const viaPmu: ResolvedEvent[] = [];
-  const viaTracefs: { label?: string; input: ProbeInput }[] = [];
+  const viaTracefs: { label?: string; definition: AnyProbeDefinition }[] = [];
   for (const { label, definition } of probes) {
     // The PMU takes no names, groups or symbol files: the checked definition is all it needs.
     if (options.kprobePmu && fitsKprobePmu(definition)) {
       viaPmu.push(pmuKprobeEvent(definition, label ?? pmuKprobeLabel(definition)));
     } else {
-      viaTracefs.push({ label, input: definition });
+      viaTracefs.push(label === undefined ? { definition } : { label, definition });
     }
   }
+  // Probes left by perf-bridge processes that died (SIGKILL, crash) are removed first. A probe the
+  // kernel will not let go of yet is reported by cleanup(), never fails this session.
+  if (viaTracefs.length > 0) sweepDeadOwners(root);
   const probeSet = viaTracefs.length > 0 ? ProbeSet.create(root, viaTracefs) : undefined;
   try {
     for (const probe of probeSet?.probes ?? []) {
       events.push({ ...resolveTracepoint(`${probe.group}:${probe.event}`, root), name: probe.label });
     }
   } catch (error) {
-    probeSet?.remove();
+    probeSet?.discard();
     throw error;
   }
-  return { events: [...events, ...viaPmu], probeSet };
+  return probeSet ? { events: [...events, ...viaPmu], probeSet } : { events: [...events, ...viaPmu] };
 }

@@ -196,17 +196,26 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
    * at exit, or by a later session's sweep once this process is gone.
    */
   close(): void {
-    if (this.capture !== undefined) {
-      this.stop();
-      this.fdLost = this.capture.readLost() ?? undefined;
-      this.capture.close();
-      this.capture = undefined;
-      this.unregisterExit();
-      for (const iterator of this.iterators) iterator.end();
-      this.iterators.clear();
-      if (this.probeSet) this.lastProfiles = this.probeSet.profiles();
+    try {
+      this.closeCapture();
+    } finally {
+      if (this.probeSet) this.removeProbes(this.probeSet);
     }
-    if (this.probeSet) this.removeProbes(this.probeSet);
+  }
+
+  private closeCapture(): void {
+    if (this.capture === undefined) return;
+    this.stop();
+    // A listener called during that final drain may have closed the session already.
+    const capture = this.capture as NativeCapture | undefined;
+    if (capture === undefined) return;
+    this.fdLost = capture.readLost() ?? undefined;
+    capture.close();
+    this.capture = undefined;
+    this.unregisterExit();
+    for (const iterator of this.iterators) iterator.end();
+    this.iterators.clear();
+    if (this.probeSet) this.lastProfiles = this.probeSet.profiles();
   }
 
   private removeProbes(probeSet: ProbeSet): void {
@@ -460,7 +469,7 @@ export function openSession<M extends FieldsMap = {}, const N extends string = n
   try {
     return new Session(resolvedOptions, events, probeSet);
   } catch (error) {
-    probeSet?.remove();
+    probeSet?.discard();
     throw error;
   }
 }

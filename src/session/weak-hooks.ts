@@ -34,8 +34,10 @@ export function weakReadinessCallback(session: WeakRef<{ drainNow(): void }>): (
 export function weakProbeCleanup(session: WeakRef<{ close(): void }>, probeSet: ProbeSet): { remove(): void } {
   return {
     remove: () => {
-      session.deref()?.close();
-      probeSet.remove();
+      const live = session.deref();
+      // close() removes the probes itself; a collected session's probes are removed directly.
+      if (live) live.close();
+      else probeSet.remove();
     },
   };
 }

@@ -6,13 +6,13 @@
 import { accessSync, appendFileSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { KernelError } from '../errors.js';
+import { KernelError, kernelErrorFrom } from '../errors.js';
 
 /** The tracefs files that take probe definitions. */
 export type ProbeEventsFile = 'kprobe_events' | 'uprobe_events' | 'dynamic_events';
 
 /** A probe event that exists in tracefs. */
-export interface ExistingProbe {
+interface ExistingProbe {
   file: ProbeEventsFile;
   group: string;
   event: string;
@@ -160,13 +160,17 @@ export function writeProbeCommand(root: string, file: ProbeEventsFile, line: str
 
 const PROBE_LINE = /^[a-z]\d*:([^/\s]+)\/(\S+) /;
 
-/** Lists the probes defined in one probe file (none when the kernel lacks it). */
-export function listProbes(root: string, file: ProbeEventsFile): ExistingProbe[] {
+/**
+ * Lists the probes defined in one probe file: none when the kernel lacks the file. Any other read
+ * failure throws, because "no lines" would read as "the name is free" or "the probe is gone".
+ */
+function listProbes(root: string, file: ProbeEventsFile): ExistingProbe[] {
   let text: string;
   try {
     text = readFileSync(join(root, file), 'utf8');
-  } catch {
-    return [];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw kernelErrorFrom(error, `reading ${file}`);
   }
   const probes: ExistingProbe[] = [];
   for (const line of text.split('\n')) {

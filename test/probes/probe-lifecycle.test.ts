@@ -39,6 +39,11 @@ function childWithProbes(extra = ''): { child: ChildProcess; ready: Promise<void
   return { child, ready };
 }
 
+/** The name of a process's ownership record (`<pid>-<start time>.json`), if it has one. */
+function recordOf(pid: number): string | undefined {
+  return readdirSync(registryDir()).find((name) => name.startsWith(`${pid}-`) && name.endsWith('.json'));
+}
+
 function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null)
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
@@ -58,7 +63,7 @@ test(
     const pid = child.pid!;
     assert.equal(ourProbeLines(`perfbridge_${pid}_`).length, 1);
     assert.equal(ourProbeLines(`usergroup_${pid}`).length, 1);
-    assert.ok(readdirSync(registryDir()).includes(`${pid}.json`), 'ownership recorded');
+    assert.ok(recordOf(pid), 'ownership recorded');
     child.kill('SIGKILL');
     await exitOf(child);
     assert.equal(ourProbeLines(`perfbridge_${pid}_`).length, 1, 'SIGKILL leaves them behind');
@@ -71,7 +76,7 @@ test(
     );
     assert.equal(ourProbeLines(`perfbridge_${pid}_`).length, 0);
     assert.equal(ourProbeLines(`usergroup_${pid}`).length, 0);
-    assert.ok(!readdirSync(registryDir()).includes(`${pid}.json`));
+    assert.equal(recordOf(pid), undefined);
   },
 );
 
@@ -214,7 +219,7 @@ test(
       assert.match(left.message ?? '', /EBUSY/);
       assert.equal(warnings.filter((w) => (w as { code?: string }).code === 'PERF_BRIDGE_PROBE_LEFT').length, 1);
       assert.equal(ourProbeLines(group).length, 1, 'still there, still recorded');
-      assert.match(readFileSync(`${registryDir()}/${process.pid}.json`, 'utf8'), new RegExp(`"group":"${group}"`));
+      assert.match(readFileSync(`${registryDir()}/${recordOf(process.pid)!}`, 'utf8'), new RegExp(`"group":"${group}"`));
       session.close(); // still busy: no second warning
       await sleep(0);
       assert.equal(warnings.length, 1);

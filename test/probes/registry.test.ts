@@ -1,7 +1,8 @@
 /**
  * The ownership registry cannot be turned against its user: planted links, unsafe directories,
  * and planted, torn or malformed records are refused or skipped, and nothing outside the registry
- * directory and tracefs is touched. These tests write no probe definitions, so they run on the host.
+ * directory and tracefs is touched. No name ever collides here (the one probe created is in a
+ * group named after this process), so these tests run on the host.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -22,12 +23,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, test } from 'node:test';
 
+import { resolveUprobeOffset } from '../../src/elf/resolve.js';
 import { OwnerRegistry, scanRegistry } from '../../src/probes/ownership.js';
 import { openSession } from '../../src/session/session.js';
 import { loadgen } from '../helpers/programs.js';
 import { RegistryError, registryDir } from '../../src/probes/registry-dir.js';
 import { sweepDeadOwners } from '../../src/probes/sweep.js';
 import { tracefsRoot } from '../../src/tracefs/mount.js';
+import { probeLinesOf, writeProbeCommand } from '../../src/tracefs/probe-files.js';
 import { probeLines } from '../helpers/tracefs-state.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pb-registry-test-'));
@@ -51,9 +54,17 @@ function deadPid(): number {
   return child.pid;
 }
 
+/** This process's record file name: `<pid>-<start time>.json`. */
+function ownRecordName(): string {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  return `${process.pid}-${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!}.json`;
+}
+
+const FOREIGN = `pbforeign_${process.pid}`;
+
 /** A record exactly as perf-bridge writes it, for a dead owner, with fields overridden. */
-function plantRecord(pid: number, override: Record<string, unknown>): string {
-  const path = join(registryDir(), `${pid}.json`);
+function plantRecord(pid: number, override: Record<string, unknown>, into = registryDir()): string {
+  const path = join(into, `${pid}-1.json`);
   const record = {
     version: 2,
     pid,
@@ -61,10 +72,10 @@ function plantRecord(pid: number, override: Record<string, unknown>): string {
     probes: [
       {
         file: 'uprobe_events',
-        group: 'mine',
+        group: FOREIGN,
         event: 'keep',
-        command: 'p:mine/keep /bin/true:0x2000',
-        line: 'p:mine/keep /bin/true:0x0000000000002000',
+        command: `p:${FOREIGN}/keep /bin/true:0x2000`,
+        line: `p:${FOREIGN}/keep /bin/true:0x0000000000002000`,
       },
     ],
     ...override,
@@ -131,15 +142,15 @@ test('a symlink planted at the record path is replaced, never followed', () => {
   const victim = join(scratch, `victim-${case_}`);
   writeFileSync(victim, 'precious\n');
   registryDir();
-  symlinkSync(victim, join(dir, `${process.pid}.json`));
+  symlinkSync(victim, join(dir, ownRecordName()));
   const registry = new OwnerRegistry(dir);
   const probe = { file: 'uprobe_events', group: 'g', event: 'e', command: 'p:g/e /bin/true:0x10', line: null } as const;
   registry.add({ ...probe });
   assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
-  assert.ok(lstatSync(join(dir, `${process.pid}.json`)).isFile(), 'the record is a regular file now');
-  assert.equal(lstatSync(join(dir, `${process.pid}.json`)).mode & 0o777, 0o600);
+  assert.ok(lstatSync(join(dir, ownRecordName())).isFile(), 'the record is a regular file now');
+  assert.equal(lstatSync(join(dir, ownRecordName())).mode & 0o777, 0o600);
   registry.delete(probe);
-  assert.ok(!existsSync(join(dir, `${process.pid}.json`)), 'an empty registry leaves no file');
+  assert.ok(!existsSync(join(dir, ownRecordName())), 'an empty registry leaves no file');
   assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
 });
 
@@ -162,29 +173,42 @@ test('planted, torn and malformed records are skipped with a reason, never trust
     ],
     [
       'newline in command',
-      { probes: [{ file: 'uprobe_events', group: 'g', event: 'e', command: 'p:g/e x\n-:mine/keep', line: null }] },
+      {
+        probes: [{ file: 'uprobe_events', group: 'g', event: 'e', command: `p:g/e x\n-:${FOREIGN}/keep`, line: null }],
+      },
       /command/,
     ],
     [
       'command for another probe',
-      { probes: [{ file: 'uprobe_events', group: 'g', event: 'e', command: 'p:mine/keep x', line: null }] },
+      { probes: [{ file: 'uprobe_events', group: 'g', event: 'e', command: `p:${FOREIGN}/keep x`, line: null }] },
       /command/,
     ],
     ['pid mismatch', { pid: 1 }, /does not match/],
+    ['start time mismatch', { startTime: '2' }, /startTime does not match/],
+    [
+      'a name too long for the kernel',
+      {
+        probes: [
+          { file: 'uprobe_events', group: 'g', event: 'e'.repeat(64), command: `p:g/${'e'.repeat(64)} x`, line: null },
+        ],
+      },
+      /bad event name/,
+    ],
   ];
   const planted = new Map<string, RegExp>();
   for (const [, override, reason] of cases) {
     const pid = deadPid();
     if (typeof override === 'string') {
-      const path = join(dir, `${pid}.json`);
+      const path = join(dir, `${pid}-1.json`);
       writeFileSync(path, override, { mode: 0o600 });
       planted.set(path, reason);
     } else {
       planted.set(plantRecord(pid, override), reason);
     }
   }
+  // A link to a well-formed record kept outside the registry: refused as a link, not followed.
   const linkPid = deadPid();
-  symlinkSync(plantRecord(deadPid(), {}), join(dir, `${linkPid}.json`));
+  symlinkSync(plantRecord(deadPid(), {}, scratch), join(dir, `${linkPid}-1.json`));
 
   const before = allProbeLines();
   const result = sweepDeadOwners(tracefsRoot());
@@ -195,10 +219,9 @@ test('planted, torn and malformed records are skipped with a reason, never trust
     assert.ok(existsSync(path), 'an untrusted record is left as it is');
   }
   assert.ok(
-    result.skipped.some((s) => s.path.endsWith(`/${linkPid}.json`) && /ELOOP|symbolic/.test(s.reason)),
+    result.skipped.some((s) => s.path.endsWith(`/${linkPid}-1.json`) && /ELOOP|symbolic/.test(s.reason)),
     'links refused',
   );
-  assert.ok(!existsSync(outside), 'nothing written outside tracefs');
   assert.deepEqual(allProbeLines(), before);
 });
 
@@ -225,33 +248,70 @@ test("a dead owner's record naming a probe that is gone is dropped, with nothing
   assert.deepEqual(scanRegistry(dir).dead, []);
 });
 
+/** `PATH:0xOFFSET` of the test program's pb_target, as the kernel takes it (no symbols). */
+function targetOffset(): string {
+  return `${loadgen()}:0x${resolveUprobeOffset(loadgen(), 'pb_target').offset.toString(16)}`;
+}
+
+/** A dead owner's record naming `group/event` with `line` (and that line as its command). */
+function plantClaim(group: string, event: string, line: string): string {
+  return plantRecord(deadPid(), { probes: [{ file: 'uprobe_events', group, event, command: line, line }] });
+}
+
+/** The same line with the uprobe offset moved by 4: another probe point of the same name. */
+function movedLine(line: string): string {
+  return line.replace(/0x[0-9a-f]+/, (offset) => `0x${(BigInt(offset) + 4n).toString(16).padStart(16, '0')}`);
+}
+
 test(
-  'a recorded probe whose live line differs from the record is not removed by the sweep',
-  { skip: noUprobes },
+  'the sweep never touches a probe a live owner claims, nor one whose line differs from the record',
+  {
+    skip: noUprobes,
+  },
   () => {
     registryDir();
-    const session = openSession({ probes: [`p:pbtest_${process.pid}/held ${loadgen()}:pb_target`] });
+    const root = tracefsRoot();
+    const group = `pbtest_${process.pid}`;
+    const session = openSession({ probes: [`p:${group}/held ${loadgen()}:pb_target`] });
+    // A probe no live record claims, created below the API (its name is free: checked first).
+    assert.deepEqual(probeLinesOf(root, 'uprobe_events', group, 'loose'), []);
+    writeProbeCommand(root, 'uprobe_events', `p:${group}/loose ${targetOffset()}`, 'create test probe');
     try {
-      const [line] = probeLines('uprobe_events').filter((l) => l.includes(`:pbtest_${process.pid}/held `));
-      assert.ok(line);
-      const forged = line.replace(
-        /0x[0-9a-f]+/,
-        (offset) => `0x${(BigInt(offset) + 4n).toString(16).padStart(16, '0')}`,
-      );
-      const path = plantRecord(deadPid(), {
-        probes: [
-          { file: 'uprobe_events', group: `pbtest_${process.pid}`, event: 'held', command: forged, line: forged },
-        ],
-      });
-      const result = sweepDeadOwners(tracefsRoot());
+      const [held] = probeLinesOf(root, 'uprobe_events', group, 'held');
+      const [loose] = probeLinesOf(root, 'uprobe_events', group, 'loose');
+      assert.ok(held && loose);
+      const claimsHeld = plantClaim(group, 'held', held); // exact line, but this process owns it
+      const claimsLoose = plantClaim(group, 'loose', movedLine(loose)); // unowned, another line
+      const result = sweepDeadOwners(root);
       assert.deepEqual(result.removed, []);
-      assert.deepEqual(result.shared, [`pbtest_${process.pid}:held`]);
-      assert.ok(probeLines('uprobe_events').includes(line), 'the live probe is intact');
-      assert.ok(!existsSync(path), 'the record that no longer describes the probe is dropped');
+      assert.deepEqual(result.failed, []);
+      assert.deepEqual(result.shared, [`${group}:loose`]);
+      assert.deepEqual(probeLinesOf(root, 'uprobe_events', group, 'held'), [held]);
+      assert.deepEqual(probeLinesOf(root, 'uprobe_events', group, 'loose'), [loose]);
+      assert.ok(!existsSync(claimsHeld) && !existsSync(claimsLoose), 'records that describe no probe of theirs go');
     } finally {
       session.close();
+      writeProbeCommand(root, 'uprobe_events', `-:${group}/loose`, 'remove test probe');
     }
     assert.deepEqual(session.stats().probesNotRemoved, []);
-    assert.ok(!probeLines('uprobe_events').some((l) => l.includes(`:pbtest_${process.pid}/held `)));
+    assert.ok(!probeLines('uprobe_events').some((l) => l.includes(`:${group}/`)));
   },
 );
+
+test('a dead owner record with the exact line of a probe nobody else claims is swept', { skip: noUprobes }, () => {
+  registryDir();
+  const root = tracefsRoot();
+  const group = `pbtest_${process.pid}`;
+  assert.deepEqual(probeLinesOf(root, 'uprobe_events', group, 'orphan'), []);
+  writeProbeCommand(root, 'uprobe_events', `p:${group}/orphan ${targetOffset()}`, 'create test probe');
+  const [orphan] = probeLinesOf(root, 'uprobe_events', group, 'orphan');
+  assert.ok(orphan);
+  // Saved before its write completed (no line yet): the listed probe point must match the command.
+  const pending = plantRecord(deadPid(), {
+    probes: [{ file: 'uprobe_events', group, event: 'orphan', command: orphan.replace(/0x0+/, '0x'), line: null }],
+  });
+  const result = sweepDeadOwners(root);
+  assert.deepEqual(result.removed, [`${group}:orphan`]);
+  assert.deepEqual(probeLinesOf(root, 'uprobe_events', group, 'orphan'), []);
+  assert.ok(!existsSync(pending));
+});
