@@ -5,22 +5,29 @@
  * session's size when the ring's wakeup watermark is reached, so they are full batches as under
  * load. (At low event rates the session's flush timer hands over smaller batches, where the
  * fixed cost per batch weighs more.)
+ *
+ * `npm run bench` runs these after its scenarios; alone (as root), pinned to the reader's CPU as
+ * the bench pins itself: `node .test-build/benchmarks/decode-micro.js [--quick]`.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
 import { type ColumnSlot, decodeColumns } from '../src/decode/column-records.js';
 import { compileDecoder } from '../src/decode/compile.js';
 import { compileColumns } from '../src/decode/compile-columns.js';
 import { ColumnArena } from '../src/decode/columns.js';
 import type { EventFormat } from '../src/decode/format.js';
-import { type EventSlot, SampleLayout, type TraceEvent, decodeRecords } from '../src/decode/records.js';
+import { type EventSlot, SampleWalk, type TraceEvent, decodeRecords } from '../src/decode/records.js';
 import { native } from '../src/native.js';
 import { onlineCpus } from '../src/session/cpus.js';
+import { BATCH_BYTES } from '../src/session/pump.js';
 import { openSession } from '../src/session/session.js';
 import { listEvents, parseEventName, readEventId } from '../src/tracefs/events.js';
+import { bufferFilledSlot, drainCountsLength } from '../src/native-protocol.js';
+import { loadgen } from '../test/helpers/programs.js';
 import { GETPPID_TRACEPOINT, type Scenario, UPROBE_LABEL, runTimeoutMs, uprobeDefinition } from './scenarios.js';
-import { GatedLoad } from './workload.js';
+import { GatedLoad, READER_CPU } from './workload.js';
 
-/** The session's drain size (BATCH_BYTES in session.ts), so batches look like real ones. */
-const BATCH_BYTES = 256 * 1024;
 /** PERF_TYPE_TRACEPOINT. */
 const TRACEPOINT_TYPE = 2;
 
@@ -34,6 +41,11 @@ export interface DecodeFigure {
   eventsPerSecond: number;
   /** The same by CPU time (includes GC helper threads), for comparison. */
   eventsPerCpuSecond: number;
+  /**
+   * The first batch alone, decoded by freshly compiled decoders: what a session's first batch
+   * costs without the warm-up of src/decode/warm-up.ts.
+   */
+  coldEventsPerSecond: number;
   passes: number;
 }
 
@@ -47,12 +59,10 @@ interface Recording {
 }
 
 /** Counts the records of a batch and collects their sample ids. */
-function scanBatch(bytes: Buffer, length: number, ids: Set<number>): number {
+function scanBatch(view: DataView, length: number, ids: Set<number>): number {
   let records = 0;
-  for (let pos = 0; pos + SampleLayout.raw <= length; records++) {
-    ids.add(bytes.readUInt32LE(pos + SampleLayout.id) + bytes.readUInt32LE(pos + SampleLayout.id + 4) * 0x100000000);
-    pos += bytes.readUInt16LE(pos + SampleLayout.size);
-  }
+  const walk = new SampleWalk(view, length);
+  for (; walk.next(); records++) ids.add(walk.id);
   return records;
 }
 
@@ -67,7 +77,7 @@ async function record(
   const load = new GatedLoad(loadgenPath, scenario);
   const cpus = onlineCpus();
   const buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
-  const counts = new Float64Array(3 * cpus.length + 1);
+  const counts = new Float64Array(drainCountsLength(cpus.length));
   const batches: Recording['batches'] = [];
   const ids = new Set<number>();
   let events = 0;
@@ -79,10 +89,11 @@ async function record(
       const length = capture.drain(buffer.buffer, counts);
       if (length > 0) {
         const bytes = Buffer.from(buffer.subarray(0, length));
-        events += scanBatch(bytes, length, ids);
-        batches.push({ bytes, view: new DataView(bytes.buffer, bytes.byteOffset, length), length });
+        const view = new DataView(bytes.buffer, bytes.byteOffset, length);
+        events += scanBatch(view, length, ids);
+        batches.push({ bytes, view, length });
       }
-      if (counts[counts.length - 1] !== 1) return;
+      if (counts[bufferFilledSlot(cpus.length)] !== 1) return;
     }
   };
   capture = new Capture(
@@ -113,9 +124,9 @@ async function record(
 }
 
 /**
- * Times `decodeBatch` over every batch: two untimed warm-up passes, then timed passes until
- * `minMs` have gone by (at most 50). The median pass is reported, which shrugs off a pass that
- * a noisy neighbour interrupted.
+ * Times `decodeBatch` over every batch: the first batch alone (cold), two untimed warm-up passes,
+ * then timed passes until `minMs` have gone by (at most 50). The median pass is reported, which
+ * shrugs off a pass that a noisy neighbour interrupted.
  */
 function time(recording: Recording, decodeBatch: (batch: Recording['batches'][number]) => number, minMs: number) {
   const pass = () => {
@@ -123,6 +134,10 @@ function time(recording: Recording, decodeBatch: (batch: Recording['batches'][nu
     for (const batch of recording.batches) decoded += decodeBatch(batch);
     return decoded;
   };
+  const coldStart = process.hrtime.bigint();
+  const first = recording.batches[0];
+  const coldEvents = first === undefined ? 0 : decodeBatch(first);
+  const coldEventsPerSecond = coldEvents / (Number(process.hrtime.bigint() - coldStart) / 1e9);
   pass();
   pass();
   const rates: number[] = [];
@@ -140,6 +155,7 @@ function time(recording: Recording, decodeBatch: (batch: Recording['batches'][nu
   return {
     eventsPerSecond: rates[rates.length >> 1]!,
     eventsPerCpuSecond: decodedTotal / ((cpu.user + cpu.system) / 1e6),
+    coldEventsPerSecond,
     passes: rates.length,
   };
 }
@@ -233,3 +249,21 @@ export async function decodeMicro(loadgenPath: string, quick: boolean): Promise<
   }
   return figures;
 }
+
+/** Runs the microbenchmarks alone and prints one line per figure. */
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the decode microbenchmark needs root (tracepoints, a uprobe)');
+  execFileSync('taskset', ['-a', '-p', '-c', String(READER_CPU), String(process.pid)], { stdio: 'ignore' });
+  const figures = await decodeMicro(loadgen(), process.argv.includes('--quick'));
+  for (const figure of figures) {
+    const rate = (figure.eventsPerSecond / 1e6).toFixed(2);
+    const cpuRate = (figure.eventsPerCpuSecond / 1e6).toFixed(2);
+    const coldRate = (figure.coldEventsPerSecond / 1e6).toFixed(2);
+    process.stdout.write(
+      `${figure.event}\t${figure.mode}\t${figure.events} events\t${figure.batches} batches\t` +
+        `${rate} M events/s\t${cpuRate} M events/CPU-s\t${figure.passes} passes\t${coldRate} M events/s cold\n`,
+    );
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -14,10 +14,12 @@ export interface MachineInfo {
   kernel: string;
   node: string;
   perfBridge: string;
-  /** The commit the bench ran on, with "+dirty" when the tree had changes. */
-  commit?: string;
-  perf?: string;
-  bpftrace?: string;
+  /** The commit the bench ran on, with "+dirty" when the tree had changes; undefined outside git. */
+  commit: string | undefined;
+  /** `perf --version`, when perf is there. */
+  perf: string | undefined;
+  /** `bpftrace --version`, when bpftrace is there. */
+  bpftrace: string | undefined;
   /** 1, 5 and 15 minute load averages when the bench started: a busy machine shows here. */
   loadAverageAtStart: number[];
 }

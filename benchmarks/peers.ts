@@ -36,7 +36,8 @@ function apt(args: string[]): string | undefined {
     return undefined;
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
-    return stderr.split('\n').pop() || (error as Error).message;
+    // apt's last line says what went wrong; without any, the error's message does.
+    return stderr === '' ? (error as Error).message : stderr.slice(stderr.lastIndexOf('\n') + 1);
   }
 }
 

@@ -46,8 +46,8 @@ export interface BenchReport {
   peers: Record<'perf' | 'bpftrace', PeerStatus>;
   scenarios: ScenarioResult[];
   decode: DecodeFigure[];
-  /** Why the decode microbenchmarks did not complete, if they did not. */
-  decodeError?: string;
+  /** Why the decode microbenchmarks did not complete; undefined when they did (or did not run). */
+  decodeError: string | undefined;
   decodeChecks: TargetCheck[];
   loadAverageAtEnd: number[];
   targets: { passed: number; missed: number; misses: TargetCheck[] };
@@ -73,13 +73,23 @@ function fixed(n: number | null | undefined, digits: number): string {
   return n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits);
 }
 
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** The characters of `text` as a terminal shows them (✓, ≥, − are one each), for aligning columns. */
+function displayWidth(text: string): number {
+  return [...graphemes.segment(text)].length;
+}
+
 /** Lays out rows as columns, the first left-aligned, the others right-aligned. */
 function columns(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => [...(row[i] ?? '')].length)));
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => displayWidth(row[i] ?? ''))));
   return rows
     .map((row) =>
       row
-        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .map((cell, i) => {
+          const padding = ' '.repeat(widths[i]! - displayWidth(cell));
+          return i === 0 ? cell + padding : padding + cell;
+        })
         .join('  ')
         .trimEnd(),
     )
@@ -156,18 +166,32 @@ function describe(check: TargetCheck): string {
   return `${where}: ${check.target} ${show(check.value)}, needs ${check.relation} ${show(check.limit)}`;
 }
 
-/** The table printed at the end of a bench run. */
-export function renderReport(report: BenchReport): string {
+/** What ran where and when: the machine, the versions, the load, and how the marks read. */
+function headerLines(report: BenchReport): string[] {
   const m = report.machine;
-  const lines = [
-    `perf-bridge ${m.perfBridge}${m.commit ? ` (${m.commit})` : ''} capture benchmark${report.quick ? ' (--quick)' : ''}, ${report.startedAt}, ${fixed(report.durationSeconds, 1)} s`,
-    `${m.cpuModel}, ${m.cores} cores, Linux ${m.kernel}, node ${m.node}, ${m.perf ?? 'perf: -'}, ${m.bpftrace ?? 'bpftrace: -'}`,
-    `load average at start ${m.loadAverageAtStart.join(' ')}, at end ${report.loadAverageAtEnd.join(' ')}; producer on CPU 1, readers on CPU 0; ${report.repeat === 1 ? 'one run per cell' : `${report.repeat} runs per cell, the median-CPU one shown`}`,
+  const commit = m.commit ? ` (${m.commit})` : '';
+  const quick = report.quick ? ' (--quick)' : '';
+  const runs = report.repeat === 1 ? 'one run per cell' : `${report.repeat} runs per cell, the median-CPU one shown`;
+  const load = `load average at start ${m.loadAverageAtStart.join(' ')}, at end ${report.loadAverageAtEnd.join(' ')}`;
+  return [
+    `perf-bridge ${m.perfBridge}${commit} capture benchmark${quick}, ${report.startedAt}, ` +
+      `${fixed(report.durationSeconds, 1)} s`,
+    `${m.cpuModel}, ${m.cores} cores, Linux ${m.kernel}, node ${m.node}, ` +
+      `${m.perf ?? 'perf: -'}, ${m.bpftrace ?? 'bpftrace: -'}`,
+    `${load}; producer on CPU 1, readers on CPU 0; ${runs}`,
     '',
-    `marks (perf-bridge rows): delivered ≥ perf record; lost(gap) ≤ perf record, then = 0; CPU per event ≤ perf record (columnar) / ≤ ${CPU_FACTOR['pb-object']}x (object); p99 ≤ ${P99_LIMIT_MS} ms`,
-    `lost(kernel): what the tool says the kernel dropped; lost(gap): produced − delivered; CPU: reader user+sys from gate release to last event, per million delivered; ${SAME_RING_LABEL} is informational (perf-bridge's default ring size here)`,
+    'marks (perf-bridge rows): delivered ≥ perf record; lost(gap) ≤ perf record, then = 0; ' +
+      `CPU per event ≤ perf record (columnar) / ≤ ${CPU_FACTOR['pb-object']}x (object); p99 ≤ ${P99_LIMIT_MS} ms`,
+    'lost(kernel): what the tool says the kernel dropped; lost(gap): produced − delivered; CPU: reader user+sys ' +
+      `from gate release to last event, per million delivered; ${SAME_RING_LABEL} is informational ` +
+      "(perf-bridge's default ring size here)",
     '',
   ];
+}
+
+/** The table printed at the end of a bench run. */
+export function renderReport(report: BenchReport): string {
+  const lines = headerLines(report);
   for (const peer of ['perf', 'bpftrace'] as const) {
     if (report.peers[peer].skipped) lines.push(`${peer} skipped: ${report.peers[peer].skipped}`);
   }
@@ -175,10 +199,8 @@ export function renderReport(report: BenchReport): string {
   if (report.decodeError) lines.push(`decode microbenchmark FAILED: ${report.decodeError}`, '');
   if (report.decode.length > 0) {
     lines.push(decodeBlock(report.decode, report.decodeChecks));
-    lines.push(
-      `  targets on syscalls:sys_enter_getppid: object ≥ ${DECODE_OBJECT_TARGET / 1e6} M/s, columnar ≥ ${DECODE_COLUMNAR_TARGET / 1e6} M/s`,
-      '',
-    );
+    const targets = `object ≥ ${DECODE_OBJECT_TARGET / 1e6} M/s, columnar ≥ ${DECODE_COLUMNAR_TARGET / 1e6} M/s`;
+    lines.push(`  targets on syscalls:sys_enter_getppid: ${targets}`, '');
   }
   const { passed, missed, misses } = report.targets;
   lines.push(`targets: ${passed} met, ${missed} missed`);

@@ -118,9 +118,10 @@ async function runCell(
   for (let i = 0; i < repeat; i++) {
     const started = Date.now();
     const result = await runner.run(scenario, context);
-    log(
-      `  ${runner.label.padEnd(12)} delivered ${result.delivered} of ${result.producer.produced}, reader ${result.readerCpuSeconds.toFixed(3)} s CPU (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-    );
+    const delivered = `delivered ${result.delivered} of ${result.producer.produced}`;
+    const cpu = `${result.readerCpuSeconds.toFixed(3)} s CPU`;
+    const wall = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    log(`  ${runner.label.padEnd(12)} ${delivered}, reader ${cpu} (${wall})`);
     all.push(result);
   }
   const perEvent = (r: RunResult) => r.readerCpuSeconds / Math.max(1, r.delivered);
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
       log(`  untraced    ${(untraced.rate / 1e6).toFixed(3)} M events/s`);
       const result: ScenarioResult = { scenario, untraced, runs: [], skipped: [], failed: [], checks: [], allRuns: [] };
       for (const runner of options.runners) {
-        const reason = (runner.peer && peers[runner.peer].skipped) || runner.unavailable?.();
+        const reason = (runner.peer === undefined ? undefined : peers[runner.peer].skipped) ?? runner.unavailable?.();
         if (reason) {
           result.skipped.push({ runner: runner.id, reason });
           continue;

@@ -23,8 +23,9 @@ export interface Scenario {
 /** The tracepoint of the getppid scenarios. */
 export const GETPPID_TRACEPOINT = 'syscalls:sys_enter_getppid';
 
-/** The function the uprobe scenarios probe, and its fetch arguments (kernel probe syntax). */
+/** The function the uprobe scenarios probe. */
 export const UPROBE_SYMBOL = 'pb_target';
+/** The uprobe's fetch arguments (kernel probe syntax): the call's label string and value. */
 export const UPROBE_FETCHARGS = 'label=+0(%di):string value=%si:s64';
 
 /** The event name perf-bridge reports the uprobe's events under. */

@@ -28,8 +28,11 @@ export interface TargetCheck {
   pass: boolean;
 }
 
+/** The most event-to-delivery latency at the 99th percentile a perf-bridge run may show. */
 export const P99_LIMIT_MS = 10;
+/** Events per second the object decoder must reach on recorded getppid batches. */
 export const DECODE_OBJECT_TARGET = 5e6;
+/** Events per second the columnar decoder must reach on recorded getppid batches. */
 export const DECODE_COLUMNAR_TARGET = 20e6;
 /** Reader CPU per event relative to perf record's, per perf-bridge mode. */
 export const CPU_FACTOR: Partial<Record<RunnerId, number>> = { 'pb-columnar': 1, 'pb-object': 2 };

@@ -12,7 +12,6 @@ namespace perfbridge {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Capture", Capture::Define(env));
-  exports.Set("drainSyntheticRing", Napi::Function::New(env, DrainSyntheticRing, "drainSyntheticRing"));
   exports.Set("tryLockExclusive", Napi::Function::New(env, TryLockExclusive, "tryLockExclusive"));
   Napi::Object layout = Napi::Object::New(env);
   layout.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
@@ -24,8 +23,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace perfbridge
 
-static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  return perfbridge::Init(env, exports);
-}
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return perfbridge::Init(env, exports); }
 
 NODE_API_MODULE(perf_bridge, InitModule)

@@ -1,13 +1,14 @@
 // A set of perf events sharing one ring buffer per CPU, read in batches from JS.
 #pragma once
 
+#include <linux/perf_event.h>
 #include <napi.h>
 #include <uv.h>
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
+#include "owned.h"
 #include "ring.h"
 
 namespace perfbridge {
@@ -22,10 +23,11 @@ class Capture : public Napi::ObjectWrap<Capture> {
   ~Capture() override;
 
  private:
+  // One CPU's ring: the events opened on that CPU, all writing into the leader's (the first
+  // event's) mapping. Built whole or not at all: a ring that fails halfway unwinds by itself.
   struct Ring {
-    int leaderFd = -1;
-    void* base = nullptr;  // metadata page followed by the data area
-    size_t mappedBytes = 0;
+    std::vector<OwnedFd> fds;  // in event order; fds[0] is the leader
+    OwnedMapping mapping;      // the metadata page followed by the data area
     RingCounts counts;
   };
 
@@ -37,34 +39,46 @@ class Capture : public Napi::ObjectWrap<Capture> {
   Napi::Value RingCount(const Napi::CallbackInfo& info);
   Napi::Value ReadLost(const Napi::CallbackInfo& info);
 
+  // Opening, one function per phase: every ring, one ring, and the steps of one ring.
   void OpenAll(Napi::Env env, const Napi::Object& options);
-  void StartPolling();
+  Ring OpenRing(Napi::Env env, std::vector<perf_event_attr>& attrs, int pid, int cpu, size_t ringIndex);
+  OwnedFd OpenEvent(Napi::Env env, std::vector<perf_event_attr>& attrs, size_t eventIndex, int pid, int cpu);
+  void MapRing(Napi::Env env, Ring& ring, int cpu);
+  void WatchRing(Napi::Env env, const Ring& ring, size_t ringIndex);
+
+  // Drains the rings into `out`, starting at nextRing_, until they are empty or `out` is full.
+  DrainOutcome DrainRings(uint8_t* out, size_t capacity);
+  // Calls `visit` with every perf fd, ring by ring.
+  template <typename Visit>
+  void ForEachFd(Visit visit) const {
+    for (const Ring& ring : rings_) {
+      for (const OwnedFd& fd : ring.fds) visit(fd.Get());
+    }
+  }
+
+  void StartPolling(Napi::Env env);
   void StopPolling();
   void CloseAll();
-  void OnReadable(int status, int events);
+  void OnReadable(int status);
+  // Consumes the pending epoll events; true when one of them is a hangup or an error.
+  bool ConsumeReadiness();
 
   static void CleanupHook(void* self);
 
-  std::vector<int> fds_;          // every perf fd, ring-major then event order
-  std::vector<uint64_t> ids_;     // sample id of fds_[i]
-  std::vector<Ring> rings_;
-  size_t eventsPerRing_ = 0;
-  bool lostCounters_ = false;     // kernel >= 6.0: read() reports PERF_FORMAT_LOST per fd
-  bool enableOnExec_ = false;     // the kernel enables the events at the target's next exec
-  uint64_t dataBytes_ = 0;        // size of each ring's data area
-  size_t pageSize_ = 0;           // the metadata page in front of each ring's data
-  size_t nextRing_ = 0;           // rotates so a full output buffer does not starve late rings
-  int epollFd_ = -1;
-  uv_poll_t* poll_ = nullptr;
+  std::vector<uint64_t> ids_;  // sample ids, ring-major (protocol::SampleIdSlot)
+  std::vector<Ring> rings_;    // one per CPU, in the order of options.cpus
+  bool lostCounters_ = false;  // kernel >= 6.0: read() reports PERF_FORMAT_LOST per fd
+  bool enableOnExec_ = false;  // the kernel enables the events at the target's next exec
+  uint64_t dataBytes_ = 0;     // size of each ring's data area
+  size_t pageSize_ = 0;        // the metadata page in front of each ring's data
+  size_t nextRing_ = 0;        // rotates so a full output buffer does not starve late rings
+  OwnedFd epoll_;              // every ring's leader, so one uv_poll watches them all
+  uv_poll_t* poll_ = nullptr;  // freed by uv_close's callback, after the loop is done with it
   bool polling_ = false;
   bool closed_ = false;
   napi_env env_ = nullptr;
   Napi::FunctionReference onReadable_;
   Napi::ObjectReference asyncResource_;
 };
-
-// Exposes DrainRing over a JS-built ring (metadata page + data) so the reader is tested
-// without a kernel: drainSyntheticRing(ring: ArrayBuffer, dataSize, out: ArrayBuffer, counts: Float64Array)
-Napi::Value DrainSyntheticRing(const Napi::CallbackInfo& info);
 
 }  // namespace perfbridge

@@ -22,8 +22,8 @@ constexpr uint32_t kLostSamplesRecord = 13;  // PERF_RECORD_LOST_SAMPLES; older 
 
 }  // namespace
 
-DrainOutcome DrainRing(perf_event_mmap_page* meta, const uint8_t* data, uint64_t dataSize,
-                       uint8_t* out, size_t outCapacity, RingCounts* counts) {
+DrainOutcome DrainRing(perf_event_mmap_page* meta, const uint8_t* data, uint64_t dataSize, uint8_t* out,
+                       size_t outCapacity, RingCounts* counts) {
   DrainOutcome outcome;
   // Acquire pairs with the kernel's release of data_head: record bytes before head are visible.
   uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <linux/perf_event.h>
+
 #include <cstddef>
 #include <cstdint>
 
@@ -9,9 +10,9 @@ namespace perfbridge {
 
 // Per-ring counters reported by one drain pass.
 struct RingCounts {
-  uint64_t lostRecords = 0;   // sum of PERF_RECORD_LOST.lost (kernel dropped: ring was full)
-  uint64_t lostSamples = 0;   // sum of PERF_RECORD_LOST_SAMPLES.lost
-  uint64_t corruptResets = 0; // times the ring was reset because a header made no sense
+  uint64_t lostRecords = 0;    // sum of PERF_RECORD_LOST.lost (kernel dropped: ring was full)
+  uint64_t lostSamples = 0;    // sum of PERF_RECORD_LOST_SAMPLES.lost
+  uint64_t corruptResets = 0;  // times the ring was reset because a header made no sense
 };
 
 // Result of draining one ring into a caller-owned byte buffer.
@@ -27,7 +28,7 @@ struct DrainOutcome {
 //
 // `meta` is the first mmap page, `data` the ring of `dataSize` bytes (a power of two).
 // A header with an impossible size resets the ring to the head and counts one corrupt reset.
-DrainOutcome DrainRing(perf_event_mmap_page* meta, const uint8_t* data, uint64_t dataSize,
-                       uint8_t* out, size_t outCapacity, RingCounts* counts);
+DrainOutcome DrainRing(perf_event_mmap_page* meta, const uint8_t* data, uint64_t dataSize, uint8_t* out,
+                       size_t outCapacity, RingCounts* counts);
 
 }  // namespace perfbridge

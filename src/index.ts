@@ -1,8 +1,12 @@
-/** perf-bridge: kernel events from perf ring buffers, decoded into typed objects. */
+/**
+ * perf-bridge: kernel events from perf ring buffers, decoded into typed objects. This is the whole
+ * public API; `api/perf-bridge.api.md` lists it, and a test keeps the two in step.
+ */
+
+// Sessions: open, capture, deliver.
 export {
   openSession,
   Session,
-  SessionClosedError,
   type EventOf,
   type FieldsMap,
   type ProbeFieldsMap,
@@ -11,24 +15,66 @@ export {
 export type { SessionOptions, ProbeInputs } from './session/options.js';
 export type { TraceEvent } from './decode/records.js';
 export { StringColumn, BytesColumn, type Column, type ColumnBatch, type EventColumns } from './decode/columns.js';
+
+// Events and their formats.
+export { tracefsRoot } from './tracefs/mount.js';
+export { listEvents, readEventFormat, readEventId } from './tracefs/events.js';
 export { parseFormat, type EventFormat, type FormatField, type FieldDecoding } from './decode/format.js';
 export { compileDecoder, type FieldsDecoder } from './decode/compile.js';
-export { tracefsRoot } from './tracefs/mount.js';
-export { listEvents, readEventFormat, readEventId, parseEventName } from './tracefs/events.js';
+
+// Dynamic probes: the builder, kernel text, and clean-up.
+export { kprobe, kretprobe, uprobe, uretprobe, fentry, fexit, tprobe } from './probes/builder.js';
+export type { ProbeBuilder, KprobeOptions, KretprobeOptions, UprobeOptions } from './probes/builder.js';
+export {
+  arg,
+  atAddress,
+  atFileOffset,
+  atSymbol,
+  comm,
+  deref,
+  imm,
+  immString,
+  reg,
+  retval,
+  stack,
+  stackPointer,
+  uderef,
+  Fetch,
+  type TypeSpec,
+  type ValueOfType,
+} from './probes/fetch.js';
+export type { X86Register } from './probes/registers.js';
+export { parse } from './probes/parse.js';
+export { print } from './probes/print.js';
+export { validate } from './probes/validate.js';
+export type {
+  AnyProbeDefinition,
+  ArgType,
+  FieldsOf,
+  FieldValue,
+  ProbeArg,
+  ProbeDefinition,
+  ProbeKind,
+  ProbeLocation,
+} from './probes/definition.js';
+export type { ProbeInput, ProbeLeftBehind } from './probes/probe-set.js';
+export { cleanup } from './probes/index-lifecycle.js';
+export type { SweepResult } from './probes/sweep.js';
+export type { SkippedRecord } from './probes/ownership.js';
+export { resolveUprobeOffset, type UprobeTarget } from './elf/resolve.js';
+
+// Errors: every one a caller can cause is a PerfBridgeError with a code and a hint.
 export {
   PerfBridgeError,
   KernelError,
   OptionError,
   EventNameError,
   ProbeConflictError,
+  RegistryError,
+  ProbeLockTimeoutError,
+  TracefsUnavailableError,
   type OptionErrorCode,
 } from './errors.js';
-export { RegistryError } from './probes/registry-dir.js';
-export { ProbeLockTimeoutError } from './probes/probe-lock.js';
-export * from './probes/index.js';
-export { cleanup } from './probes/index-lifecycle.js';
-export type { ProbeInput } from './probes/probe-set.js';
-export { resolveUprobeOffset, type UprobeTarget } from './elf/resolve.js';
-export { checkUprobeFileOffset } from './elf/file-offset.js';
-export { ElfError, isElfError, type ElfErrorCode } from './elf/errors.js';
-export type { UprobeOffsetChecker } from './probes/resolve.js';
+export { SessionClosedError } from './session/session.js';
+export { ProbeDefinitionError, type ProbeErrorCode } from './probes/errors.js';
+export { ElfError, type ElfErrorCode } from './elf/errors.js';

@@ -22,22 +22,31 @@ export interface NativeEventSpec {
   config2?: bigint;
 }
 
-/** Options of the native `Capture` constructor; validated in TypeScript before the call. */
+/**
+ * Options of the native `Capture` constructor; validated in TypeScript before the call. The addon
+ * reads an optional option that is `undefined` as absent, so both are allowed.
+ */
 export interface NativeCaptureOptions {
   events: NativeEventSpec[];
+  /** CPUs to open every event on, one ring each, in this order. */
   cpus: number[];
+  /** The process to trace, or -1 for every process. */
   pid: number;
+  /** Also trace the children `pid` creates from now on. */
   inherit: boolean;
   /** Leave enabling to the kernel at the target's next exec (for commands we start). */
-  enableOnExec?: boolean;
+  enableOnExec?: boolean | undefined;
+  /** Data pages per ring: a power of two. */
   ringPages: number;
-  wakeupEvents?: number;
-  wakeupBytes?: number;
+  /** Wake the reader every this many samples (default 1); ignored with `wakeupBytes`. */
+  wakeupEvents?: number | undefined;
+  /** Wake the reader when a ring holds this many bytes. */
+  wakeupBytes?: number | undefined;
 }
 
 /** A native capture: one ring per CPU shared by all its events. */
 export interface NativeCapture {
-  /** Sample ids, ring-major: `ids()[ring * events.length + eventIndex]`. */
+  /** Sample ids, ring-major: event `e` of ring `r` at `sampleIdSlot(r, e, events.length)` (native-protocol.ts). */
   ids(): BigUint64Array;
   /**
    * Enables every event (unless `enableOnExec` leaves that to the kernel) and starts watching the
@@ -48,8 +57,9 @@ export interface NativeCapture {
   disable(): void;
   /**
    * Copies every complete sample record of every ring into `out` and returns the byte count.
-   * `counts[3r..3r+2]` get ring r's running lost-records, lost-samples and corrupt-reset totals;
-   * `counts[3 * ringCount]` is 1 when `out` filled before the rings were empty.
+   * `counts` (`drainCountsLength(ringCount)` long, see native-protocol.ts) gets each ring's running
+   * totals at `ringCountSlot`, and at `bufferFilledSlot` a 1 when `out` filled before the rings were
+   * empty (call again for the rest), else 0.
    */
   drain(out: ArrayBuffer, counts: Float64Array): number;
   /**
@@ -59,23 +69,26 @@ export interface NativeCapture {
   readLost(): Float64Array | null;
   /** Disables, unmaps and closes everything exactly once; idempotent. */
   close(): void;
+  /** Rings opened: one per CPU of `options.cpus`, in that order. */
   readonly ringCount: number;
 }
 
 /**
- * Constructor of {@link NativeCapture}. `onReadable(hangup)` runs on the event loop; after a hangup
- * (the traced task exited) the native side stops watching and the caller's own timer must drain.
+ * Called on the event loop when a ring reached its wakeup point. `hangup` is true when a watched
+ * event hung up (the traced task exited) or the watch failed: the native side has then stopped
+ * watching, and from now on only the caller's own timer drains.
  */
+export type ReadinessListener = (hangup: boolean) => void;
+
+/** Constructor of {@link NativeCapture}: opens every event on every CPU, disabled. */
 export type NativeCaptureConstructor = new (
   options: NativeCaptureOptions,
-  onReadable: (hangup: boolean) => void,
+  onReadable: ReadinessListener,
 ) => NativeCapture;
 
 /** The addon's exports. */
 export interface NativeAddon {
   Capture: NativeCaptureConstructor;
-  /** Runs the ring reader over a ring built in JS memory (tests): same code as for real rings. */
-  drainSyntheticRing(ring: ArrayBuffer, dataSize: number, out: ArrayBuffer, counts: Float64Array): number;
   /**
    * `flock(fd, LOCK_EX | LOCK_NB)`: true when the lock was taken, false when another open file holds
    * it. Released when the fd closes or the process dies, so a crashed holder never blocks others.
@@ -96,16 +109,24 @@ export const ADDON_PATH_VARIABLE = 'PERF_BRIDGE_ADDON';
 
 /** Loads the compiled addon once: the one {@link ADDON_PATH_VARIABLE} names, else node-gyp's build. */
 export function native(): NativeAddon {
-  if (addon === undefined) {
-    const override = process.env[ADDON_PATH_VARIABLE];
-    if (override) {
-      // A relative path would resolve against this file, not where the user ran the command.
-      if (!isAbsolute(override)) throw new Error(`${ADDON_PATH_VARIABLE} must be an absolute path, not '${override}'`);
-      addon = require(override) as NativeAddon;
-    } else {
-      const bindings = require('bindings') as (name: string) => NativeAddon;
-      addon = bindings('perf_bridge');
-    }
-  }
+  addon ??= loadAddon('perf_bridge', ADDON_PATH_VARIABLE) as NativeAddon;
   return addon;
+}
+
+/**
+ * Loads a target of binding.gyp: from the absolute path in environment variable `pathVariable` when
+ * it is set, else from node-gyp's build directory.
+ *
+ * @internal also loads the tests' own addon (test/native/test-addon.ts).
+ * @throws Error when `pathVariable` holds a relative path.
+ */
+export function loadAddon(targetName: string, pathVariable: string): unknown {
+  const override = process.env[pathVariable];
+  if (override) {
+    // A relative path would resolve against this file, not where the user ran the command.
+    if (!isAbsolute(override)) throw new Error(`${pathVariable} must be an absolute path, not '${override}'`);
+    return require(override);
+  }
+  const bindings = require('bindings') as (name: string) => unknown;
+  return bindings(targetName);
 }

@@ -22,9 +22,15 @@ import type { RunContext, RunResult, Runner } from './types.js';
 /** The bpftrace program printing what perf-bridge delivers for the scenario's event. */
 export function bpftraceProgram(scenario: Scenario, loadgenPath: string): string {
   if (scenario.mode === 'getppid') {
-    return 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { printf("%d %d %d %llu %d\\n", pid, tid, cpu, nsecs, args->__syscall_nr); }';
+    return (
+      'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ ' +
+      '{ printf("%d %d %d %llu %d\\n", pid, tid, cpu, nsecs, args->__syscall_nr); }'
+    );
   }
-  return `uprobe:${loadgenPath}:${UPROBE_SYMBOL} /pid == cpid/ { printf("%d %d %d %llu %s %d\\n", pid, tid, cpu, nsecs, str(arg0), arg1); }`;
+  return (
+    `uprobe:${loadgenPath}:${UPROBE_SYMBOL} /pid == cpid/ ` +
+    '{ printf("%d %d %d %llu %s %d\\n", pid, tid, cpu, nsecs, str(arg0), arg1); }'
+  );
 }
 
 /** Event lines and reported losses in bpftrace's output. */
@@ -55,6 +61,7 @@ export async function countBpftraceOutput(path: string): Promise<BpftraceOutput>
   return { lines, lost };
 }
 
+/** bpftrace printing a line per event, as a runner. */
 export const bpftraceRunner: Runner = {
   id: 'bpftrace',
   label: 'bpftrace',

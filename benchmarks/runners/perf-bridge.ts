@@ -48,26 +48,24 @@ class ChildMessages {
   }
 
   /** The first message of `type`; rejects after `timeoutMs` or when `exited` settles first. */
-  wait(type: string, timeoutMs: number, exited: Promise<unknown>): Promise<Record<string, unknown>> {
+  async wait(type: string, timeoutMs: number, exited: Promise<unknown>): Promise<Record<string, unknown>> {
     const already = this.seen.get(type);
-    if (already) return Promise.resolve(already);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+    if (already) return already;
+    let timer: NodeJS.Timeout | undefined;
+    const message = new Promise<Record<string, unknown>>((resolve) => this.waiters.set(type, resolve));
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
         reject(new Error(`no ${type} message from the capture child within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.waiters.set(type, (message) => {
-        clearTimeout(timer);
-        resolve(message);
-      });
-      exited.then(
-        () => {
-          reject(new Error(`the capture child exited before its ${type} message`));
-        },
-        (error: unknown) => {
-          reject(error);
-        },
-      );
     });
+    const gone = exited.then((): never => {
+      throw new Error(`the capture child exited before its ${type} message`);
+    });
+    try {
+      return await Promise.race([message, deadline, gone]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -110,7 +108,9 @@ async function runPerfBridge(mode: CaptureConfig['mode'], scenario: Scenario, co
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const messages = new ChildMessages(child.stdout);
   const exited = waitForExit(child, timeoutMs + 30_000);
-  exited.catch(() => {}); // a timeout is reported through the waits below
+  exited.catch(() => {
+    // A timeout is reported through the waits below.
+  });
   try {
     await messages.wait('ready', 30_000, exited);
     load.release();

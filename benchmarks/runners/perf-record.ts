@@ -7,8 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-import { pollUntil, sleep } from '../processes.js';
+import { pollUntil } from '../processes.js';
 import { GETPPID_TRACEPOINT, type Scenario, runTimeoutMs } from '../scenarios.js';
 import { GatedLoad } from '../workload.js';
 import { countSamples, perfStats } from './perf-data.js';
@@ -145,7 +146,11 @@ async function capture(
   } catch (error) {
     load.abort();
     tool.kill();
-    await tool.finish().catch(() => {}); // the probe can only go once perf has closed it
+    try {
+      await tool.finish(); // the probe can only go once perf has closed it
+    } catch {
+      // The capture's own error, thrown below, says more.
+    }
     throw error;
   } finally {
     closeSync(ctl);

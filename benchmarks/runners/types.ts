@@ -13,8 +13,8 @@ export interface RunContext {
   rusageExecPath: string;
   /** A directory for this run's files, removed by the caller. */
   workDir: string;
-  /** Where `node --cpu-prof` writes the child runner's profiles, when profiling. */
-  cpuProfileDir?: string;
+  /** Where `node --cpu-prof` writes the child runner's profiles; undefined when not profiling. */
+  cpuProfileDir: string | undefined;
 }
 
 /** The raw figures of one capture of one scenario; rates and ratios are derived in report.ts. */

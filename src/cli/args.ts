@@ -10,17 +10,20 @@ export interface TraceCommand {
   events: string[];
   /** Probe definitions in kernel syntax (a `PATH:SYMBOL` alone means `p PATH:SYMBOL`). */
   probes: string[];
-  count?: number;
-  durationSeconds?: number;
+  /** `--count`: events to write before the trace ends (undefined: no limit). */
+  count: number | undefined;
+  /** `--duration` in seconds (undefined: no limit). */
+  durationSeconds: number | undefined;
   format: 'jsonl';
-  ringPages?: number;
-  /** The command to run and trace, from after `--`. */
-  command?: string[];
+  /** `--ring-pages` (undefined: the session's default). */
+  ringPages: number | undefined;
+  /** The command to run and trace, from after `--` (undefined: trace system-wide). */
+  command: string[] | undefined;
 }
 
 /** Every command the CLI knows. */
 export type CliCommand =
-  TraceCommand | { kind: 'list'; filter?: string } | { kind: 'format'; event: string } | { kind: 'help' };
+  TraceCommand | { kind: 'list'; filter: string | undefined } | { kind: 'format'; event: string } | { kind: 'help' };
 
 /** The longest `--duration` accepted: ten years, far beyond any trace yet well inside a double's exact range. */
 export const MAX_DURATION_SECONDS = 10 * 365 * 24 * 3600;
@@ -136,7 +139,7 @@ export function parseCli(argv: string[]): CliCommand {
     else events.push(item);
   }
   if (values.format !== 'jsonl') throw new UsageError(`--format ${values.format} is not supported; use jsonl`);
-  if (command !== undefined && command.length === 0) throw new UsageError('nothing after --: give the command to run');
+  if (command?.length === 0) throw new UsageError('nothing after --: give the command to run');
   return {
     kind: 'trace',
     events,

@@ -1,6 +1,7 @@
-/** The command that `trace -- COMMAND` runs: checked, started held before its exec, signalled. */
+/** The command that `trace -- COMMAND` runs: checked, started held before its exec, signalled, stopped. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 
 import { CommandNotRunnableError } from './failure.js';
@@ -12,7 +13,15 @@ export interface HeldCommand {
   group: boolean;
   /** Lets the command exec. */
   release: () => void;
+  /**
+   * The command's exit status as a shell reports it (128 + the signal's number when a signal
+   * killed it); rejects with the spawn error when the shell that holds it could not start.
+   */
+  exit: Promise<number>;
 }
+
+/** How long a command may take to end after SIGTERM (or a forwarded signal) before SIGKILL. */
+const STOP_GRACE_MS = 2000;
 
 function runnable(path: string): 'yes' | 'missing' | 'not executable' {
   try {
@@ -59,7 +68,7 @@ export function checkRunnable(name: string): void {
  * every descendant. Unless stdin is a terminal (where the command must stay in the foreground to
  * read it), the command gets its own process group, so that stopping it reaches its descendants.
  */
-export function spawnHeld(command: string[]): HeldCommand {
+export function spawnHeld(command: readonly string[]): HeldCommand {
   const group = !process.stdin.isTTY;
   const child = spawn('/bin/sh', ['-c', 'read -r _ <&3 && exec "$@" 3<&-', 'perf-bridge', ...command], {
     stdio: ['inherit', process.stderr, 'inherit', 'pipe'],
@@ -68,7 +77,17 @@ export function spawnHeld(command: string[]): HeldCommand {
   const gate = child.stdio[3] as NodeJS.WritableStream;
   // A shell that died before the release closes the gate: its exit is what reports that.
   gate.on('error', () => undefined);
-  return { child, group, release: () => gate.end('\n') };
+  return { child, group, release: () => gate.end('\n'), exit: exitStatus(child) };
+}
+
+/** See {@link HeldCommand.exit}. */
+function exitStatus(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0));
+    });
+  });
 }
 
 /** Sends `signal` to the command (its whole group when it has one); false if it is gone. */
@@ -81,4 +100,16 @@ export function signalCommand(held: HeldCommand, signal: NodeJS.Signals): boolea
   } catch {
     return false;
   }
+}
+
+/**
+ * Stops the command and resolves with its exit status (127 when it could not start): SIGTERM
+ * unless a signal was already passed on to it, then as long as STOP_GRACE_MS to end before SIGKILL.
+ */
+export async function stopCommand(held: HeldCommand, alreadySignalled: boolean): Promise<number> {
+  if (!alreadySignalled) signalCommand(held, 'SIGTERM');
+  const killer = setTimeout(() => signalCommand(held, 'SIGKILL'), STOP_GRACE_MS);
+  const status = await held.exit.catch(() => 127);
+  clearTimeout(killer);
+  return status;
 }

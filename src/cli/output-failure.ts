@@ -1,4 +1,6 @@
 /** The error the CLI reports when its output cannot be written (other than a reader going away). */
+import { constants as osConstants } from 'node:os';
+
 import { KernelError } from '../errors.js';
 
 function hintFor(code: string): string {
@@ -24,8 +26,8 @@ export class OutputWriteError extends KernelError {
     const code = e.code ?? 'EIO';
     const reason = e.message ?? String(error);
     super(`cannot write output: ${reason.startsWith(code) ? reason : `${code}: ${reason}`}`, {
-      errno: Math.abs(e.errno ?? 0),
-      code,
+      // A stream error without an errno (written after the stream broke) ends the output as EIO would.
+      errno: e.errno ?? osConstants.errno.EIO,
       syscall: e.syscall ?? 'write',
       hint: hintFor(code),
       cause: error,

@@ -1,10 +1,8 @@
 /** `perf-bridge trace`: capture events and write JSON lines until a limit, the command, or a signal. */
-import { constants as osConstants } from 'node:os';
-
-import { PerfBridgeError } from '../errors.js';
+import type { TraceEvent } from '../decode/records.js';
 import { type Session, openSession } from '../session/session.js';
 import type { TraceCommand } from './args.js';
-import { type HeldCommand, checkRunnable, signalCommand, spawnHeld } from './command.js';
+import { type HeldCommand, checkRunnable, signalCommand, spawnHeld, stopCommand } from './command.js';
 import { EXIT_TRACE_FAILED, describeFailure } from './failure.js';
 import { eventToJsonLine } from './jsonl.js';
 import { setLongTimeout } from './long-timeout.js';
@@ -13,9 +11,6 @@ import { isReaderGone, openOutput } from './output.js';
 
 /** The signals that end a trace and are passed on to the command, which then decides the exit status. */
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-/** How long a command may take to end after SIGTERM (or a forwarded signal) before SIGKILL. */
-const STOP_GRACE_MS = 2000;
 
 /** Why the trace ended: only when the command ended it (or took a signal) does its status become ours. */
 type StopReason = 'command' | 'limit' | 'signal' | 'reader-gone';
@@ -51,27 +46,165 @@ function flushed(out: NodeJS.WritableStream): Promise<void> {
   });
 }
 
-/** The command's exit status as a shell reports it (128 + signal number when a signal killed it). */
-function commandExit(held: HeldCommand, name: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    held.child.once('error', (error) => {
-      reject(new PerfBridgeError(`cannot run ${name}: ${error.message}`, { hint: 'check the command name and PATH' }));
-    });
-    held.child.once('exit', (code, signal) => {
-      resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0));
-    });
-  });
+/** The `count` first events of `batch` as JSON lines. */
+function jsonLines(batch: readonly TraceEvent[], count: number): string {
+  let chunk = '';
+  for (let i = 0; i < count; i++) chunk += `${eventToJsonLine(batch[i]!)}\n`;
+  return chunk;
 }
 
-function summary(session: Session, written: number): string {
-  const stats = session.stats();
-  const perCpu = Object.entries(stats.lost.perCpu)
-    .map(([cpu, lost]) => `cpu${cpu} ${lost}`)
-    .join(', ');
-  return (
-    `perf-bridge: ${written} events written, ${stats.delivered} delivered, ` +
-    `${stats.lost.total} lost (${perCpu}), ${stats.decodeErrors} decode errors`
-  );
+/** Checks the command and starts it held before its exec; undefined without a command. */
+function startCommand(command: readonly string[] | undefined): HeldCommand | undefined {
+  if (command === undefined) return undefined;
+  checkRunnable(command[0]!);
+  return spawnHeld(command);
+}
+
+/** Opens the session: on the held command and its descendants when there is one, else system-wide. */
+function openTraceSession(options: TraceCommand, held: HeldCommand | undefined): Session {
+  try {
+    return openSession({
+      events: options.events,
+      probes: options.probes,
+      ...(options.ringPages === undefined ? {} : { ringPages: options.ringPages }),
+      ...(held ? { pid: held.child.pid!, inherit: true, enableOnExec: true } : {}),
+    });
+  } catch (error) {
+    held?.child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+/**
+ * A trace while it runs: the handlers that end it (signals, an output error, the duration, the
+ * command's exit), the writing of events, and what the summary and exit status need to know.
+ */
+class TraceRun {
+  /** Why the trace ended; 'command' until something else ends it. */
+  private stop: StopReason = 'command';
+  /** A failure of the trace itself (output not writable, capture broken): reported, exit status 1. */
+  private failure: unknown;
+  /** After the first output error: later writes fail because of it, and nothing is flushed. */
+  private outputClosed = false;
+  /** Lines the kernel took (counted in write callbacks): a summary never claims lines that were lost. */
+  private written = 0;
+  /** The signal passed on to the command, if one was. */
+  private forwarded: NodeJS.Signals | undefined;
+  private traceEnded = false;
+  private cancelTimer: () => void = () => undefined;
+  private resolveStopped: () => void = () => undefined;
+  private resolveSignalled: () => void = () => undefined;
+  /** Settles when the trace is told to end: also wakes a loop waiting for a reader that no longer reads. */
+  private readonly whenStopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+  /** Settles at the first signal: stops waiting for output to flush. */
+  private readonly signalled = new Promise<void>((resolve) => (this.resolveSignalled = resolve));
+
+  constructor(
+    private readonly session: Session,
+    private readonly out: NodeJS.WritableStream,
+    private readonly held: HeldCommand | undefined,
+  ) {}
+
+  /** Ends the trace: closes the session, which ends the loop over its batches. */
+  private readonly finish = () => {
+    this.session.close();
+    this.resolveStopped();
+  };
+
+  private readonly finishAtLimit = () => {
+    if (this.stop === 'command') this.stop = 'limit';
+    this.finish();
+  };
+
+  private readonly onSignal = (received: NodeJS.Signals) => {
+    this.resolveSignalled();
+    // A signal while the output is flushed after the trace ended changes nothing but the waiting.
+    if (!this.traceEnded) this.stop = 'signal';
+    // The command in its own group did not get the terminal's signal: pass it on.
+    if (this.held && signalCommand(this.held, received)) this.forwarded = received;
+    this.finish();
+  };
+
+  private readonly onOutputError = (error: unknown) => {
+    if (this.outputClosed) return; // the first error says why; later writes fail because of it
+    this.outputClosed = true;
+    if (isReaderGone(error))
+      this.stop = 'reader-gone'; // e.g. `| head` has read enough
+    else this.failure ??= new OutputWriteError(error);
+    this.finish();
+  };
+
+  /** Installs what ends the trace: signals, output errors, the duration, the command's exit. */
+  listen(durationSeconds: number | undefined): void {
+    // on, not once: the probe clean-up sees another listener and leaves the exit to us.
+    for (const name of FORWARDED_SIGNALS) process.on(name, this.onSignal);
+    this.out.on('error', this.onOutputError);
+    if (durationSeconds) this.cancelTimer = setLongTimeout(this.finishAtLimit, durationSeconds * 1000);
+    this.held?.exit.finally(this.finish).catch(() => undefined);
+  }
+
+  /** Writes the session's events as JSON lines, at most `count` of them, until the trace ends. */
+  async writeEvents(count: number): Promise<void> {
+    let remaining = count;
+    try {
+      for await (const batch of this.session) {
+        const take = Math.min(batch.length, remaining);
+        remaining -= take;
+        const chunk = jsonLines(batch, take);
+        if (chunk.length > 0 && !this.outputClosed) {
+          const accepted = this.out.write(chunk, (error) => {
+            if (!error) this.written += take;
+          });
+          if (!accepted) await writable(this.out, this.whenStopped);
+        }
+        if (remaining === 0) this.finishAtLimit();
+      }
+    } catch (error) {
+      this.failure ??= error;
+    } finally {
+      this.cancelTimer();
+      this.finish();
+      this.traceEnded = true;
+    }
+  }
+
+  /**
+   * Flushes output still queued when the trace ended normally — unless a signal says stop waiting
+   * (the reader may never read again); after a closed pipe there is nobody to flush to. Then
+   * removes the signal handlers and reports the failure, if any, and the summary on stderr.
+   */
+  async conclude(): Promise<void> {
+    if (!this.outputClosed && (this.stop === 'command' || this.stop === 'limit')) {
+      await Promise.race([flushed(this.out), this.signalled]);
+    }
+    for (const name of FORWARDED_SIGNALS) process.off(name, this.onSignal);
+    if (this.failure !== undefined) process.stderr.write(describeFailure(this.failure));
+    process.stderr.write(`${this.summary()}\n`);
+  }
+
+  private summary(): string {
+    const stats = this.session.stats();
+    const perCpu = Object.entries(stats.lost.perCpu)
+      .map(([cpu, lost]) => `cpu${cpu} ${lost}`)
+      .join(', ');
+    return (
+      `perf-bridge: ${this.written} events written, ${stats.delivered} delivered, ` +
+      `${stats.lost.total} lost (${perCpu}), ${stats.decodeErrors} decode errors`
+    );
+  }
+
+  /**
+   * The exit status (see failure.ts). A limit, a closed pipe or a failure may end the trace before
+   * the command: the command is stopped (after a forwarded signal, given the same time to end).
+   */
+  async exitStatus(): Promise<number> {
+    const status = this.failure === undefined ? 0 : EXIT_TRACE_FAILED;
+    if (this.held === undefined) return status;
+    const commandStatus = await stopCommand(this.held, this.forwarded !== undefined);
+    // The command's status when it ended the trace or took the signal; 0 when we ended it.
+    const commandDecides = this.failure === undefined && (this.stop === 'command' || this.stop === 'signal');
+    return commandDecides ? commandStatus : status;
+  }
 }
 
 /**
@@ -79,104 +212,13 @@ function summary(session: Session, written: number): string {
  * the capture starts are thrown; a failure while it runs is reported here, on stderr, with exit 1.
  */
 export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream = openOutput()): Promise<number> {
-  if (options.command) checkRunnable(options.command[0]!);
-  const held = options.command ? spawnHeld(options.command) : undefined;
-  const childExit = held ? commandExit(held, options.command![0]!) : undefined;
-  let session: Session;
-  try {
-    session = openSession({
-      events: options.events,
-      probes: options.probes,
-      ringPages: options.ringPages,
-      ...(held ? { pid: held.child.pid!, inherit: true, enableOnExec: true } : {}),
-    });
-  } catch (error) {
-    held?.child.kill('SIGKILL');
-    throw error;
-  }
-  let remaining = options.count ?? Infinity;
-  // Lines the kernel took (counted in write callbacks): a summary never claims lines that were lost.
-  let written = 0;
-  let stop: StopReason = 'command';
-  // A failure of the trace itself (output not writable, capture broken): reported, exit status 1.
-  let failure: unknown;
-  let outputClosed = false;
-  let stopped!: () => void;
-  const whenStopped = new Promise<void>((resolve) => (stopped = resolve));
-  const finish = () => {
-    session.close();
-    stopped(); // also wakes a loop waiting for a reader that no longer reads
-  };
-  const finishAtLimit = () => {
-    if (stop === 'command') stop = 'limit';
-    finish();
-  };
-  let forwarded: NodeJS.Signals | undefined;
-  let traceEnded = false;
-  let signal!: () => void;
-  const signalled = new Promise<void>((resolve) => (signal = resolve));
-  const onSignal = (received: NodeJS.Signals) => {
-    signal();
-    // A signal while the output is flushed after the trace ended changes nothing but the waiting.
-    if (!traceEnded) stop = 'signal';
-    // The command in its own group did not get the terminal's signal: pass it on.
-    if (held && signalCommand(held, received)) forwarded = received;
-    finish();
-  };
-  // on, not once: the probe clean-up sees another listener and leaves the exit to us.
-  for (const name of FORWARDED_SIGNALS) process.on(name, onSignal);
-  out.on('error', (error) => {
-    if (outputClosed) return; // the first error says why; later writes fail because of it
-    outputClosed = true;
-    if (isReaderGone(error))
-      stop = 'reader-gone'; // e.g. `| head` has read enough
-    else failure ??= new OutputWriteError(error);
-    finish();
-  });
-  const cancelTimer = options.durationSeconds
-    ? setLongTimeout(finishAtLimit, options.durationSeconds * 1000)
-    : () => undefined;
-  childExit?.finally(finish).catch(() => undefined);
-
+  const held = startCommand(options.command);
+  const session = openTraceSession(options, held);
+  const run = new TraceRun(session, out, held);
+  run.listen(options.durationSeconds);
   session.start();
   held?.release();
-  try {
-    for await (const batch of session) {
-      const take = Math.min(batch.length, remaining);
-      let chunk = '';
-      for (let i = 0; i < take; i++) chunk += `${eventToJsonLine(batch[i]!)}\n`;
-      remaining -= take;
-      if (chunk.length > 0 && !outputClosed) {
-        const accepted = out.write(chunk, (error) => {
-          if (!error) written += take;
-        });
-        if (!accepted) await writable(out, whenStopped);
-      }
-      if (remaining === 0) finishAtLimit();
-    }
-  } catch (error) {
-    failure ??= error;
-  } finally {
-    cancelTimer();
-    finish();
-    traceEnded = true;
-  }
-  // Output still queued is flushed when the trace ended normally — unless a signal says stop
-  // waiting (the reader may never read again); after a closed pipe there is nobody to flush to.
-  if (!outputClosed && (stop === 'command' || stop === 'limit')) await Promise.race([flushed(out), signalled]);
-  for (const name of FORWARDED_SIGNALS) process.off(name, onSignal);
-  if (failure !== undefined) process.stderr.write(describeFailure(failure));
-  process.stderr.write(`${summary(session, written)}\n`);
-  let status = failure === undefined ? 0 : EXIT_TRACE_FAILED;
-  if (held) {
-    // A limit, a closed pipe or a failure ended the trace before the command: stop the command we
-    // started (after a forwarded signal, give it the same time to end), then insist.
-    if (forwarded === undefined) signalCommand(held, 'SIGTERM');
-    const killer = setTimeout(() => signalCommand(held, 'SIGKILL'), STOP_GRACE_MS);
-    const code = await childExit!.catch(() => 127);
-    clearTimeout(killer);
-    // The command's status when it ended the trace or took the signal; 0 when we ended it.
-    if (failure === undefined && (stop === 'command' || stop === 'signal')) status = code;
-  }
-  return status;
+  await run.writeEvents(options.count ?? Infinity);
+  await run.conclude();
+  return run.exitStatus();
 }

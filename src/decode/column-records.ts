@@ -5,7 +5,7 @@
 import { type ColumnArena, type ColumnBatch, type Column, type EventColumns, arenaBytes } from './columns.js';
 import type { CompiledColumns } from './compile-columns.js';
 import type { DecodeErrorCounter } from './field-readers.js';
-import { type BatchErrors, SampleLayout, recordSize, sampleId } from './records.js';
+import { type BatchErrors, SampleLayout, SampleWalk } from './records.js';
 
 /** What the column walker needs to know about one opened event. */
 export interface ColumnSlot {
@@ -20,8 +20,8 @@ const NO_ROWS = new Uint32Array(0);
 
 /**
  * One event's rows in the batch being decoded. A class with every field set in the constructor:
- * one stable shape, so V8's optimised walker is not thrown away by shape changes mid-capture
- * (measured: optimisation aborted twice, 50 ms of slow batches at a flood's start).
+ * one stable shape, so V8 does not throw away the optimised walker when a field first appears
+ * mid-capture (a deoptimisation, and slow batches while it is optimised again).
  */
 class Pending {
   rows = 0;
@@ -66,9 +66,9 @@ function countRows(
   let total = 0;
   let countedId = -1;
   let counted: Pending | undefined;
-  for (let pos = 0, size = 0; (size = recordSize(view, pos, length)) > 0; pos += size) {
-    const id = sampleId(view, pos);
-    const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
+  const walk = new SampleWalk(view, length);
+  while (walk.next()) {
+    const id = walk.id;
     let entry = id === countedId ? counted : byId.get(id);
     if (entry === undefined) {
       const slot = slots.get(id);
@@ -79,9 +79,9 @@ function countRows(
     }
     countedId = id;
     counted = entry;
-    if (SampleLayout.raw + rawSize > size) continue;
+    if (!walk.rawFits()) continue;
     entry.rows++;
-    entry.rawBytes += rawSize;
+    entry.rawBytes += walk.rawSize;
     total++;
   }
   return total;
@@ -95,7 +95,7 @@ function fillRows(
   byId: Map<number, Pending>,
   errors: BatchErrors | undefined,
 ): void {
-  let pos = 0;
+  const walk = new SampleWalk(view, length);
   // Consecutive records mostly belong to one event: keep its columns in locals between records.
   let lastId = -1;
   let entry: Pending | undefined;
@@ -103,35 +103,28 @@ function fillRows(
   let pid = NO_ROWS;
   let tid = NO_ROWS;
   let time32 = NO_ROWS;
-  for (let size = 0; (size = recordSize(view, pos, length)) > 0; pos += size) {
-    const id = sampleId(view, pos);
-    const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
+  while (walk.next()) {
+    const id = walk.id;
     if (id !== lastId) {
       entry = byId.get(id);
       lastId = id;
       if (entry !== undefined) ({ cpu, pid, tid, time32 } = entry);
     }
-    if (entry === undefined || SampleLayout.raw + rawSize > size) {
+    if (entry === undefined || !walk.rawFits()) {
       if (errors) errors.malformed++;
       continue;
     }
+    const pos = walk.pos;
     const r = entry.row++;
     cpu[r] = view.getUint32(pos + SampleLayout.cpu, true);
     pid[r] = view.getUint32(pos + SampleLayout.pid, true);
     tid[r] = view.getUint32(pos + SampleLayout.tid, true);
     time32[2 * r] = view.getUint32(pos + SampleLayout.time, true);
     time32[2 * r + 1] = view.getUint32(pos + SampleLayout.time + 4, true);
-    entry.slot.columns.fill(
-      bytes,
-      view,
-      pos + SampleLayout.raw,
-      rawSize,
-      r,
-      entry.stores,
-      errors ? entry.slot.errors : UNCOUNTED,
-    );
+    const errorCounter = errors ? entry.slot.errors : UNCOUNTED;
+    entry.slot.columns.fill(bytes, view, walk.rawStart, walk.rawSize, r, entry.stores, errorCounter);
   }
-  if (pos < length && errors) errors.malformed++; // a record whose size overruns the batch ends the walk
+  if (walk.endedEarly() && errors) errors.malformed++; // a record whose size overruns the batch ends the walk
 }
 
 /** Where errors go when another decoder of the same batch already counted them. */

@@ -3,10 +3,10 @@
  * of the event's columns. 64-bit values are copied as two 32-bit halves into a Uint32Array view
  * of the BigInt column, so no BigInt is created per event.
  */
-import { cStringEnd, resolveDynamic } from './field-readers.js';
-import type { DecodeErrorCounter } from './field-readers.js';
-import { type EventFormat, type FieldDecoding, type FormatField, assertNumericLayout, fieldEnd } from './format.js';
 import { BytesColumn, type Column, type ColumnArena, StringColumn, arenaBytes } from './columns.js';
+import { type DecodeErrorCounter, cStringEnd, dynamicLength, dynamicOffset, resolveDynamic } from './field-readers.js';
+import { type EventFormat, type FieldDecoding, type FormatField, assertNumericLayout, fieldEnd } from './format.js';
+import { generateFunction, intReadExpression, perRecordBody } from './generated-code.js';
 
 /** Fills row `r` of `stores` from the record's raw data at [s, s + n) of the batch. */
 export type ColumnFiller = (
@@ -57,13 +57,14 @@ function pushText(column: StringColumn, b: Buffer, from: number, to: number): vo
   column.push(b, from, cStringEnd(b, from, to));
 }
 
-function pushDynamic(column: StringColumn | BytesColumn, b: Buffer, s: number, packed: number): void {
-  if (packed < 0) {
+/** Copies the value a resolved `__data_loc` names as the next row (an empty row for -1). */
+function pushDynamic(column: StringColumn | BytesColumn, b: Buffer, s: number, location: number): void {
+  if (location < 0) {
     column.push(b, 0, 0);
     return;
   }
-  const from = s + Math.floor(packed / 0x40000);
-  const to = from + (packed % 0x40000);
+  const from = s + dynamicOffset(location);
+  const to = from + dynamicLength(location);
   if (column instanceof StringColumn) pushText(column, b, from, to);
   else column.push(b, from, to);
 }
@@ -92,7 +93,7 @@ function plan(
       return {
         allocate: typedAllocator(d.size, d.signed),
         bytes: fixedBytes(d.size),
-        write: `${store}[r] = ${d.size === 1 ? (d.signed ? `v.getInt8(${at})` : `b[${at}]`) : `v.get${d.signed ? 'Int' : 'Uint'}${d.size * 8}(${at}, true)`};`,
+        write: `${store}[r] = ${intReadExpression(d.size, d.signed, at)};`,
         empty: `${store}[r] = 0;`,
       };
     case 'bool':
@@ -146,27 +147,13 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
   const fields = format.fields;
   assertNumericLayout(fields);
   const plans = fields.map(plan);
-  const minSize = fields.reduce((max, field) => Math.max(max, fieldEnd(field)), 0);
-  const full = plans.map((p) => p.write).join('\n');
+  const whole = plans.map((p) => p.write).join('\n');
   const partial = plans
     .map((p, i) => `if (n >= ${fieldEnd(fields[i]!)}) { ${p.write} } else { ${p.empty} }`)
     .join('\n');
-  // Errors count records, not fields: a record with several bad fields adds one.
-  const source = `
-    return function fillColumns(b, v, s, n, r, t, e) {
-      const errorsBefore = e.count;
-      if (n >= ${minSize}) {
-        ${full}
-        if (e.count > errorsBefore) e.count = errorsBefore + 1;
-        return;
-      }
-      ${partial}
-      e.count = errorsBefore + 1;
-    };`;
-  const fill = new Function('pushText', 'pushDynamic', 'resolveDynamic', source)(
-    pushText,
-    pushDynamic,
-    resolveDynamic,
+  const fill = generateFunction(
+    { pushText, pushDynamic, resolveDynamic },
+    `return function fillColumns(b, v, s, n, r, t, e) {${perRecordBody(fields, whole, partial, 'undefined')}\n    };`,
   ) as ColumnFiller;
   return {
     arenaBytes: (rows, rawBytes) => plans.reduce((total, p) => total + p.bytes(rows, rawBytes), 0),

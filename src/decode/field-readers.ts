@@ -53,8 +53,26 @@ export function readArray(
 }
 
 /**
- * Resolves a `__data_loc` / `__rel_loc` word at `fieldOffset` into [from, to) of the batch, or
- * returns -1 (after counting an error) when it points outside the record.
+ * A resolved `__data_loc` value packs its offset from the record start and its length into one
+ * number, so the generated decoders allocate nothing per field: offset · 2^18 + length. Both lie
+ * inside a record (below 2^16 bytes), so the result stays an exact integer.
+ */
+const LENGTH_SPAN = 0x40000;
+
+/** The offset from the record start of a value {@link resolveDynamic} located. */
+export function dynamicOffset(location: number): number {
+  return Math.floor(location / LENGTH_SPAN);
+}
+
+/** The length in bytes of a value {@link resolveDynamic} located. */
+export function dynamicLength(location: number): number {
+  return location % LENGTH_SPAN;
+}
+
+/**
+ * Resolves a `__data_loc` / `__rel_loc` word at `fieldOffset` into the location of its value
+ * (see {@link dynamicOffset}), or returns -1 (after counting an error) when it points outside the
+ * record.
  */
 export function resolveDynamic(
   view: DataView,
@@ -71,6 +89,23 @@ export function resolveDynamic(
     errors.count++;
     return -1;
   }
-  // Packs (offset, length) into one number: both are < 2^17, so this stays an exact integer.
-  return offset * 0x40000 + length;
+  return offset * LENGTH_SPAN + length;
+}
+
+/** The text a resolved `__data_loc` names in the record at `start`, up to its first NUL ('' for -1). */
+export function readDynamicString(bytes: Buffer, start: number, location: number): string {
+  if (location < 0) return '';
+  const from = start + dynamicOffset(location);
+  return readCString(bytes, from, from + dynamicLength(location));
+}
+
+/** The elements a resolved `__data_loc` names in the record at `start` (none for -1). */
+export function readDynamicArray(
+  bytes: Buffer,
+  start: number,
+  location: number,
+  element: ScalarType | undefined,
+): TypedArrayOf {
+  if (location < 0) return readArray(bytes, 0, 0, element);
+  return readArray(bytes, start + dynamicOffset(location), dynamicLength(location), element);
 }

@@ -19,9 +19,9 @@ export type FieldDecoding =
    * this field) with a 16-bit offset and 16-bit length; char data decodes as a string.
    * `element` undefined means an element type we do not know: raw bytes.
    */
-  | { kind: 'dynamic'; relative: boolean; text: boolean; element?: ScalarType }
+  | { kind: 'dynamic'; relative: boolean; text: boolean; element?: ScalarType | undefined }
   /** `T name[]` with size 0: the elements run from the field's offset to the record's end. */
-  | { kind: 'flexible'; text: boolean; element?: ScalarType }
+  | { kind: 'flexible'; text: boolean; element?: ScalarType | undefined }
   /** Anything else: a Uint8Array of the field's bytes. */
   | { kind: 'bytes'; size: number };
 
@@ -133,6 +133,11 @@ function decodingFor(cType: string, arrayLength: string | undefined, size: numbe
 /** Bytes a field needs inside the record (a flexible array needs none: it takes the rest). */
 export function fieldEnd(field: FormatField): number {
   return field.decoding.kind === 'flexible' ? field.offset : field.offset + field.size;
+}
+
+/** Bytes of raw data a record needs for every field of `fields` to lie inside it. */
+export function recordMinSize(fields: readonly FormatField[]): number {
+  return fields.reduce((max, field) => Math.max(max, fieldEnd(field)), 0);
 }
 
 /**

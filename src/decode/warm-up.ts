@@ -1,15 +1,16 @@
 /**
  * Warming compiled decoders before the first real batch. A flood that starts with the capture
- * otherwise meets decoders still running unoptimised (1.4 µs per event for the first batch
- * against 0.05 µs later), and a 2 MiB ring holds only ~10 ms of a getppid flood: the cold start
- * alone can overflow it.
+ * otherwise meets decoders still running unoptimised: the first batch of getppid records takes
+ * ~2 µs per event against ~0.05 µs once warm (`coldEventsPerSecond` against `eventsPerSecond` in
+ * benchmarks/decode-micro.ts). The default ring (a 32 MiB budget shared by the CPUs, at most
+ * 8 MiB each: 8 MiB on 2 CPUs, see defaultRingPages) holds only ~50 ms of the getppid flood of
+ * `npm run bench` (getppid-max: ~3 M records/s of 56 bytes), so slow first batches use up much of it.
  */
 import type { FieldsDecoder } from './compile.js';
 import type { ColumnArena } from './columns.js';
 import type { CompiledColumns } from './compile-columns.js';
 import { decodeColumns } from './column-records.js';
-import type { EventFormat } from './format.js';
-import { fieldEnd } from './format.js';
+import { type EventFormat, recordMinSize } from './format.js';
 import { decodeRecords, SampleLayout, type TraceEvent } from './records.js';
 
 const RECORDS = 512;
@@ -27,10 +28,7 @@ function syntheticBatch(
   id: number,
   records = RECORDS,
 ): { bytes: Buffer; view: DataView } {
-  const raw = Math.max(
-    8,
-    format.fields.reduce((max, field) => Math.max(max, fieldEnd(field)), 0),
-  );
+  const raw = Math.max(8, recordMinSize(format.fields));
   const size = Math.ceil((SampleLayout.raw + raw) / 8) * 8;
   const bytes = Buffer.alloc(size * records);
   for (let i = 0; i < records; i++) {
@@ -43,7 +41,7 @@ function syntheticBatch(
   return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
 
-/** Runs an event's object decoder over synthetic records until V8 has optimised it (~1 ms). */
+/** Runs an event's object decoder over synthetic records until V8 has optimised it. */
 export function warmObjectDecoder(format: Pick<EventFormat, 'fields'>, decode: FieldsDecoder): void {
   const { bytes, view } = syntheticBatch(format, 1);
   const slots = new Map([[1, { name: 'warm-up', decode, errors: { count: 0 }, delivered: 0 }]]);
@@ -60,7 +58,7 @@ export function warmColumnDecoder(
   arena: ColumnArena,
 ): void {
   // The column walker is one long loop per batch: it needs batches of a real size, and more of
-  // them, before V8 replaces it with optimised code (measured: 50 ms of slow batches otherwise).
+  // them, before V8 replaces it with optimised code.
   const { bytes, view } = syntheticBatch(format, 1, RECORDS * 4);
   // The event's own arena: its pages are touched now rather than during the first batches.
   const slots = new Map([[1, { name: 'warm-up', columns, errors: { count: 0 }, arena }]]);

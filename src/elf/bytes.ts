@@ -9,7 +9,8 @@
  */
 import { closeSync, fstatSync, openSync, readSync, constants as fsConstants } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
-import { corrupt, ElfError, hex } from './errors.js';
+import { corrupt, ElfError } from './errors.js';
+import { hex } from '../hex.js';
 import { cutInput } from '../errors.js';
 
 /**
@@ -80,8 +81,10 @@ export class BufferSource implements ByteSource {
     return new ByteView(this.buf.subarray(off, off + len), off, what, this.path);
   }
 
-  /** Nothing to release. */
-  close(): void {}
+  /** Nothing to release: a Buffer holds no descriptor. */
+  close(): void {
+    // Present because every ByteSource is closed after use, whatever it reads from.
+  }
 }
 
 /**

@@ -206,7 +206,11 @@ export class ElfFile {
 
   /** All program headers, parsed on first use. */
   get programHeaders(): readonly ProgramHeader[] {
-    if (this.phdrCache) return this.phdrCache;
+    this.phdrCache ??= this.readProgramHeaders();
+    return this.phdrCache;
+  }
+
+  private readProgramHeaders(): ProgramHeader[] {
     const n = this.header.phnum;
     const list: ProgramHeader[] = [];
     if (n > 0) {
@@ -223,13 +227,16 @@ export class ElfFile {
         });
       }
     }
-    this.phdrCache = list;
     return list;
   }
 
   /** All section headers with names, parsed on first use. */
   get sections(): readonly SectionHeader[] {
-    if (this.shdrCache) return this.shdrCache;
+    this.shdrCache ??= this.readSections();
+    return this.shdrCache;
+  }
+
+  private readSections(): SectionHeader[] {
     const n = this.header.shnum;
     const raw: (Omit<SectionHeader, 'name'> & { nameOff: number })[] = [];
     if (n > 0) {
@@ -258,11 +265,10 @@ export class ElfFile {
       }
       names = this.readSection(strSec, 'the section name string table');
     }
-    this.shdrCache = raw.map(({ nameOff, ...s }) => ({
+    return raw.map(({ nameOff, ...s }) => ({
       ...s,
       name: names ? names.cstr(nameOff, `name of section ${s.index}`) : '',
     }));
-    return this.shdrCache;
   }
 
   /** The first section of the given `sh_type`, if any. */
@@ -325,11 +331,11 @@ export class ElfFile {
    * `close()` (that is how the cache keeps it without holding a descriptor).
    */
   loadAll(): this {
-    this.programHeaders;
-    this.sections;
+    this.phdrCache ??= this.readProgramHeaders();
+    this.shdrCache ??= this.readSections();
     this.symbolTable('symtab');
     this.symbolTable('dynsym');
-    this.dynamic;
+    this.dynamicCache ??= readDynamicInfo(this);
     return this;
   }
 

@@ -71,19 +71,19 @@ const DEFAULT_HINTS: Readonly<Record<ElfErrorCode, string>> = {
 /** Extra, machine-readable context attached to an {@link ElfError}. */
 export interface ElfErrorDetails {
   /** The file the error is about, when there is one. */
-  path?: string;
+  readonly path?: string | undefined;
   /** The symbol the caller asked for, when relevant. */
-  symbol?: string;
+  readonly symbol?: string | undefined;
   /** Close symbol names offered to the user (SYMBOL_NOT_FOUND / STRIPPED). */
-  suggestions?: readonly string[];
+  readonly suggestions?: readonly string[] | undefined;
   /** Human-readable descriptions of competing definitions (SYMBOL_AMBIGUOUS). */
-  candidates?: readonly string[];
+  readonly candidates?: readonly string[] | undefined;
   /** Shared libraries that may define an undefined symbol (SYMBOL_UNDEFINED). */
-  libraries?: readonly string[];
+  readonly libraries?: readonly string[] | undefined;
   /** What to do about it (default: a hint for the error's code). */
-  hint?: string;
+  readonly hint?: string | undefined;
   /** The underlying error (an fs error, usually). */
-  cause?: unknown;
+  readonly cause?: unknown;
 }
 
 /**
@@ -135,9 +135,4 @@ export function isElfError(err: unknown, code?: ElfErrorCode): err is ElfError {
  */
 export function corrupt(path: string, what: string): ElfError {
   return new ElfError('CORRUPT_ELF', `${cutInput(path)}: truncated or corrupt ELF file: ${what}.`, { path });
-}
-
-/** Format an address or offset the way readelf and perf print them. */
-export function hex(value: bigint | number): string {
-  return '0x' + value.toString(16);
 }

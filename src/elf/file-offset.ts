@@ -8,9 +8,10 @@
  */
 import { ET_CORE, ET_DYN, ET_EXEC, ET_REL, PF_W, PF_X, PT_LOAD } from './constants.js';
 import type { ElfFile, ProgramHeader } from './elf-file.js';
-import { ElfError, hex } from './errors.js';
+import { ElfError } from './errors.js';
 import { loadElfFile, type LoadOptions } from './loader.js';
 import { cutInput } from '../errors.js';
+import { hex } from '../hex.js';
 
 /** Throws unless `elf` is a linked executable or shared object: only those have uprobe-able file offsets. */
 export function checkFileType(elf: ElfFile): void {

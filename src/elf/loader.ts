@@ -15,7 +15,7 @@ import { ElfFile } from './elf-file.js';
 /** Options for {@link loadElfFile}. */
 export interface LoadOptions {
   /** Use (and fill) the process-wide cache. Default true. */
-  readonly cache?: boolean;
+  readonly cache?: boolean | undefined;
 }
 
 const cache = new FileCache<ElfFile>(DEFAULT_CACHE_ENTRIES);

@@ -5,10 +5,11 @@
  */
 import { SHN_UNDEF, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_TLS, symbolBindName, symbolTypeName } from './constants.js';
 import type { ElfFile } from './elf-file.js';
-import { ElfError, hex } from './errors.js';
+import { ElfError } from './errors.js';
 import { suggestNames } from './suggest.js';
 import { versionedName, type ElfSymbol } from './symbols.js';
 import { cutInput } from '../errors.js';
+import { hex } from '../hex.js';
 
 /** One line describing a symbol for error messages. */
 export function describeSymbol(s: ElfSymbol, elf?: ElfFile): string {
@@ -175,4 +176,47 @@ export function symbolNotFound(
     suggestions,
     hint: `\`nm --defined-only ${shown}\` lists the available symbols.`,
   });
+}
+
+/** `sym`'s address lies in no loadable segment backed by the file: there is no file offset to probe. */
+export function addressNotMapped(elf: ElfFile, symbol: string, sym: ElfSymbol): ElfError {
+  return new ElfError(
+    'ADDRESS_NOT_MAPPED',
+    `${cutInput(elf.path)}: ${describeSymbol(sym)} is at address ${hex(sym.value)}, which is not inside any ` +
+      'loadable segment backed by the file, so it has no file offset to probe.',
+    { path: elf.path, symbol },
+  );
+}
+
+/** `+offset` lies beyond the end of `sym`, which is `size` bytes long. */
+export function offsetOutsideFunction(
+  elf: ElfFile,
+  symbol: string,
+  sym: ElfSymbol,
+  offset: number,
+  size: number,
+): ElfError {
+  const shownPath = cutInput(elf.path);
+  return new ElfError(
+    'OFFSET_OUT_OF_RANGE',
+    `${shownPath}: offset +${hex(offset)} is outside ${cutInput(versionedName(sym))}, ` +
+      `which is ${size} (${hex(size)}) bytes long.`,
+    {
+      path: elf.path,
+      symbol,
+      hint:
+        `use an offset from 0 to ${hex(size - 1)} ` +
+        `(e.g. from \`objdump -d --disassemble=${sym.name} ${shownPath}\`)`,
+    },
+  );
+}
+
+/** `+offset` from `sym` (whose size is unknown) leaves the file-backed range that holds the function. */
+export function offsetLeavesSegment(elf: ElfFile, symbol: string, sym: ElfSymbol, offset: number): ElfError {
+  return new ElfError(
+    'OFFSET_OUT_OF_RANGE',
+    `${cutInput(elf.path)}: offset +${hex(offset)} from ${cutInput(versionedName(sym))} ` +
+      'leaves the segment that contains the function.',
+    { path: elf.path, symbol, hint: 'use a smaller offset, inside the function' },
+  );
 }

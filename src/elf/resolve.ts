@@ -20,19 +20,22 @@
  */
 import { SHN_UNDEF, STB_GLOBAL, STB_WEAK, STT_FUNC, STT_GNU_IFUNC } from './constants.js';
 import type { ElfFile } from './elf-file.js';
-import { ElfError, hex } from './errors.js';
+import { ElfError } from './errors.js';
 import { checkExecutableOffset, checkFileType } from './file-offset.js';
 import { loadElfFile } from './loader.js';
 import {
+  addressNotMapped,
   ambiguousSymbol,
-  describeSymbol,
   ifuncSymbol,
   notAFunction,
+  offsetLeavesSegment,
+  offsetOutsideFunction,
   symbolNotFound,
   undefinedHere,
 } from './resolve-errors.js';
 import { splitVersionedName, versionedName, type ElfSymbol } from './symbols.js';
 import { cutInput } from '../errors.js';
+import { hex } from '../hex.js';
 
 /** Where a uprobe must be placed, and what was found there. */
 export interface UprobeTarget {
@@ -53,9 +56,9 @@ export interface UprobeTarget {
 /** Options for {@link resolveUprobeOffset}. */
 export interface ResolveOptions {
   /** Accept an STT_GNU_IFUNC symbol and probe its resolver. Default false. */
-  readonly allowIfunc?: boolean;
+  readonly allowIfunc?: boolean | undefined;
   /** Use the process-wide cache of parsed files. Default true. */
-  readonly cache?: boolean;
+  readonly cache?: boolean | undefined;
 }
 
 /**
@@ -108,13 +111,44 @@ export function parseSymbolSpec(spec: string): { symbol: string; offset: number 
  */
 export function resolveInElf(elf: ElfFile, symbol: string, offset = 0, options: ResolveOptions = {}): UprobeTarget {
   const spec = normalizeSpec(symbol, offset);
-  const path = elf.path;
-  const shownPath = cutInput(path);
   checkFileType(elf);
-  const query = splitVersionedName(spec.symbol);
-  const symtab = elf.symbolTable('symtab');
-  const dynsym = elf.symbolTable('dynsym');
-  const named = [...(symtab?.lookup(query.name) ?? []), ...(dynsym?.lookup(query.name) ?? [])];
+  const aliases = findFunction(elf, spec.symbol);
+  const sym = pickRepresentative(aliases);
+  if (sym.type === STT_GNU_IFUNC && !options.allowIfunc) throw ifuncSymbol(elf, sym);
+  const size = functionSize(aliases);
+  return {
+    offset: Number(probeFileOffset(elf, sym, size, spec)),
+    symbol: versionedName(sym),
+    size,
+    address: sym.value + BigInt(spec.offset),
+    offsetInSymbol: spec.offset,
+    table: sym.table,
+  };
+}
+
+/**
+ * The code symbols `symbol` (`name`, `name@VER` or `name@@VER`) names, all at one address: aliases
+ * of one function. Throws when it names no function, or functions at several addresses.
+ */
+function findFunction(elf: ElfFile, symbol: string): ElfSymbol[] {
+  const byAddress = new Map<bigint, ElfSymbol[]>();
+  for (const s of codeSymbols(elf, symbol)) {
+    const list = byAddress.get(s.value);
+    if (list) list.push(s);
+    else byAddress.set(s.value, [s]);
+  }
+  const functions = [...byAddress.values()];
+  if (functions.length > 1) throw ambiguousSymbol(elf, symbol, functions.map(pickRepresentative));
+  return functions[0]!;
+}
+
+/** The functions (and IFUNCs) named `symbol`, at least one; throws saying why there is none. */
+function codeSymbols(elf: ElfFile, symbol: string): ElfSymbol[] {
+  const query = splitVersionedName(symbol);
+  const named = [
+    ...(elf.symbolTable('symtab')?.lookup(query.name) ?? []),
+    ...(elf.symbolTable('dynsym')?.lookup(query.name) ?? []),
+  ];
   const matching = named.filter((s) => matchesVersion(s, query));
   const defined = matching.filter((s) => s.shndx !== SHN_UNDEF);
   const allCode = defined.filter((s) => s.type === STT_FUNC || s.type === STT_GNU_IFUNC);
@@ -122,85 +156,40 @@ export function resolveInElf(elf: ElfFile, symbol: string, offset = 0, options: 
   // .dynsym only for what .symtab lacks, as perf does. Mixing both would
   // report every exported function twice.
   const symtabCode = allCode.filter((s) => s.table === 'symtab');
-  const code = symtabCode.length > 0 ? symtabCode : allCode;
+  if (symtabCode.length > 0) return symtabCode;
+  if (allCode.length > 0) return allCode;
+  const data = defined[0];
+  if (data) throw notAFunction(elf, symbol, data);
+  const imported = matching.filter((s) => s.shndx === SHN_UNDEF);
+  if (imported.length > 0) throw undefinedHere(elf, symbol, imported);
+  throw symbolNotFound(elf, symbol, query, named);
+}
 
-  if (code.length === 0) {
-    const data = defined[0];
-    if (data) throw notAFunction(elf, spec.symbol, data);
-    const imported = matching.filter((s) => s.shndx === SHN_UNDEF);
-    if (imported.length > 0) throw undefinedHere(elf, spec.symbol, imported);
-    throw symbolNotFound(elf, spec.symbol, query, named);
-  }
+/** The function's size in bytes, 0 when unknown. Aliases may disagree on whether it is known: any known size counts. */
+function functionSize(aliases: readonly ElfSymbol[]): number {
+  const size = aliases.reduce((max, s) => (s.size > max ? s.size : max), 0n);
+  return size > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(size);
+}
 
-  const byAddress = new Map<bigint, ElfSymbol[]>();
-  for (const s of code) {
-    const list = byAddress.get(s.value);
-    if (list) list.push(s);
-    else byAddress.set(s.value, [s]);
-  }
-  if (byAddress.size > 1) {
-    throw ambiguousSymbol(
-      elf,
-      spec.symbol,
-      [...byAddress.values()].map((l) => pickRepresentative(l)),
-    );
-  }
-
-  const aliases = [...byAddress.values()][0]!;
-  const sym = pickRepresentative(aliases);
-  if (sym.type === STT_GNU_IFUNC && !options.allowIfunc) throw ifuncSymbol(elf, sym);
-
+/**
+ * The file offset of `sym` + `spec.offset`: inside the function (when its `size` is known), in the
+ * same file-backed range as the function, and in an executable segment.
+ */
+function probeFileOffset(
+  elf: ElfFile,
+  sym: ElfSymbol,
+  size: number,
+  spec: { readonly symbol: string; readonly offset: number },
+): bigint {
   const mapping = elf.addressToFileOffset(sym.value, sym.shndx);
-  if (!mapping) {
-    throw new ElfError(
-      'ADDRESS_NOT_MAPPED',
-      `${shownPath}: ${describeSymbol(sym)} is at address ${hex(sym.value)}, which is not inside any loadable ` +
-        'segment backed by the file, so it has no file offset to probe.',
-      {
-        path,
-        symbol: spec.symbol,
-        hint: 'the file may be corrupt, or the symbol may not be code; probe another function',
-      },
-    );
-  }
-  // Aliases may disagree on whether the size is known; any known size bounds the function.
-  const sizeBig = aliases.reduce((m, s) => (s.size > m ? s.size : m), 0n);
-  const size = sizeBig > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(sizeBig);
+  if (!mapping) throw addressNotMapped(elf, spec.symbol, sym);
   const offs = spec.offset;
-  if (size > 0 && offs >= size) {
-    throw new ElfError(
-      'OFFSET_OUT_OF_RANGE',
-      `${shownPath}: offset +${hex(offs)} is outside ${cutInput(versionedName(sym))}, ` +
-        `which is ${size} (${hex(size)}) bytes long.`,
-      {
-        path,
-        symbol: spec.symbol,
-        hint:
-          `use an offset from 0 to ${hex(size - 1)} ` +
-          `(e.g. from \`objdump -d --disassemble=${sym.name} ${shownPath}\`)`,
-      },
-    );
-  }
-  const probeAddr = sym.value + BigInt(offs);
+  if (size > 0 && offs >= size) throw offsetOutsideFunction(elf, spec.symbol, sym, offs, size);
   // Without a size, at least keep the probe inside the same file-backed range.
-  const probeMapping = offs === 0 ? mapping : elf.addressToFileOffset(probeAddr, sym.shndx);
-  if (!probeMapping || probeMapping.offset !== mapping.offset + BigInt(offs)) {
-    throw new ElfError(
-      'OFFSET_OUT_OF_RANGE',
-      `${shownPath}: offset +${hex(offs)} from ${cutInput(versionedName(sym))} ` +
-        'leaves the segment that contains the function.',
-      { path, symbol: spec.symbol, hint: 'use a smaller offset, inside the function' },
-    );
-  }
+  const probeMapping = offs === 0 ? mapping : elf.addressToFileOffset(sym.value + BigInt(offs), sym.shndx);
+  if (probeMapping?.offset !== mapping.offset + BigInt(offs)) throw offsetLeavesSegment(elf, spec.symbol, sym, offs);
   checkExecutableOffset(elf, probeMapping.offset, `${versionedName(sym)}${offs === 0 ? '' : `+${hex(offs)}`}`);
-  return {
-    offset: Number(probeMapping.offset),
-    symbol: versionedName(sym),
-    size,
-    address: probeAddr,
-    offsetInSymbol: offs,
-    table: sym.table,
-  };
+  return probeMapping.offset;
 }
 
 /** Validate arguments and fold an inline `+OFFS` into the offset. */

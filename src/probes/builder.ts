@@ -39,6 +39,7 @@ type NextArgName<C extends readonly unknown[]> = `arg${Inc<C>['length'] & number
  * An immutable probe definition under construction. `F` is the fields type
  * so far; `C` counts the arguments (to name unnamed ones like the kernel).
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- {} is the empty field record FieldsOf shows
 export class ProbeBuilder<F extends object = {}, C extends readonly unknown[] = []> implements ProbeDefinition<F> {
   declare readonly [fieldsBrand]?: F;
   readonly kind: ProbeKind;
@@ -90,8 +91,7 @@ export class ProbeBuilder<F extends object = {}, C extends readonly unknown[] = 
   /** Adds an unnamed argument, which the kernel names `arg<position>`. */
   arg<T extends FieldValue>(fetch: Fetch<T>): ProbeBuilder<WithField<F, NextArgName<C>, T>, Inc<C>>;
   // The implementation's return type is loose; the overloads above carry the precise types.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  arg(nameOrFetch: string | Fetch<FieldValue>, maybeFetch?: Fetch<FieldValue>): ProbeBuilder<any, any> {
+  arg(nameOrFetch: string | Fetch<FieldValue>, maybeFetch?: Fetch<FieldValue>): ProbeBuilder<object, unknown[]> {
     const fetch = typeof nameOrFetch === 'string' ? maybeFetch : nameOrFetch;
     if (!(fetch instanceof Fetch)) {
       throw new ProbeDefinitionError(
@@ -123,26 +123,27 @@ function start(def: AnyProbeDefinition): ProbeBuilder {
 /** Options of kprobe(). */
 export interface KprobeOptions {
   /** Module that defines the symbol (`MOD:SYMBOL`). */
-  readonly module?: string;
+  readonly module?: string | undefined;
   /** Byte offset into the function (`SYMBOL+OFFSET`); `$argN` needs 0. */
-  readonly offset?: number;
+  readonly offset?: number | undefined;
 }
 
 /** Options of kretprobe(). */
 export interface KretprobeOptions {
-  readonly module?: string;
+  /** Module that defines the symbol (`MOD:SYMBOL`). */
+  readonly module?: string | undefined;
   /** Instances probed at once, 1..4096 (`r<N>:`). */
-  readonly maxactive?: number;
+  readonly maxactive?: number | undefined;
   /** `prefix` writes `r ...` (every kernel), `suffix` writes `SYMBOL%return` (5.10+). Default `prefix`. */
-  readonly syntax?: 'prefix' | 'suffix';
+  readonly syntax?: 'prefix' | 'suffix' | undefined;
 }
 
 /** Options of uprobe() and uretprobe(). */
 export interface UprobeOptions {
   /** File offset of an SDT semaphore the kernel increments while the probe is on (4.20+). */
-  readonly refCtrOffset?: number;
+  readonly refCtrOffset?: number | undefined;
   /** For uretprobe(): `prefix` (`r`, default) or `suffix` (`%return`, 5.10+). */
-  readonly syntax?: 'prefix' | 'suffix';
+  readonly syntax?: 'prefix' | 'suffix' | undefined;
 }
 
 /** A kprobe at `symbol` (`p SYMBOL`), or at a kernel address when given a bigint. */
@@ -204,7 +205,7 @@ export function uretprobe(path: string, place: string | number, options: UprobeO
 }
 
 /** An fprobe on the entry of kernel function `symbol` (`f SYMBOL`, 6.5+). */
-export function fentry(symbol: string, options: { readonly module?: string } = {}): ProbeBuilder {
+export function fentry(symbol: string, options: { readonly module?: string | undefined } = {}): ProbeBuilder {
   const module = options.module === undefined ? {} : { module: options.module };
   return start({ kind: 'fprobe', isReturn: false, location: { type: 'function', ...module, symbol }, args: [] });
 }
@@ -212,7 +213,7 @@ export function fentry(symbol: string, options: { readonly module?: string } = {
 /** An fprobe on the exit of kernel function `symbol` (`f SYMBOL%return`, 6.5+). */
 export function fexit(
   symbol: string,
-  options: { readonly module?: string; readonly maxactive?: number } = {},
+  options: { readonly module?: string | undefined; readonly maxactive?: number | undefined } = {},
 ): ProbeBuilder {
   const module = options.module === undefined ? {} : { module: options.module };
   const maxactive = options.maxactive === undefined ? {} : { maxactive: options.maxactive };

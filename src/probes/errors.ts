@@ -8,7 +8,11 @@
  */
 import { PerfBridgeError, QUOTED_INPUT_LIMIT } from '../errors.js';
 
-/** Stable machine-readable reason codes; most mirror the kernel's `TP_ERR_*` names. */
+/**
+ * Stable machine-readable reason codes; most mirror the kernel's `TP_ERR_*` names. perf-bridge's own:
+ * `UNSUPPORTED_FEATURE` (the running kernel lacks what the definition uses) and `MODULE_NOT_LOADED`
+ * (`MOD:SYMBOL` names a module that is not loaded, so the probe would never fire).
+ */
 export type ProbeErrorCode =
   | 'EMPTY'
   | 'MALFORMED_DEFINITION'
@@ -33,6 +37,7 @@ export type ProbeErrorCode =
   | 'BAD_RETPROBE'
   | 'BAD_SYMBOL'
   | 'BAD_MODULE'
+  | 'MODULE_NOT_LOADED'
   | 'BAD_PATH'
   | 'BAD_UPROBE_OFFS'
   | 'BAD_REFCNT'
@@ -94,12 +99,12 @@ export interface ProbeErrorWhere {
 export interface ProbeErrorDetails {
   readonly code: ProbeErrorCode;
   /** What to do about it; shown after the message as `hint:`. */
-  readonly hint?: string;
+  readonly hint?: string | undefined;
   /** The definition text, when the error comes from parsing or printing. */
-  readonly definition?: string;
+  readonly definition?: string | undefined;
   /** 0-based index into `definition` of the offending character, when known. */
-  readonly position?: number;
-  readonly where?: ProbeErrorWhere;
+  readonly position?: number | undefined;
+  readonly where?: ProbeErrorWhere | undefined;
   readonly cause?: unknown;
 }
 
@@ -113,11 +118,11 @@ export class ProbeDefinitionError extends PerfBridgeError {
   /** The message without the definition excerpt and hint. */
   readonly problem: string;
   /** The definition text, when known. */
-  readonly definition?: string;
+  readonly definition: string | undefined;
   /** 0-based index into {@link definition} of the offending character, when known. */
-  readonly position?: number;
+  readonly position: number | undefined;
   /** Which part of the definition is wrong, when known. */
-  readonly where?: ProbeErrorWhere;
+  readonly where: ProbeErrorWhere | undefined;
 
   constructor(message: string, details: ProbeErrorDetails) {
     const hint =
@@ -151,6 +156,14 @@ export function isProbeDefinitionError(error: unknown, code?: ProbeErrorCode): e
 /** Throws a {@link ProbeDefinitionError}; a `never` helper so rule code reads as one line per rule. */
 export function fail(code: ProbeErrorCode, message: string, hint: string, where?: ProbeErrorWhere): never {
   throw new ProbeDefinitionError(message, { code, hint, where });
+}
+
+/**
+ * Throws a {@link ProbeDefinitionError} for the character at `position` of the text being parsed
+ * (the parsers attach the text itself on the way out); a `never` helper like {@link fail}.
+ */
+export function syntaxError(code: ProbeErrorCode, position: number, message: string, hint: string): never {
+  throw new ProbeDefinitionError(message, { code, hint, position });
 }
 
 // The excerpt shows the text with a caret under the bad character, the way

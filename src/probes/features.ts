@@ -216,7 +216,9 @@ export function assertSupported(def: AnyProbeDefinition, available: ReadonlySet<
     code: 'UNSUPPORTED_FEATURE',
     hint:
       family !== undefined
-        ? `the kernel was built without ${family}; use another probe kind (e.g. a uprobe or a tracepoint) or a kernel with it enabled`
-        : 'rewrite the definition without these features (e.g. registers instead of $argN, the r prefix instead of %return) or run on a newer kernel',
+        ? `the kernel was built without ${family}; ` +
+          'use another probe kind (e.g. a uprobe or a tracepoint) or a kernel with it enabled'
+        : 'rewrite the definition without these features ' +
+          '(e.g. registers instead of $argN, the r prefix instead of %return) or run on a newer kernel',
   });
 }

@@ -1,7 +1,8 @@
 /**
- * The dynamic-probe definition model: parse kernel probe text, build
- * definitions with typed fields, validate them against the kernel's rules and
- * the running kernel's features, and print the exact line to write to tracefs.
+ * The dynamic-probe definition model, for perf-bridge's own modules and tests: parse kernel probe
+ * text, build definitions with typed fields, validate them against the kernel's rules and the
+ * running kernel's features, and print the exact line to write to tracefs. The package's public
+ * API (src/index.ts) exports only what users need of it.
  */
 export {
   fieldsBrand,
@@ -100,8 +101,3 @@ export {
   type KretprobeOptions,
   type UprobeOptions,
 } from './builder.js';
-export { RegistryError } from './registry-dir.js';
-export { ProbeLockTimeoutError } from './probe-lock.js';
-export type { SweepResult } from './sweep.js';
-export type { SkippedRecord } from './ownership.js';
-export type { ProbeLeftBehind } from './probe-set.js';

@@ -11,8 +11,8 @@ import {
   type ProbeKind,
 } from './definition.js';
 import { fail } from './errors.js';
-import { hex } from './numbers.js';
 import { cutInput } from '../errors.js';
+import { hex } from '../hex.js';
 
 /**
  * The kernel's is_good_name(): a C identifier. (Recent kernels also allow `-`
@@ -53,7 +53,8 @@ function truncate(name: string): string {
 
 /**
  * The event name the kernel would generate for a definition without one:
- * - kprobe on a symbol: `p_<[MOD:]SYM>_<OFFSET>` / `r_...`, sanitized (so `ext4:foo.isra.0` gives `p_ext4_foo_isra_0_0`);
+ * - kprobe on a symbol: `p_<[MOD:]SYM>_<OFFSET>` / `r_...`, sanitized (so `ext4:foo.isra.0`
+ *   gives `p_ext4_foo_isra_0_0`);
  * - kprobe on an address: `p_0x<ADDR>`. Beware: the kernel prints the address
  *   with `%p`, which since 4.15 is a hashed value, so the real name cannot be
  *   predicted; always give address probes an explicit event name;
@@ -139,7 +140,8 @@ export function checkName(name: string, what: 'group' | 'event'): void {
   if (name.length > LIMITS.maxNameLength) {
     fail(
       what === 'group' ? 'GROUP_TOO_LONG' : 'EVENT_TOO_LONG',
-      `The ${what} name '${cutInput(name)}' is ${name.length} characters long; the kernel allows at most ${LIMITS.maxNameLength} (MAX_EVENT_NAME_LEN is 64 with the NUL).`,
+      `The ${what} name '${cutInput(name)}' is ${name.length} characters long; ` +
+        `the kernel allows at most ${LIMITS.maxNameLength} (MAX_EVENT_NAME_LEN is 64 with the NUL).`,
       `shorten the ${what} name`,
       { part: what },
     );
@@ -147,7 +149,7 @@ export function checkName(name: string, what: 'group' | 'event'): void {
   if (!isGoodName(name)) {
     const bad = /^[0-9]/.test(name)
       ? `it starts with the digit '${name[0]}'`
-      : `'${[...name].find((c) => !/[A-Za-z0-9_]/.test(c))}' is not allowed`;
+      : `'${/[^A-Za-z0-9_]/u.exec(name)?.[0]}' is not allowed`;
     fail(
       code,
       `The ${what} name '${cutInput(name)}' is not a valid C identifier: ${bad}.`,

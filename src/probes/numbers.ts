@@ -50,11 +50,6 @@ export function toSafeInteger(value: bigint | undefined): number | undefined {
     : undefined;
 }
 
-/** `0x` + lower-case hex: the spelling used for addresses and file offsets. */
-export function hex(value: number | bigint): string {
-  return `0x${value.toString(16)}`;
-}
-
 /** True for a safe, non-negative integer. */
 export function isNonNegativeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;

@@ -8,7 +8,8 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 
-import { RegistryError, registryDir } from './registry-dir.js';
+import { RegistryError } from '../errors.js';
+import { registryDir } from './registry-dir.js';
 import {
   isRecordFileName,
   type OwnedProbe,
@@ -33,29 +34,32 @@ export function ownerGroup(sequence: number, pid: number = process.pid): string 
   return `${OWNER_GROUP_PREFIX}_${pid}_${thread}${sequence}`;
 }
 
+/** Marks a start time /proc could not tell: the owner must then be treated as alive. */
+const UNKNOWN = Symbol('unknown start time');
+
 /**
  * A process's start time from /proc/PID/stat (field 22): undefined when no such process exists,
- * `unknown` when /proc could not tell (then the owner must be treated as alive).
+ * {@link UNKNOWN} when /proc could not tell.
  */
-function processStartTime(pid: number): string | undefined | 'unknown' {
+function processStartTime(pid: number): string | undefined | typeof UNKNOWN {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ESRCH' ? undefined : 'unknown';
+    return code === 'ENOENT' || code === 'ESRCH' ? undefined : UNKNOWN;
   }
   // Fields after the command name, which may itself contain spaces and parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19] ?? 'unknown';
+  return fields[19] ?? UNKNOWN;
 }
 
 /** This process's start time; without it no record could be told from a later one with our pid. */
 function ownStartTime(): string {
   const startTime = processStartTime(process.pid);
-  if (startTime === undefined || startTime === 'unknown') {
+  if (typeof startTime !== 'string') {
     throw new RegistryError(
-      'cannot read this process\'s start time from /proc/self/stat',
+      "cannot read this process's start time from /proc/self/stat",
       'NO_REGISTRY',
       'mount /proc: perf-bridge records it with each probe so a reused pid is never taken for the owner',
     );
@@ -75,7 +79,7 @@ function pidNamespace(): string | undefined {
 /** True unless the record's owner is known to be gone: no such pid, or another process has it. */
 function isOwnerAlive(record: OwnerRecord): boolean {
   const now = processStartTime(record.pid);
-  return now === 'unknown' || now === record.startTime;
+  return now === UNKNOWN || now === record.startTime;
 }
 
 /** What identifies a probe in tracefs: its file and GROUP/EVENT. */

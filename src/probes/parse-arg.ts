@@ -8,13 +8,9 @@
  * validate-arg.ts's job. Error positions are relative to the token.
  */
 import { isBasicTypeName, type ArgType, type FetchNode, type ProbeArg } from './definition.js';
-import { ProbeDefinitionError, type ProbeErrorCode } from './errors.js';
+import { syntaxError } from './errors.js';
 import { parseDecimal, parseKernelSigned, parseKernelUnsigned, toSafeInteger } from './numbers.js';
 import { cutInput } from '../errors.js';
-
-function syntaxError(code: ProbeErrorCode, position: number, message: string, hint: string): never {
-  throw new ProbeDefinitionError(message, { code, hint, position });
-}
 
 /**
  * Parses argument token number `index` (0-based). An argument without `NAME=`
@@ -56,7 +52,8 @@ export function parseFetch(text: string, at: number, argName: string): FetchNode
       'BAD_FETCH_ARG',
       at,
       `Argument '${cutInput(argName)}' has an empty fetch expression.`,
-      'write a register (%di), a variable ($arg1, $stack0, $retval, $comm), memory (@ADDR, @SYM, +OFFS(ARG)) or an immediate (\\123)',
+      'write a register (%di), a variable ($arg1, $stack0, $retval, $comm), ' +
+        'memory (@ADDR, @SYM, +OFFS(ARG)) or an immediate (\\123)',
     );
   }
   switch (text[0]) {
@@ -86,7 +83,8 @@ export function parseFetch(text: string, at: number, argName: string): FetchNode
         syntaxError(
           'NO_BTF_ARGS',
           at,
-          `'${cutInput(text)}' in argument '${cutInput(argName)}' is a bare name: the kernel reads it as a BTF variable (Linux 6.6+, CONFIG_PROBE_EVENTS_BTF_ARGS), which perf-bridge does not model.`,
+          `'${cutInput(text)}' in argument '${cutInput(argName)}' is a bare name: the kernel reads it as ` +
+            'a BTF variable (Linux 6.6+, CONFIG_PROBE_EVENTS_BTF_ARGS), which perf-bridge does not model.',
           'use $argN for a function argument or %REG for a register',
         );
       }
@@ -123,7 +121,8 @@ function parseVariable(text: string, at: number, argName: string): FetchNode {
       syntaxError(
         'NO_BTF_ARGS',
         at,
-        `'$arg*' in argument '${cutInput(argName)}' expands to all arguments using BTF, which perf-bridge does not model.`,
+        `'$arg*' in argument '${cutInput(argName)}' expands to all arguments using BTF, ` +
+          'which perf-bridge does not model.',
         'list the arguments you need as $arg1, $arg2, ...',
       );
     }
@@ -188,7 +187,8 @@ function parseMemory(text: string, at: number, argName: string): FetchNode {
     syntaxError(
       'BAD_MEM_ADDR',
       at + 1 + sign,
-      `'${cutInput(rest.slice(sign))}' in '${cutInput(text)}' (argument '${cutInput(argName)}') is not a symbol offset.`,
+      `'${cutInput(rest.slice(sign))}' in '${cutInput(text)}' (argument '${cutInput(argName)}') ` +
+        'is not a symbol offset.',
       'write @SYMBOL+N or @SYMBOL-N with one number',
     );
   }
@@ -214,7 +214,8 @@ function parseDeref(text: string, at: number, argName: string): FetchNode {
     syntaxError(
       'BAD_DEREF_OFFS',
       at + offsetStart,
-      `'${cutInput(text.slice(offsetStart, open) || '(nothing)')}' is not a dereference offset in '${cutInput(text)}' (argument '${cutInput(argName)}').`,
+      `'${cutInput(text.slice(offsetStart, open) || '(nothing)')}' is not a dereference offset ` +
+        `in '${cutInput(text)}' (argument '${cutInput(argName)}').`,
       `write ${text[0]}${user ? 'u' : ''}N(...) with one number N, e.g. +0(%di) or -8(%bp)`,
     );
   }
@@ -233,7 +234,8 @@ function parseDeref(text: string, at: number, argName: string): FetchNode {
     syntaxError(
       'DEREF_TRAILING',
       at + close + 1,
-      `'${cutInput(text.slice(close + 1))}' after ')' in '${cutInput(text)}' (argument '${cutInput(argName)}') would be ignored by the kernel.`,
+      `'${cutInput(text.slice(close + 1))}' after ')' in '${cutInput(text)}' ` +
+        `(argument '${cutInput(argName)}') would be ignored by the kernel.`,
       'remove it, or put a type after ":" instead',
     );
   }
@@ -313,7 +315,8 @@ export function parseType(text: string, at: number, argName: string): ArgType {
       syntaxError(
         'BAD_ARRAY_SUFFIX',
         at + close + 1,
-        `'${cutInput(text.slice(close + 1))}' after ']' in type '${cutInput(text)}' of argument '${cutInput(argName)}' is not allowed.`,
+        `'${cutInput(text.slice(close + 1))}' after ']' in type '${cutInput(text)}' ` +
+          `of argument '${cutInput(argName)}' is not allowed.`,
         'end the type with [N]',
       );
     }
@@ -322,7 +325,8 @@ export function parseType(text: string, at: number, argName: string): ArgType {
       syntaxError(
         'BAD_ARRAY_NUM',
         at + bracket + 1,
-        `'${cutInput(text.slice(bracket + 1, close))}' is not an array length in type '${cutInput(text)}' of argument '${cutInput(argName)}'.`,
+        `'${cutInput(text.slice(bracket + 1, close))}' is not an array length ` +
+          `in type '${cutInput(text)}' of argument '${cutInput(argName)}'.`,
         'write a number from 1 to 64 between [ and ]',
       );
     }
@@ -354,7 +358,9 @@ export function parseType(text: string, at: number, argName: string): ArgType {
       'BAD_TYPE',
       at,
       `Unknown type '${cutInput(base)}' for argument '${cutInput(argName)}'.`,
-      `${suggestion === undefined ? '' : `write '${suggestion}'; `}the types are u8/u16/u32/u64, s8..s64, x8..x64, char, symbol, string, ustring, symstr, %pd, %pD, bitfields b<w>@<o>/<c> and arrays TYPE[N]`,
+      (suggestion === undefined ? '' : `write '${suggestion}'; `) +
+        'the types are u8/u16/u32/u64, s8..s64, x8..x64, char, symbol, string, ustring, symstr, %pd, %pD, ' +
+        'bitfields b<w>@<o>/<c> and arrays TYPE[N]',
     );
   }
   return { kind: 'basic', name: base, ...withArray };

@@ -8,7 +8,7 @@
  * rest are arguments. Errors carry the text and the index of the bad character.
  */
 import type { ProbeArg, ProbeDefinition, ProbeKind, ProbeLocation } from './definition.js';
-import { ProbeDefinitionError, type ProbeErrorCode } from './errors.js';
+import { ProbeDefinitionError, syntaxError } from './errors.js';
 import { parseKernelUnsigned, toSafeInteger } from './numbers.js';
 import { parseArgToken } from './parse-arg.js';
 import { checkDefinitionText, validate } from './validate.js';
@@ -33,10 +33,6 @@ interface Place {
   readonly kind: ProbeKind;
   readonly location: ProbeLocation;
   readonly returnSuffix: boolean;
-}
-
-function syntaxError(code: ProbeErrorCode, position: number, message: string, hint: string): never {
-  throw new ProbeDefinitionError(message, { code, hint, position });
 }
 
 /**
@@ -162,7 +158,7 @@ function positionOf(
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  for (const match of text.matchAll(/[^ ]+/g)) tokens.push({ text: match[0], start: match.index ?? 0 });
+  for (const match of text.matchAll(/[^ ]+/g)) tokens.push({ text: match[0], start: match.index });
   return tokens;
 }
 
@@ -205,7 +201,8 @@ function parseHead(token: string): Head {
     syntaxError(
       'UNSUPPORTED_PROBE_TYPE',
       0,
-      `'${letter}' (${letter === 'e' ? 'event probe' : 'synthetic event'}) definitions are not supported by this model.`,
+      `'${letter}' (${letter === 'e' ? 'event probe' : 'synthetic event'}) definitions ` +
+        'are not supported by this model.',
       'use p/r (kprobe, uprobe), f (fprobe) or t (tracepoint probe)',
     );
   }

@@ -9,7 +9,7 @@
  */
 import { closeSync, constants, openSync } from 'node:fs';
 
-import { PerfBridgeError } from '../errors.js';
+import { ProbeLockTimeoutError } from '../errors.js';
 import { native } from '../native.js';
 
 /** How long to wait for another perf-bridge process to finish its probe changes. */
@@ -17,12 +17,6 @@ const LOCK_TIMEOUT_MS = 10_000;
 /** After a timeout, later attempts wait this little: a stuck holder must not stall every exit handler. */
 const STUCK_TIMEOUT_MS = 100;
 const RETRY_MS = 2;
-
-/** The probe lock could not be taken in time: another perf-bridge process holds it. */
-export class ProbeLockTimeoutError extends PerfBridgeError {
-  /** Always `ETIMEDOUT`. */
-  readonly code = 'ETIMEDOUT';
-}
 
 let held: { fd: number; depth: number } | undefined;
 let timedOutBefore = false;
@@ -36,11 +30,14 @@ function acquire(root: string, timeoutMs: number): number {
     while (!native().tryLockExclusive(fd)) {
       if (Date.now() >= deadline) {
         timedOutBefore = true;
-        throw new ProbeLockTimeoutError(`another perf-bridge process has held the probe lock on ${root} for ${wait} ms`, {
-          hint:
-            'it is creating or removing probes; if it does not finish, check `dmesg` for a kernel BUG or Oops ' +
-            `(the holder is the FLOCK on the inode of ${root} in /proc/locks)`,
-        });
+        throw new ProbeLockTimeoutError(
+          `another perf-bridge process has held the probe lock on ${root} for ${wait} ms`,
+          {
+            hint:
+              'it is creating or removing probes; if it does not finish, check `dmesg` for a kernel BUG or Oops ' +
+              `(the holder is the FLOCK on the inode of ${root} in /proc/locks)`,
+          },
+        );
       }
       Atomics.wait(sleepCell, 0, 0, RETRY_MS); // synchronous: probe changes happen in exit handlers too
     }

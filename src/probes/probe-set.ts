@@ -9,7 +9,8 @@ import { join } from 'node:path';
 
 import { checkUprobeFileOffset } from '../elf/file-offset.js';
 import { resolveUprobeOffset } from '../elf/resolve.js';
-import { KernelError, ProbeConflictError } from '../errors.js';
+import { ProbeConflictError } from '../errors.js';
+import { ProbeDefinitionError } from './errors.js';
 import { type ProbeEventsFile, readProbeProfiles, writeProbeCommand } from '../tracefs/probe-files.js';
 import { assertNameFree, createdLine, removeIfOurs } from './claims.js';
 import type { AnyProbeDefinition } from './definition.js';
@@ -17,7 +18,7 @@ import { parseTracefsReadme, assertSupported, type ProbeFeature } from './featur
 import { namesOf, resolveNames } from './names.js';
 import { parse } from './parse.js';
 import { print, probeEventsFile } from './print.js';
-import { installProbeCleanup } from './cleanup.js';
+import { installProbeCleanup } from '../lifecycle/teardown.js';
 import { withProbeLock } from './probe-lock.js';
 import { resolveUprobeSymbols } from './resolve.js';
 import { validate } from './validate.js';
@@ -85,15 +86,12 @@ function assertModuleLoaded(definition: AnyProbeDefinition): void {
   const location = definition.location;
   const module = location.type === 'ksym' || location.type === 'function' ? location.module : undefined;
   if (module === undefined || existsSync(`/sys/module/${module}`)) return;
-  throw new KernelError(
-    `module ${module} is not loaded: the probe on ${module}:${location.type === 'ksym' || location.type === 'function' ? location.symbol : ''} would never fire`,
-    {
-      errno: 2,
-      code: 'ENOENT',
-      syscall: 'open',
-      hint: `load it first (modprobe ${module}), or check the module name in /proc/modules`,
-    },
-  );
+  const symbol = location.type === 'ksym' || location.type === 'function' ? location.symbol : '';
+  throw new ProbeDefinitionError(`module ${module} is not loaded: the probe on ${module}:${symbol} would never fire`, {
+    code: 'MODULE_NOT_LOADED',
+    hint: `load it first (modprobe ${module}), or check the module name in /proc/modules`,
+    where: { part: 'location' },
+  });
 }
 
 /** Refuses two definitions with one GROUP/EVENT before anything is written. */
@@ -222,7 +220,11 @@ export class ProbeSet {
   discard(): void {
     this.remove();
     if (this.isRemoved) return;
-    installProbeCleanup({ remove: () => this.remove() });
+    installProbeCleanup({
+      remove: () => {
+        this.remove();
+      },
+    });
     for (const { probe, error } of this.busy) {
       process.emitWarning(`probe ${probe} was not removed (${error?.message ?? 'busy'}); retried at exit`, {
         code: 'PERF_BRIDGE_PROBE_LEFT',

@@ -7,17 +7,7 @@
 import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { PerfBridgeError } from '../errors.js';
-
-/** The registry directory is missing, unsafe, or cannot be created. Nothing was written to tracefs. */
-export class RegistryError extends PerfBridgeError {
-  /** `UNSAFE_REGISTRY` (exists but others could write it) or `NO_REGISTRY` (cannot be created). */
-  readonly code: 'UNSAFE_REGISTRY' | 'NO_REGISTRY';
-  constructor(message: string, code: RegistryError['code'], hint: string, cause?: unknown) {
-    super(message, { hint, cause });
-    this.code = code;
-  }
-}
+import { RegistryError } from '../errors.js';
 
 /** Where records live: `$PERF_BRIDGE_REGISTRY_DIR`, /run/perf-bridge for root, else `$XDG_RUNTIME_DIR`. */
 function registryLocation(): string {

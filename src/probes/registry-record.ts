@@ -82,7 +82,7 @@ export function writeRecord(dir: string, name: string, record: OwnerRecord): voi
 
 /** Writes every byte of `data` (a short write, e.g. on a full disk, would leave a torn record). */
 function writeAll(fd: number, data: Buffer): void {
-  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
+  for (let written = 0; written < data.length;) written += writeSync(fd, data, written);
 }
 
 /** Removes a record file; one already gone is fine. */
@@ -145,7 +145,8 @@ function recordProblem(value: unknown, name: string): string | undefined {
   if (record.pid !== Number(pid)) return `pid ${JSON.stringify(record.pid)} does not match the file name`;
   if (record.startTime !== startTime) return 'startTime does not match the file name';
   if ((record.threadId ?? 0) !== Number(thread ?? 0)) return 'thread id does not match the file name';
-  if (record.pidNamespace !== undefined && !/^pid:\[\d+\]$/.test(String(record.pidNamespace))) {
+  const namespace = record.pidNamespace;
+  if (namespace !== undefined && !(typeof namespace === 'string' && /^pid:\[\d+\]$/.test(namespace))) {
     return 'malformed pidNamespace';
   }
   if (typeof record.startTime !== 'string' || !/^\d{1,20}$/.test(record.startTime)) return 'malformed startTime';
@@ -157,8 +158,16 @@ function recordProblem(value: unknown, name: string): string | undefined {
   return undefined;
 }
 
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 function isSingleLine(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_LINE && !/[\0-\x1f\x7f]/.test(value);
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_LINE && !hasControlCharacter(value);
 }
 
 function isKernelName(value: unknown): value is string {

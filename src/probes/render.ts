@@ -12,7 +12,7 @@
  * uprobes, without its zero padding); `+0` omitted after a symbol.
  */
 import type { AnyProbeDefinition, ArgType, FetchNode, ProbeArg, ProbeLocation } from './definition.js';
-import { hex } from './numbers.js';
+import { hex } from '../hex.js';
 
 /** `p`, `r`, `f` or `t`, maxactive, and `:GROUP/EVENT` as far as they are set. */
 export function renderHead(def: AnyProbeDefinition): string {
@@ -33,14 +33,16 @@ export function renderLocation(location: ProbeLocation, returnSuffix: boolean): 
   const suffix = returnSuffix ? '%return' : '';
   switch (location.type) {
     case 'ksym':
-      return `${withModule(location.module, location.symbol)}${location.offset === 0 ? '' : `+${location.offset}`}${suffix}`;
+      return `${withModule(location.module, location.symbol)}${symbolOffset(location.offset)}${suffix}`;
     case 'kaddr':
       return hex(location.address);
     case 'uoffset':
       return `${location.path}:${hex(location.offset)}${suffix}${refCounter(location.refCtrOffset)}`;
-    case 'usym':
+    case 'usym': {
       // Not kernel syntax: print.ts refuses it; rendered for messages and debugging.
-      return `${location.path}:${location.symbol}${location.offset === 0 ? '' : `+${location.offset}`}${suffix}${refCounter(location.refCtrOffset)}`;
+      const place = `${location.path}:${location.symbol}${symbolOffset(location.offset)}`;
+      return `${place}${suffix}${refCounter(location.refCtrOffset)}`;
+    }
     case 'function':
       return `${withModule(location.module, location.symbol)}${suffix}`;
     case 'tracepoint':
@@ -50,6 +52,11 @@ export function renderLocation(location: ProbeLocation, returnSuffix: boolean): 
 
 function withModule(module: string | undefined, symbol: string): string {
   return module === undefined ? symbol : `${module}:${symbol}`;
+}
+
+// `+0` is left out after a symbol: the kernel's own listing does so.
+function symbolOffset(offset: number): string {
+  return offset === 0 ? '' : `+${offset}`;
 }
 
 function refCounter(offset: number | undefined): string {
@@ -81,8 +88,10 @@ export function renderFetch(node: FetchNode): string {
       return `\\${node.value}`;
     case 'immString':
       return `\\"${node.value}"`;
-    case 'deref':
-      return `${node.offset < 0 ? '-' : '+'}${node.user ? 'u' : ''}${Math.abs(node.offset)}(${renderFetch(node.target)})`;
+    case 'deref': {
+      const sign = node.offset < 0 ? '-' : '+';
+      return `${sign}${node.user ? 'u' : ''}${Math.abs(node.offset)}(${renderFetch(node.target)})`;
+    }
   }
 }
 

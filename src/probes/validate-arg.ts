@@ -108,7 +108,8 @@ export function validateArg(arg: ProbeArg, ctx: ArgContext, index: number, earli
   if (body.length > LIMITS.maxArgExpressionLength) {
     reject(
       'ARG_TOO_LONG',
-      `The expression of ${label} is ${body.length} characters ('${cutInput(body)}'); the kernel allows ${LIMITS.maxArgExpressionLength} (MAX_ARGSTR_LEN).`,
+      `The expression of ${label} is ${body.length} characters ('${cutInput(body)}'); ` +
+        `the kernel allows ${LIMITS.maxArgExpressionLength} (MAX_ARGSTR_LEN).`,
       'shorten it: fewer nested dereferences or a shorter symbol name; the name before "=" does not count',
     );
   }
@@ -132,7 +133,8 @@ function checkArgName(name: string, earlierNames: ReadonlySet<string>, reject: R
   if (name.length > LIMITS.maxArgNameLength) {
     reject(
       'ARG_NAME_TOO_LONG',
-      `Argument name '${cutInput(name)}' is ${name.length} characters long; the kernel allows ${LIMITS.maxArgNameLength} (MAX_ARG_NAME_LEN).`,
+      `Argument name '${cutInput(name)}' is ${name.length} characters long; ` +
+        `the kernel allows ${LIMITS.maxArgNameLength} (MAX_ARG_NAME_LEN).`,
       `shorten it, e.g. '${cutInput(name.slice(0, LIMITS.maxArgNameLength))}'`,
     );
   }
@@ -198,7 +200,8 @@ function checkFetch(node: FetchNode, ctx: ArgContext, underDeref: boolean, label
         reject(
           'BAD_STACK_NUM',
           `$stack${node.index} in ${label} is out of range.`,
-          `use $stackN with 0 <= N <= ${max}${isKernelSide(ctx) ? ' (the kernel stack holds THREAD_SIZE / 8 words)' : ''}`,
+          `use $stackN with 0 <= N <= ${max}` +
+            (isKernelSide(ctx) ? ' (the kernel stack holds THREAD_SIZE / 8 words)' : ''),
         );
       }
       return;
@@ -303,7 +306,8 @@ function checkArgN(index: number, ctx: ArgContext, label: string, reject: Reject
   if (ctx.kind === 'uprobe') {
     reject(
       'NOFENTRY_ARGS',
-      `${label} uses $arg${index}, but uprobes cannot use $argN (the kernel only accepts it on kernel function entry/exit).`,
+      `${label} uses $arg${index}, but uprobes cannot use $argN ` +
+        '(the kernel only accepts it on kernel function entry/exit).',
       `read the ABI register instead: arguments 1-6 are ${abi}`,
     );
   }
@@ -318,14 +322,16 @@ function checkArgN(index: number, ctx: ArgContext, label: string, reject: Reject
   if (loc.type === 'ksym' && loc.offset !== 0 && !ctx.isReturn) {
     reject(
       'NOFENTRY_ARGS',
-      `${label} uses $arg${index} at ${cutInput(loc.symbol)}+${loc.offset}, but $argN is only valid at function entry (offset 0).`,
+      `${label} uses $arg${index} at ${cutInput(loc.symbol)}+${loc.offset}, ` +
+        'but $argN is only valid at function entry (offset 0).',
       `probe ${cutInput(loc.symbol)} itself, or read the registers (${abi}) if they still hold the arguments`,
     );
   }
 }
 
 function checkImmString(value: string, label: string, reject: Reject): void {
-  const bad = [...value].find((c) => /[\s:#"]/.test(c) || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+  // \p{Cc}: the C0 and C1 control characters and DEL (checkDefinitionText refuses them all).
+  const bad = /[\s:#"\p{Cc}]/u.exec(value)?.[0];
   if (bad !== undefined) {
     const why = /\s/.test(bad)
       ? 'the kernel splits the line at whitespace'
@@ -352,7 +358,8 @@ function checkType(arg: ProbeArg, ctx: ArgContext, label: string, reject: Reject
     if (type !== undefined && (type.kind !== 'basic' || type.name !== 'string' || type.arrayLength !== undefined)) {
       reject(
         'NEED_STRING_TYPE',
-        `${label} is ${top.op === 'comm' ? '$comm' : 'an immediate string'}, which can only have type string, not '${renderType(type)}'.`,
+        `${label} is ${top.op === 'comm' ? '$comm' : 'an immediate string'}, ` +
+          `which can only have type string, not '${renderType(type)}'.`,
         'drop the type or write :string',
       );
     }
@@ -370,10 +377,14 @@ function checkType(arg: ProbeArg, ctx: ArgContext, label: string, reject: Reject
       offset < 0 ||
       width + offset > container
     ) {
+      // The type promises a valid container, but definitions built by hand may hold any number.
+      const fitting = [8, 16, 32, 64].includes(container) ? container : 32;
+      const element = renderType({ kind: 'bitfield', width, offset, container });
       reject(
         'BAD_BITFIELD',
-        `Bitfield '${cutInput(renderType({ ...type, arrayLength: undefined }))}' of ${label} does not fit: it needs 1 <= width and width + offset <= container (8, 16, 32 or 64).`,
-        `e.g. b${Math.max(1, Math.min(width, container || 8))}@0/${[8, 16, 32, 64].includes(container) ? container : 32}`,
+        `Bitfield '${cutInput(element)}' of ${label} does not fit: ` +
+          'it needs 1 <= width and width + offset <= container (8, 16, 32 or 64).',
+        `e.g. b${Math.max(1, Math.min(width, fitting))}@0/${fitting}`,
       );
     }
     return;

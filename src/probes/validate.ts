@@ -157,12 +157,7 @@ function checkModelTypes(def: unknown): void {
 function checkShape(def: AnyProbeDefinition): void {
   const where = { part: 'head' } as const;
   if (!Object.hasOwn(LOCATION_TYPES, def.kind)) {
-    fail(
-      'KIND_MISMATCH',
-      `Unknown probe kind '${cutInput(String(def.kind))}'.`,
-      'use kprobe, uprobe, fprobe or tprobe',
-      where,
-    );
+    fail('KIND_MISMATCH', `Unknown probe kind '${cutInput(def.kind)}'.`, 'use kprobe, uprobe, fprobe or tprobe', where);
   }
   if (!LOCATION_TYPES[def.kind].includes(def.location.type)) {
     fail(
@@ -216,7 +211,8 @@ function checkMaxactive(def: AnyProbeDefinition): void {
     fail(
       'BAD_MAXACT_TYPE',
       `maxactive (${n}) is set on a ${def.kind}, which has none.`,
-      `remove it: maxactive is for kretprobes and fprobe exits (the kernel would silently ignore 'r${n}' on a uprobe, together with the event name)`,
+      'remove it: maxactive is for kretprobes and fprobe exits ' +
+        `(the kernel would silently ignore 'r${n}' on a uprobe, together with the event name)`,
       where,
     );
   }
@@ -365,9 +361,9 @@ function checkPath(path: string): void {
 
 // A value written as part of one token must not split the token or the line.
 function checkToken(value: string, what: string, code: 'BAD_PATH', where: { part: 'location' }): void {
-  const index = [...value].findIndex((c) => /\s/.test(c) || c === '#' || isControl(c));
-  if (index < 0) return;
-  const c = [...value][index] ?? '';
+  // What isControl() refuses: \p{Cc} (C0, DEL, C1), and U+2028/U+2029, which \s covers.
+  const c = /[\s#\p{Cc}]/u.exec(value)?.[0];
+  if (c === undefined) return;
   const why =
     c === ' '
       ? 'a space would split it into two tokens'
@@ -401,7 +397,8 @@ function checkArgs(def: AnyProbeDefinition): void {
     if (size > LIMITS.maxEventDataSize) {
       fail(
         'EVENT_TOO_BIG',
-        `The arguments up to '${cutInput(arg.name)}' take ${size} bytes; the kernel allows ${LIMITS.maxEventDataSize} per event (MAX_PROBE_EVENT_SIZE).`,
+        `The arguments up to '${cutInput(arg.name)}' take ${size} bytes; ` +
+          `the kernel allows ${LIMITS.maxEventDataSize} per event (MAX_PROBE_EVENT_SIZE).`,
         'use smaller types or shorter arrays, or split the arguments over several probes',
         { part: 'arg', argIndex: index },
       );
@@ -436,7 +433,8 @@ export function checkDefinitionText(text: string): void {
   for (const c of text) {
     if (isControl(c)) {
       throw new ProbeDefinitionError(
-        `The definition contains ${describe(c)} at index ${position}; a definition must be a single line of printable text.`,
+        `The definition contains ${describe(c)} at index ${position}; ` +
+          'a definition must be a single line of printable text.',
         {
           code: 'BAD_CHARACTER',
           hint:
@@ -461,7 +459,8 @@ export function checkDefinitionText(text: string): void {
   }
   if (text.length > LIMITS.maxDefinitionLength) {
     throw new ProbeDefinitionError(
-      `The definition is ${text.length} characters long; the kernel reads lines of at most ${LIMITS.maxDefinitionLength}.`,
+      `The definition is ${text.length} characters long; ` +
+        `the kernel reads lines of at most ${LIMITS.maxDefinitionLength}.`,
       {
         code: 'DEFINITION_TOO_LONG',
         hint: 'use fewer or shorter arguments, or split them over several probes',

@@ -1,5 +1,5 @@
 /** Resolving a session's events: tracepoints, tracefs probes (created here) and PMU kprobes. */
-import { fitsKprobePmu, pmuKprobeEvent, pmuKprobeLabel } from '../probes/pmu.js';
+import { fitsKprobePmu, pmuKprobeEvent, pmuKprobeLabel } from './pmu-events.js';
 import type { AnyProbeDefinition } from '../probes/definition.js';
 import { checkedDefinition, ProbeSet } from '../probes/probe-set.js';
 import { sweepDeadOwners } from '../probes/sweep.js';

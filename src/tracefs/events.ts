@@ -35,6 +35,7 @@ function notAnEvent(group: string, name: string): { why: string; hint: string } 
       const why = `the ${part} is ${text.length} characters long; tracefs names have at most ${NAME_MAX}`;
       return { why, hint: NAME_HINT };
     }
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point of this check
     if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) {
       const hint = `${NAME_HINT}; names are letters, digits, '_', '-' and '.'`;
       return { why: `the ${part} contains a control character`, hint };
@@ -67,45 +68,48 @@ function notAnEvent(group: string, name: string): { why: string; hint: string } 
  * Throws {@link EventNameError}; reads nothing.
  */
 export function parseEventName(text: string): EventName {
-  if (typeof text !== 'string') {
-    const kind = text === null ? 'null' : `a ${typeof text}`;
-    throw new EventNameError(`${String(text)} is not an event name: it is ${kind}`, {
-      event: text,
+  // JavaScript callers can pass anything: check what arrived, not what the type promises.
+  const input: unknown = text;
+  if (typeof input !== 'string') {
+    const kind = input === null ? 'null' : `a ${typeof input}`;
+    throw new EventNameError(`${String(input)} is not an event name: it is ${kind}`, {
+      event: input,
       hint: NAME_HINT,
     });
   }
-  const separators = [...text].filter((c) => c === ':' || c === '/').length;
-  const separator = text.search(/[:/]/);
+  const separators = input.match(/[:/]/g)?.length ?? 0;
+  const separator = input.search(/[:/]/);
   const problem =
     separators !== 1
       ? {
           why: separators === 0 ? 'it has no ":" between group and event' : 'it has more than one ":" or "/"',
           hint: NAME_HINT,
         }
-      : notAnEvent(text.slice(0, separator), text.slice(separator + 1));
+      : notAnEvent(input.slice(0, separator), input.slice(separator + 1));
   if (problem !== undefined) {
-    throw new EventNameError(`${quoteInput(text)} is not an event name: ${problem.why}`, {
-      event: text,
+    throw new EventNameError(`${quoteInput(input)} is not an event name: ${problem.why}`, {
+      event: input,
       hint: problem.hint,
     });
   }
-  return { group: text.slice(0, separator), name: text.slice(separator + 1) };
+  return { group: input.slice(0, separator), name: input.slice(separator + 1) };
 }
 
 function eventDir(event: EventName, root: string): string {
-  if (typeof event !== 'object' || event === null) {
-    throw new EventNameError(`${String(event)} is not an event name`, {
-      event,
-      hint: "pass { group, name }, e.g. parseEventName('sched:sched_switch')",
-    });
+  // The parts may come from a caller's own object, of any shape: never let them leave events/.
+  const input: unknown = event;
+  const hint = "pass { group, name }, e.g. parseEventName('sched:sched_switch')";
+  if (typeof input !== 'object' || input === null) {
+    throw new EventNameError(`${String(input)} is not an event name`, { event: input, hint });
   }
-  // The parts may come from a caller's own object: never let them leave events/.
-  const problem = notAnEvent(String(event.group ?? ''), String(event.name ?? ''));
+  const { group, name } = input as Partial<Record<keyof EventName, unknown>>;
+  const problem =
+    typeof group === 'string' && typeof name === 'string'
+      ? notAnEvent(group, name)
+      : { why: 'its group and name must be strings', hint };
   if (problem !== undefined) {
-    throw new EventNameError(`${quoteInput(`${event.group}:${event.name}`)} is not an event name: ${problem.why}`, {
-      event,
-      hint: problem.hint,
-    });
+    const shown = quoteInput(`${String(group)}:${String(name)}`);
+    throw new EventNameError(`${shown} is not an event name: ${problem.why}`, { event: input, hint: problem.hint });
   }
   return join(root, 'events', event.group, event.name);
 }

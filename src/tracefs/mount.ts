@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { KernelError, kernelErrorFrom } from '../errors.js';
+import { TracefsUnavailableError, kernelErrorFrom } from '../errors.js';
 
 /** Where tracefs is mounted by default on modern kernels. */
 export const DEFAULT_TRACEFS_PATH = '/sys/kernel/tracing';
@@ -68,8 +68,31 @@ function assertReadable(root: string): void {
 }
 
 /**
+ * Mounts tracefs at {@link DEFAULT_TRACEFS_PATH} with mount(8), which reports its errno only as
+ * text: a failure is a {@link TracefsUnavailableError} quoting that text, not a KernelError.
+ */
+function mountTracefs(): void {
+  try {
+    execFileSync('mount', ['-t', 'tracefs', 'nodev', DEFAULT_TRACEFS_PATH], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    const reason = stderr === undefined || stderr === '' ? String(error) : stderr;
+    const denied = /permission denied|not permitted|must be superuser/i.test(reason);
+    throw new TracefsUnavailableError(`could not mount tracefs at ${DEFAULT_TRACEFS_PATH}: ${reason}`, {
+      code: 'TRACEFS_MOUNT_FAILED',
+      hint: denied
+        ? 'mounting tracefs needs root with CAP_SYS_ADMIN (a container may lack it): mount it on the host, ' +
+          'or grant the capability'
+        : 'check that the kernel has CONFIG_TRACING, or mount it yourself and retry',
+      cause: error,
+    });
+  }
+}
+
+/**
  * Returns the tracefs directory. Mounts tracefs at /sys/kernel/tracing when none is mounted and we
- * are root; otherwise throws a {@link KernelError} that says how to mount it, or that root is needed.
+ * are root. Throws a {@link KernelError} when tracefs cannot be read (root is needed), and a
+ * {@link TracefsUnavailableError} when none is mounted and this process cannot mount one.
  */
 export function tracefsRoot(): string {
   if (cached !== undefined && existsSync(join(cached, 'events'))) return cached;
@@ -79,30 +102,11 @@ export function tracefsRoot(): string {
     return (cached = found);
   }
   if (process.getuid?.() !== 0) {
-    throw new KernelError('tracefs is not mounted, and only root can mount it', {
-      errno: 1,
-      code: 'EPERM',
-      syscall: 'mount',
+    throw new TracefsUnavailableError('tracefs is not mounted, and only root can mount it', {
+      code: 'TRACEFS_NOT_MOUNTED',
       hint: `${ROOT_HINT}, or as root: mount -t tracefs nodev ${DEFAULT_TRACEFS_PATH}`,
     });
   }
-  try {
-    execFileSync('mount', ['-t', 'tracefs', 'nodev', DEFAULT_TRACEFS_PATH], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim() || String(error);
-    // mount(8) reports the errno only as text.
-    const denied = /permission denied|not permitted|must be superuser/i.test(stderr);
-    const unknownFs = /unknown filesystem type/i.test(stderr);
-    throw new KernelError(`could not mount tracefs at ${DEFAULT_TRACEFS_PATH}: ${stderr}`, {
-      errno: denied ? 1 : unknownFs ? 19 : 0,
-      code: denied ? 'EPERM' : unknownFs ? 'ENODEV' : 'EUNKNOWN',
-      syscall: 'mount',
-      hint: denied
-        ? 'mounting tracefs needs root with CAP_SYS_ADMIN (a container may lack it): mount it on the host, ' +
-          'or grant the capability'
-        : 'check that the kernel has CONFIG_TRACING, or mount it yourself and retry',
-      cause: error,
-    });
-  }
+  mountTracefs();
   return (cached = DEFAULT_TRACEFS_PATH);
 }

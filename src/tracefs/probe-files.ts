@@ -6,7 +6,7 @@
 import { accessSync, appendFileSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { KernelError, kernelErrorFrom } from '../errors.js';
+import { cutInput, kernelErrorFrom } from '../errors.js';
 
 /** The tracefs files that take probe definitions. */
 export type ProbeEventsFile = 'kprobe_events' | 'uprobe_events' | 'dynamic_events';
@@ -99,14 +99,10 @@ function assertProbeFileWritable(path: string, file: ProbeEventsFile, what: stri
   try {
     accessSync(path, constants.W_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+    const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new KernelError(`cannot ${what}: no permission to write ${path}`, {
-        errno: Math.abs((error as NodeJS.ErrnoException).errno ?? 13),
-        code,
-        syscall: 'access',
+      throw kernelErrorFrom(error, `cannot ${what}: no permission to write ${path}`, {
         hint: 'creating probes needs root (or CAP_SYS_ADMIN for tracefs); run as root',
-        cause: error,
       });
     }
     const feature =
@@ -115,12 +111,8 @@ function assertProbeFileWritable(path: string, file: ProbeEventsFile, what: stri
         : file === 'uprobe_events'
           ? 'uprobe_events (CONFIG_UPROBE_EVENTS)'
           : 'dynamic_events';
-    throw new KernelError(`kernel has no ${feature}: cannot ${what}`, {
-      errno: Math.abs((error as NodeJS.ErrnoException).errno ?? 2),
-      code,
-      syscall: 'access',
+    throw kernelErrorFrom(error, `kernel has no ${feature}: cannot ${what}`, {
       hint: 'this kernel was built without that probe type; use a kernel with it, or tracepoints instead',
-      cause: error,
     });
   }
 }
@@ -131,12 +123,8 @@ function assertProbeFileWritable(path: string, file: ProbeEventsFile, what: stri
  */
 export function writeProbeCommand(root: string, file: ProbeEventsFile, line: string, what: string): void {
   if (/[\n\r\0]/.test(line)) {
-    // Never reachable through validated definitions; a second line could touch another probe.
-    throw new KernelError(`refusing to write a multi-line command to ${file}`, {
-      errno: 22,
-      code: 'EINVAL',
-      syscall: 'write',
-    });
+    // A bug if ever reached (definitions are validated); a second line could touch another probe.
+    throw new Error(`refusing to write a multi-line command to ${file}`);
   }
   const path = join(root, file);
   assertProbeFileWritable(path, file, what);
@@ -144,16 +132,11 @@ export function writeProbeCommand(root: string, file: ProbeEventsFile, line: str
   try {
     appendFileSync(path, `${line}\n`);
   } catch (error) {
-    const e = error as { code?: string; errno?: number; syscall?: string; message?: string };
-    const code = e.code ?? 'EUNKNOWN';
+    const code = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
     const log = newErrorLogText(before, readErrorLog(root)).trimEnd();
-    throw new KernelError(`cannot ${what}: ${code} writing "${line}" to ${file}`, {
-      errno: Math.abs(e.errno ?? 0),
-      code,
-      syscall: e.syscall ?? 'write',
+    throw kernelErrorFrom(error, `cannot ${what}: ${code} writing "${cutInput(line)}" to ${file}`, {
       hint: hintForProbeWrite(code, file, log),
       errorLog: log || undefined,
-      cause: error,
     });
   }
 }

@@ -1,23 +1,42 @@
 /** Every error class a user can meet is a PerfBridgeError exported from the package root. */
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import * as api from '../../src/index.js';
 
-test('every error class is exported from the root and is a PerfBridgeError', () => {
-  const classes = {
-    KernelError: api.KernelError,
-    OptionError: api.OptionError,
-    EventNameError: api.EventNameError,
-    ProbeConflictError: api.ProbeConflictError,
-    ProbeDefinitionError: api.ProbeDefinitionError,
-    ElfError: api.ElfError,
-    RegistryError: api.RegistryError,
-    ProbeLockTimeoutError: api.ProbeLockTimeoutError,
-    SessionClosedError: api.SessionClosedError,
-  };
-  for (const [name, errorClass] of Object.entries(classes)) {
-    assert.equal(typeof errorClass, 'function', name);
-    assert.ok(errorClass.prototype instanceof api.PerfBridgeError, `${name} extends PerfBridgeError`);
+/** The root's exported classes that are errors. */
+const errorClasses = Object.entries(api as Record<string, unknown>).filter(
+  (entry): entry is [string, new (...args: never[]) => Error] =>
+    typeof entry[1] === 'function' && entry[1].prototype instanceof Error,
+);
+
+test('every error class the root exports is a PerfBridgeError', () => {
+  for (const [name, errorClass] of errorClasses) {
+    assert.ok(name === 'PerfBridgeError' || errorClass.prototype instanceof api.PerfBridgeError, name);
   }
+});
+
+/** Error classes declared in the library's sources, outside the CLI (whose errors never reach a caller). */
+function declaredErrorClasses(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'cli' ? [] : declaredErrorClasses(path);
+    if (!entry.name.endsWith('.ts')) return [];
+    const source = readFileSync(path, 'utf8');
+    return [...source.matchAll(/class (\w+) extends (\w*Error)\b/g)].map((match) => match[1]!);
+  });
+}
+
+test('every error class the library declares is exported from the root', () => {
+  const sourceRoot = fileURLToPath(new URL('../../../src', import.meta.url));
+  const exported = new Set(errorClasses.map(([name]) => name));
+  const declared = declaredErrorClasses(sourceRoot);
+  assert.ok(declared.length >= 10, `found the declarations (${declared.join(', ')})`);
+  assert.deepEqual(
+    declared.filter((name) => !exported.has(name)),
+    [],
+  );
 });

@@ -49,7 +49,7 @@ export interface BadInput {
   readonly error: ErrorClass;
   readonly code: string;
   /** Must match the message (which ends with the hint). */
-  readonly message?: RegExp;
+  readonly message?: RegExp | undefined;
 }
 
 /** The longest message a row may produce: user input is cut to ~200 characters in messages. */

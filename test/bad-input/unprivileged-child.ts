@@ -10,11 +10,11 @@ import { openSession } from '../../src/session/session.js';
 /** How one call failed, as the parent test checks it. */
 export interface UnprivilegedOutcome {
   call: string;
-  className?: string;
-  isPerfBridgeError?: boolean;
-  code?: string;
-  hint?: string;
-  message?: string;
+  className?: string | undefined;
+  isPerfBridgeError?: boolean | undefined;
+  code?: string | undefined;
+  hint?: string | undefined;
+  message?: string | undefined;
 }
 
 const [probePoint = ''] = process.argv.slice(2);

@@ -22,7 +22,9 @@ function idOf(flag: '-u' | '-g', user: string): number {
 test('without root, every call that needs tracefs says root (or CAP_SYS_ADMIN) is needed', () => {
   const target = buildProgram('test/fixtures/programs/elf_target.c');
   const probePoint = `${target}:0x${resolveUprobeOffset(target, 'pb_add').offset.toString(16)}`;
-  const { PERF_BRIDGE_REGISTRY_DIR: _ours, ...env } = process.env;
+  // The child must find its registry as an unprivileged user would, not in this test's directory.
+  const env = { ...process.env };
+  delete env.PERF_BRIDGE_REGISTRY_DIR;
   const child = spawnSync(process.execPath, [CHILD, probePoint], {
     uid: idOf('-u', 'nobody'),
     gid: idOf('-g', 'nobody'),

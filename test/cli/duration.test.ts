@@ -11,8 +11,8 @@ const EXEC = 'sched:sched_process_exec';
 
 function durationOf(text: string): number | undefined {
   const command = parseCli(['trace', EXEC, '--duration', text]);
-  assert.equal(command.kind, 'trace');
-  return command.kind === 'trace' ? command.durationSeconds : undefined;
+  if (command.kind !== 'trace') assert.fail(`parsed as ${command.kind}`);
+  return command.durationSeconds;
 }
 
 test('durations up to the maximum parse, a year and 2,200,000 s included', () => {

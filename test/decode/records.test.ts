@@ -3,7 +3,7 @@ import { test } from 'node:test';
 
 import { compileDecoder } from '../../src/decode/compile.js';
 import { parseFormat } from '../../src/decode/format.js';
-import { decodeRecords, type EventSlot, type TraceEvent } from '../../src/decode/records.js';
+import { SampleWalk, decodeRecords, type EventSlot, type TraceEvent } from '../../src/decode/records.js';
 import { fixture } from '../helpers/fixtures.js';
 import { encodeSample } from '../helpers/sample-records.js';
 
@@ -78,4 +78,30 @@ test('unknown ids and lying sizes are counted and skipped, never read past the b
   );
   assert.equal(out.length, 2); // the walk stops at the record whose size overruns the batch
   assert.equal(errors.malformed, 3);
+});
+
+test('the sample walk visits each record once, flags an oversized raw part, stops at an overrun', () => {
+  const first = encodeSample({ id: 7, pid: 1, tid: 1, time: 1n, cpu: 0, raw: getppidRaw(110) });
+  const rawTooBig = encodeSample({ id: 8, pid: 1, tid: 1, time: 1n, cpu: 0, raw: getppidRaw(110) });
+  rawTooBig.writeUInt32LE(4000, 40);
+  const sizeTooBig = encodeSample({ id: 9, pid: 1, tid: 1, time: 1n, cpu: 0, raw: getppidRaw(110) });
+  sizeTooBig.writeUInt16LE(60000, 6);
+  const batch = Buffer.concat([first, rawTooBig, sizeTooBig, first]);
+  const walk = new SampleWalk(new DataView(batch.buffer, batch.byteOffset, batch.byteLength), batch.length);
+  const seen: { id: number; pos: number; rawStart: number; rawSize: number; rawFits: boolean }[] = [];
+  while (walk.next()) {
+    seen.push({ id: walk.id, pos: walk.pos, rawStart: walk.rawStart, rawSize: walk.rawSize, rawFits: walk.rawFits() });
+  }
+  assert.deepEqual(seen, [
+    { id: 7, pos: 0, rawStart: 44, rawSize: 12, rawFits: true },
+    { id: 8, pos: first.length, rawStart: first.length + 44, rawSize: 4000, rawFits: false },
+  ]);
+  assert.ok(walk.endedEarly(), 'the record whose size overruns the batch ends the walk');
+
+  const whole = Buffer.concat([first, first]);
+  const complete = new SampleWalk(new DataView(whole.buffer, whole.byteOffset, whole.byteLength), whole.length);
+  let records = 0;
+  while (complete.next()) records++;
+  assert.equal(records, 2);
+  assert.equal(complete.endedEarly(), false);
 });

@@ -33,7 +33,7 @@ function tryResolve(buf: Buffer, symbol: string, label: string): ElfError | unde
     return undefined;
   } catch (err) {
     if (err instanceof ElfError) return err;
-    assert.fail(`${label}: non-ElfError ${(err as Error)?.stack ?? String(err)}`);
+    assert.fail(`${label}: non-ElfError ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }
 }
 
@@ -47,7 +47,7 @@ describe('corrupt and truncated files', { skip }, () => {
     image = readFileSync(fx.lib);
   });
   after(() => {
-    fx?.cleanup();
+    (fx as FixtureBuild | undefined)?.cleanup(); // unset when before() failed
   });
 
   test('the pristine image resolves (sanity check for the mutations below)', () => {

@@ -19,7 +19,7 @@ function expectError(fn: () => unknown, code: ElfErrorCode, ...patterns: RegExp[
     assert.ok(err instanceof ElfError, `expected ElfError, got ${String(err)}`);
     assert.ok(err instanceof PerfBridgeError, 'an ElfError is a PerfBridgeError');
     assert.equal(err.code, code, err.message);
-    assert.ok(err.hint !== undefined && err.hint.trim() !== '', `no hint: ${err.message}`);
+    assert.ok(err.hint.trim() !== '', `no hint: ${err.message}`);
     for (const p of patterns) assert.match(err.message, p);
     return true;
   });

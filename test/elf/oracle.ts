@@ -118,7 +118,7 @@ export function readelfSymbols(path: string): ReadelfSymbol[] {
     if (m) {
       rows.push({
         table,
-        value: BigInt('0x' + m[1]),
+        value: BigInt(`0x${m[1]!}`),
         size: Number(m[2]),
         type: m[3]!,
         bind: m[4]!,

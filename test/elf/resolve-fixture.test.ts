@@ -32,7 +32,7 @@ describe('resolveUprobeOffset on the compiled fixture', { skip }, () => {
     fx = buildFixture();
   });
   after(() => {
-    fx?.cleanup();
+    (fx as FixtureBuild | undefined)?.cleanup(); // unset when before() failed
   });
 
   const variants = ['o2', 'o0NoPie', 'o2Pie', 'rdynamic'] as const;

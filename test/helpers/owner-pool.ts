@@ -47,13 +47,16 @@ export class OwnerPool {
   /** Ends every owner still running, idle or not (parked ones stay: they must outlive the test). */
   async endAll(): Promise<void> {
     this.idle.length = 0;
-    const owners = await Promise.allSettled(this.started);
-    await Promise.all(owners.map((settled) => (settled.status === 'fulfilled' ? settled.value.end() : undefined)));
+    const settled = await Promise.allSettled(this.started);
+    const owners = settled.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []));
+    await Promise.all(owners.map((owner) => owner.end()));
   }
 
   private startOne(): Promise<ProbeOwner> {
     const starting = ProbeOwner.start();
-    starting.catch(() => {}); // reported by whichever test takes it
+    starting.catch(() => {
+      // Reported by whichever test takes it.
+    });
     this.started.push(starting);
     return starting;
   }

@@ -28,17 +28,21 @@ export interface OwnerError {
   hint?: string;
 }
 
-/** Reduces a thrown value to an {@link OwnerError}. */
+/**
+ * Reduces a thrown value to an {@link OwnerError}. Fields the error lacks are left out rather than
+ * set to undefined, which JSON would drop: an error compares the same before and after the pipe.
+ */
 export function describeError(error: unknown): OwnerError {
   if (!(error instanceof Error)) return { name: typeof error, message: String(error), conflict: false };
   const fields = error as Error & { code?: unknown; probe?: unknown; ownerPid?: unknown; hint?: unknown };
-  return {
+  const described: OwnerError = {
     name: error.constructor.name,
     message: error.message,
     conflict: error instanceof ProbeConflictError,
-    code: typeof fields.code === 'string' ? fields.code : undefined,
-    probe: typeof fields.probe === 'string' ? fields.probe : undefined,
-    ownerPid: typeof fields.ownerPid === 'number' ? fields.ownerPid : undefined,
-    hint: typeof fields.hint === 'string' ? fields.hint : undefined,
   };
+  if (typeof fields.code === 'string') described.code = fields.code;
+  if (typeof fields.probe === 'string') described.probe = fields.probe;
+  if (typeof fields.ownerPid === 'number') described.ownerPid = fields.ownerPid;
+  if (typeof fields.hint === 'string') described.hint = fields.hint;
+  return described;
 }

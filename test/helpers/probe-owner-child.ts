@@ -74,9 +74,15 @@ function park(lines: ReturnType<typeof createInterface>): void {
   lines.close();
   process.stdin.destroy();
   // With the test gone, a write would fail; an unhandled error would end the process (and close the session).
-  process.stdout.on('error', () => {});
-  process.stderr.on('error', () => {});
-  setInterval(() => {}, 1 << 30);
+  const ignoreWriteError = () => {
+    // Nobody reads any more.
+  };
+  process.stdout.on('error', ignoreWriteError);
+  process.stderr.on('error', ignoreWriteError);
+  // A pending timer keeps the process (and so its session) alive with nothing else left to do.
+  setInterval(() => {
+    // Only here to keep the event loop alive.
+  }, 1 << 30);
 }
 
 function handle(command: OwnerCommand, lines: ReturnType<typeof createInterface>): void {

@@ -97,11 +97,13 @@ export class ProbeOwner {
     this.send({ op: 'open', probes, barrier });
     const armed = this.answer('arming').then(() => undefined);
     // Answers arrive in order: the outcome is the one after "armed".
-    const outcome = armed.then(async () => {
+    const outcome = armed.then(async (): Promise<BarrierOutcome> => {
       const { window, ...rest } = (await this.answer('open at the barrier')) as OwnerOutcome & { window: string[] };
-      return { ...rest, window: [BigInt(window[0]!), BigInt(window[1]!)] } as BarrierOutcome;
+      return { ...rest, window: [BigInt(window[0]!), BigInt(window[1]!)] };
     });
-    outcome.catch(() => {}); // a caller that saw `armed` fail need not await this too
+    outcome.catch(() => {
+      // Handled here too: a caller that saw `armed` fail need not await this as well.
+    });
     return { armed, outcome };
   }
 
@@ -184,33 +186,28 @@ export class ProbeOwner {
   }
 
   /** `pending`, or an error when it takes too long or the kernel oopses meanwhile. */
-  private bounded<T>(what: string, pending: Promise<T>): Promise<T> {
+  private async bounded<T>(what: string, pending: Promise<T>): Promise<T> {
     const oopsedBefore = kernelHasOopsed();
-    return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    let poll: NodeJS.Timeout | undefined;
+    const watchdog = new Promise<never>((_, reject) => {
       const fail = (reason: string) => {
-        stop();
         this.broken = reason;
         reject(new Error(`owner ${this.pid}: ${reason}${this.stderrNote()}`));
       };
-      const timer = setTimeout(() => fail(`no ${what} within ${ANSWER_TIMEOUT_MS} ms`), ANSWER_TIMEOUT_MS);
-      const poll = setInterval(() => {
+      timer = setTimeout(() => {
+        fail(`no ${what} within ${ANSWER_TIMEOUT_MS} ms`);
+      }, ANSWER_TIMEOUT_MS);
+      poll = setInterval(() => {
         if (!oopsedBefore && kernelHasOopsed()) fail(`the kernel oopsed while waiting for ${what}`);
       }, OOPS_POLL_MS);
-      const stop = () => {
-        clearTimeout(timer);
-        clearInterval(poll);
-      };
-      pending.then(
-        (value) => {
-          stop();
-          resolve(value);
-        },
-        (error: unknown) => {
-          stop();
-          reject(error);
-        },
-      );
     });
+    try {
+      return await Promise.race([pending, watchdog]);
+    } finally {
+      clearTimeout(timer);
+      clearInterval(poll);
+    }
   }
 
   /** Stops holding the process: this test can end while it lives on (parked, or stuck in the kernel). */

@@ -12,7 +12,7 @@ export function exited(child: ChildProcess): Promise<string> {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) resolve(stdout);
-      else reject(new Error(`${String(child.spawnargs.join(' '))} exited with ${code ?? signal}: ${stderr}`));
+      else reject(new Error(`${child.spawnargs.join(' ')} exited with ${code ?? signal}: ${stderr}`));
     });
   });
 }

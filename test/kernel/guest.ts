@@ -27,9 +27,9 @@ export interface GuestCommandOptions {
   /** Wall-clock limit for the whole VM, boot included; default 600 s. */
   timeoutMs?: number;
   /** Console lines of the guest (kernel errors, the command's stdout and stderr). */
-  onLine?: (line: string) => void;
+  onLine?: ((line: string) => void) | undefined;
   /** Provisioning progress. */
-  log?: (line: string) => void;
+  log?: ((line: string) => void) | undefined;
 }
 
 /** Result of {@link runGuestCommand}: how the guest ended, and where its outputs are. */
@@ -57,15 +57,11 @@ function guestEnv(label: KernelLabel, extra: Record<string, string>): Record<str
   };
 }
 
-/**
- * Boots kernel `label` (provisioning it if needed), runs `command` with
- * /bin/sh as root in the guest, and powers the guest off.
- *
- * `$PERF_BRIDGE_VM_KERNEL` is set to the label in the guest. Resolves once the
- * guest is gone; a failing command, a panic or a timeout are reported in the
- * result (`status`, `timedOut`), not thrown. Throws only if the kernel cannot
- * be provisioned.
- */
+/** A line callback for lines nobody asked to see (progress, console). */
+export function discardLine(): void {
+  // The caller did not ask for these lines.
+}
+
 /**
  * The directory to share back when `cwd` is under /tmp or /run (which the guest covers with its
  * own tmpfs): the whole top-level directory below /tmp or /run, so sibling paths resolve too.
@@ -75,12 +71,21 @@ export function hiddenProjectDir(cwd: string): string | undefined {
   return match ? match[0] : undefined;
 }
 
+/**
+ * Boots kernel `label` (provisioning it if needed), runs `command` with
+ * /bin/sh as root in the guest, and powers the guest off.
+ *
+ * `$PERF_BRIDGE_VM_KERNEL` is set to the label in the guest. Resolves once the
+ * guest is gone; a failing command, a panic or a timeout are reported in the
+ * result (`status`, `timedOut`), not thrown. Throws only if the kernel cannot
+ * be provisioned.
+ */
 export async function runGuestCommand(
   label: KernelLabel,
   command: string,
   options: GuestCommandOptions = {},
 ): Promise<GuestCommandResult> {
-  const kernel = await ensureKernel(label, options.log ?? (() => {}));
+  const kernel = await ensureKernel(label, options.log ?? discardLine);
   const cwd = options.cwd ?? process.cwd();
   // The guest mounts tmpfs over /tmp and /run; a project there is mounted back at its path.
   const hiddenDir = hiddenProjectDir(cwd);
@@ -102,7 +107,7 @@ export async function runGuestCommand(
       jobDir,
       timeoutMs: options.timeoutMs ?? 600_000,
       hiddenDir,
-      onLine: options.onLine ?? (() => {}),
+      onLine: options.onLine ?? discardLine,
     });
 
     const outDir = options.outDir ?? mkdtempSync(join(tmpdir(), 'perf-bridge-vm-out-'));
@@ -135,7 +140,8 @@ export function describeGuestFailure(r: BootResult, timeoutMs?: number): string 
   }
   if (r.timedOut) {
     const limit = timeoutMs === undefined ? '' : ` of ${Math.round(timeoutMs / 1000)} s`;
-    return `guest killed at the deadline${limit} (hung or too slow; last console line: ${JSON.stringify(r.consoleTail.at(-1) ?? '')})`;
+    const lastLine = JSON.stringify(r.consoleTail.at(-1) ?? '');
+    return `guest killed at the deadline${limit} (hung or too slow; last console line: ${lastLine})`;
   }
   if (r.initError !== undefined) return `guest init failed: ${r.initError}`;
   if (r.status === undefined) {

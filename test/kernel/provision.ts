@@ -76,8 +76,10 @@ interface Manifest {
 export function kernelCacheRoot(): string {
   const override = process.env.PERF_BRIDGE_KERNEL_CACHE;
   if (override) return override;
-  const xdg = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(xdg, 'perf-bridge', 'kernels');
+  // An empty XDG_CACHE_HOME counts as unset (XDG Base Directory specification).
+  const xdg = process.env.XDG_CACHE_HOME;
+  const cacheHome = xdg === undefined || xdg === '' ? join(homedir(), '.cache') : xdg;
+  return join(cacheHome, 'perf-bridge', 'kernels');
 }
 
 async function run(cmd: string, args: string[], cwd?: string): Promise<string> {
@@ -86,7 +88,8 @@ async function run(cmd: string, args: string[], cwd?: string): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${(e.stderr || e.message).trim()}`);
+    const stderr = e.stderr?.trim() ?? '';
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${stderr === '' ? e.message.trim() : stderr}`);
   }
 }
 
@@ -195,7 +198,7 @@ export async function ensureKernel(label: KernelLabel, log: (line: string) => vo
     wanted = { package: cached.package, version: cached.version };
   }
 
-  if (!cached || cached.package !== wanted.package || cached.version !== wanted.version) {
+  if (cached?.package !== wanted.package || cached.version !== wanted.version) {
     log(`provisioning ${wanted.package} ${wanted.version} into ${dir}`);
     const started = Date.now();
     const staging = `${dir}.new-${process.pid}`;

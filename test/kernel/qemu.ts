@@ -52,7 +52,7 @@ export interface BootOptions {
    * A host directory under /tmp or /run (e.g. a checkout there) that the guest's tmpfs would hide:
    * shared read-only and mounted back at the same path (the job dir names it in `hidden-path`).
    */
-  hiddenDir?: string;
+  hiddenDir?: string | undefined;
   /**
    * How long the guest may keep running after the kernel oopsed; default {@link DEFAULT_OOPS_GRACE_MS}.
    * The dying task keeps the locks it held (in issue 8, tracefs's event_mutex), so what runs next
@@ -99,7 +99,8 @@ function qemuArgs(opts: Pick<BootOptions, 'kernel' | 'jobDir' | 'memory' | 'cpus
   const share = (id: string, path: string, tag: string, readonly: boolean) => [
     '-fsdev',
     // qemu option values escape a literal comma by doubling it.
-    `local,id=${id},path=${path.replace(/,/g, ',,')},security_model=none,multidevs=remap${readonly ? ',readonly=on' : ''}`,
+    `local,id=${id},path=${path.replace(/,/g, ',,')},security_model=none,multidevs=remap` +
+      (readonly ? ',readonly=on' : ''),
     '-device',
     `virtio-9p-pci,fsdev=${id},mount_tag=${tag}`,
   ];
@@ -110,7 +111,8 @@ function qemuArgs(opts: Pick<BootOptions, 'kernel' | 'jobDir' | 'memory' | 'cpus
     'none',
     // One host thread for all vCPUs: measured on 2 host cores, multi-threaded TCG
     // made a 2-vCPU guest ~25% slower, and two guests at once then fought for the
-    // cores (43 s vs 25 s for both kernels). Two vCPUs still exercise per-CPU paths.
+    // cores (43 s vs 25 s for both kernels; `npm run test:kernel` prints both times,
+    // rerun with thread=multi to compare). Two vCPUs still exercise per-CPU paths.
     '-accel',
     'tcg,thread=single',
     '-cpu',

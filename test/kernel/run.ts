@@ -50,11 +50,13 @@ Kernels are cached in \${PERF_BRIDGE_KERNEL_CACHE:-\${XDG_CACHE_HOME:-~/.cache}/
 interface KernelOutcome {
   label: KernelLabel;
   release?: string;
-  counts?: TestCounts;
-  bootMs?: number;
+  /** The test counts from the guest's TAP report, when it wrote a complete one. */
+  counts?: TestCounts | undefined;
+  /** From starting qemu to the job starting in the guest, when it did. */
+  bootMs?: number | undefined;
   totalMs?: number;
   /** Why the kernel as a whole failed (provisioning, boot, timeout, exit status), if it did. */
-  problem?: string;
+  problem?: string | undefined;
 }
 
 function say(label: KernelLabel, line: string): void {
@@ -145,8 +147,9 @@ function printSummary(outcomes: KernelOutcome[]): number {
     if (o.problem !== undefined && kernelFailed === 0) kernelFailed = 1;
     passed += c?.pass ?? 0;
     failed += kernelFailed;
+    const timedOut = c !== undefined && c.cancelled > 0 ? ` (${c.cancelled} timed out)` : '';
     const counts = c
-      ? `${c.pass} passed, ${failedCount(c)} failed${c.cancelled ? ` (${c.cancelled} timed out)` : ''}, ${c.skipped} skipped`
+      ? `${c.pass} passed, ${failedCount(c)} failed${timedOut}, ${c.skipped} skipped`
       : 'no test results';
     const timing = o.totalMs === undefined ? '' : `, boot ${seconds(o.bootMs)}, VM ${seconds(o.totalMs)}`;
     process.stdout.write(`  ${o.label} (${o.release ?? 'not provisioned'}): ${counts}${timing}\n`);
@@ -178,12 +181,12 @@ async function main(): Promise<number> {
     throw new Error(`--timeout needs a positive number of seconds`);
   const files = testFiles(positionals);
 
-  let interrupted = false;
+  const interruption = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       // A second signal means "now": skip the summary too.
-      if (interrupted) process.exit(130);
-      interrupted = true;
+      if (interruption.signal.aborted) process.exit(130);
+      interruption.abort();
       killAllGuests();
     });
   }
@@ -206,7 +209,7 @@ async function main(): Promise<number> {
   }
   if (values.sequential) {
     for (const label of bootable) {
-      if (interrupted) break;
+      if (interruption.signal.aborted) break;
       outcomes.push(await runKernel(label, files, fileTimeoutSec));
     }
   } else {
@@ -215,7 +218,7 @@ async function main(): Promise<number> {
   outcomes.sort((a, b) => labels.indexOf(a.label) - labels.indexOf(b.label));
   const status = printSummary(outcomes);
   process.stdout.write(`kernel VM runs took ${seconds(Date.now() - started)}\n`);
-  if (interrupted) {
+  if (interruption.signal.aborted) {
     process.stdout.write('interrupted\n');
     return 130;
   }

@@ -1,7 +1,8 @@
 /**
  * The test files the kernel-VM runner executes inside every VM kernel when no files are named on
  * its command line. Paths are compiled files, relative to the project root. Each file costs
- * 10-20x its host run time under the emulated CPU, so the set is: what needs kprobes (which the
+ * 10-20x its host run time under the emulated CPU (compare the times node --test prints on the host
+ * with those `npm run test:kernel` prints), so the set is: what needs kprobes (which the
  * host lacks), the capture spine's integration tests (so every kernel we claim is exercised), the
  * format test, which parses every event format of the running kernel, and the probe-name collision
  * tests, which must never run on a host (a collision perf-bridge lets through can oops it).

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { native } from '../../src/native.js';
+import { bufferFilledSlot, drainCountsLength, ringCountSlot } from '../../src/native-protocol.js';
 import { encodeLost, encodeLostSamples, encodeSample } from '../helpers/sample-records.js';
+import { testAddon } from './test-addon.js';
 
 const { pageSize, dataHeadOffset, dataTailOffset } = native().ringLayout;
 
@@ -55,14 +57,14 @@ class SyntheticRing {
 
   drain(outBytes = 1 << 16) {
     const out = new ArrayBuffer(outBytes);
-    const counts = new Float64Array(4);
-    const bytes = native().drainSyntheticRing(this.memory, this.dataSize, out, counts);
+    const counts = new Float64Array(drainCountsLength(1));
+    const bytes = testAddon().drainSyntheticRing(this.memory, this.dataSize, out, counts);
     return {
       bytes: Buffer.from(out, 0, bytes),
-      lostRecords: counts[0],
-      lostSamples: counts[1],
-      corruptResets: counts[2],
-      outputFull: counts[3] === 1,
+      lostRecords: counts[ringCountSlot(0, 'lostRecords')],
+      lostSamples: counts[ringCountSlot(0, 'lostSamples')],
+      corruptResets: counts[ringCountSlot(0, 'corruptResets')],
+      outputFull: counts[bufferFilledSlot(1)] === 1,
     };
   }
 }

@@ -22,6 +22,8 @@ import {
   type ProbeDefinition,
 } from '../../src/probes/index.js';
 
+// Two types are equal when no type can tell them apart; T is used once in each signature on purpose.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type-equality idiom needs T
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 
@@ -67,18 +69,24 @@ export type MixedCheck = Expect<
 
 const user = uretprobe('/bin/bash', 'readline').arg('line', deref(retval()).as('string'));
 export type UserCheck = Expect<Equal<FieldsOf<typeof user>, { readonly line: string }>>;
-export type EmptyCheck = Expect<Equal<FieldsOf<ReturnType<typeof tprobe>>, {}>>;
+export type EmptyCheck = Expect<
+  Equal<
+    // eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type -- no arguments, no fields
+    FieldsOf<ReturnType<typeof tprobe>>,
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the empty field record is the type under test
+    {}
+  >
+>;
 
-// These must not compile; they sit in a function that never runs.
-function mustNotCompile(ev: { readonly fields: OpenFields }): void {
+// These must not compile; they sit in a function that never runs, which returns what it declares
+// so that every declaration is used.
+function mustNotCompile(ev: { readonly fields: OpenFields }): unknown[] {
   const name: string = ev.fields.filename;
   const flags: number = ev.fields.flags;
-  name;
-  flags;
   // @ts-expect-error filename is a string
   const wrong: number = ev.fields.filename;
   // @ts-expect-error there is no such field
-  ev.fields.mode;
+  const mode: unknown = ev.fields.mode;
   // @ts-expect-error flags is a number, not a bigint
   const big: bigint = ev.fields.flags;
   // @ts-expect-error a field name can be used once
@@ -89,10 +97,9 @@ function mustNotCompile(ev: { readonly fields: OpenFields }): void {
   reg('di').as('int');
   // @ts-expect-error the fields differ
   const other: ProbeDefinition<{ filename: number; flags: number }> = open;
-  [wrong, big, other];
+  // eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type -- an fexit without arguments: no fields
   const exitFields: FieldsOf<ReturnType<typeof fexit>> = {};
-  exitFields;
-  uprobe;
+  return [name, flags, wrong, mode, big, other, exitFields, uprobe];
 }
 
 test('typed builder results are definitions whose field types are known at compile time', () => {

@@ -323,7 +323,8 @@ test('a long definition is shown as a window around the bad character, with its 
       assert.equal(error.code, 'ARG_NAME_TOO_LONG');
       assert.ok(error.message.length < 1200, `message of ${error.message.length} characters`);
       // 200 characters from the start (the bad name starts at index 14), the caret under its first 'a'.
-      assert.match(error.message, new RegExp(`in: "p do_sys_open a{186}…" \\(${text.length} characters\\)\\n {21}\\^`));
+      const excerpt = `in: "p do_sys_open a{186}…" \\(${text.length} characters\\)\\n {21}\\^`;
+      assert.match(error.message, new RegExp(excerpt));
       return true;
     },
   );
@@ -334,7 +335,8 @@ test(`at least 50 bad definitions are tabled (${BAD.length})`, () => {
 });
 
 for (const bad of BAD) {
-  test(`refuses ${JSON.stringify(bad.text.length > 70 ? `${bad.text.slice(0, 67)}...` : bad.text)} (${bad.code})`, () => {
+  const shown = JSON.stringify(bad.text.length > 70 ? `${bad.text.slice(0, 67)}...` : bad.text);
+  test(`refuses ${shown} (${bad.code})`, () => {
     let caught: unknown;
     try {
       parse(bad.text);

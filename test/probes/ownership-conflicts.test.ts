@@ -54,26 +54,29 @@ async function parkIfShared(kind: ProbeKind, name: string, owners: ProbeOwner[])
   return lines;
 }
 
+/** Removes the foreign probe `mine/keep` the way it was created. */
+function removeForeignKeep(kind: ProbeKind): void {
+  // After an oops tracefs may be locked for good: touching it would hang the file rather than fail it.
+  if (!kernelHasOopsed()) writeLikeAShell(kind.file, `-:${KEEP}`);
+}
+
 /** Creates the foreign probe `mine/keep` like a shell would, runs `body` with its line, and removes it. */
 async function withForeignKeep(kind: ProbeKind, body: (line: string) => unknown): Promise<void> {
   assertKernelUsable();
   writeLikeAShell(kind.file, `p:${KEEP} ${kind.rawSite(1)}`);
   const created = eventLines(kind.file, KEEP);
-  let passed = false;
   try {
     assert.equal(created.length, 1, `the kernel lists ${KEEP} once`);
     await body(created[0]!);
-    passed = true;
-  } finally {
-    // After an oops tracefs may be locked for good: touching it would hang the file rather than fail it.
-    if (!kernelHasOopsed()) {
-      try {
-        writeLikeAShell(kind.file, `-:${KEEP}`);
-      } catch (error) {
-        if (passed) throw error; // otherwise it is gone already, and the body's failure says more
-      }
+  } catch (error) {
+    try {
+      removeForeignKeep(kind);
+    } catch {
+      // Gone already, most likely; the body's failure says more.
     }
+    throw error;
   }
+  removeForeignKeep(kind);
   assert.deepEqual(eventLines(kind.file, KEEP), [], `the test removed ${KEEP} itself`);
 }
 

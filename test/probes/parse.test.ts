@@ -24,8 +24,10 @@ const GOOD: readonly (readonly [string, string?])[] = [
   ['r:ra vfs_read count=$arg3 ret=$retval'],
   // Every fetch form of the 4.15 syntax comment.
   [
-    'p:grp/ev ext4:ext4_file_open+0x10 a=$stack b=$stack3 c=$comm d=@0xffffffff81e0a000 e=@jiffies+8 f=%si g=-8(+16(%bp)) h=+0(%di):string',
-    'p:grp/ev ext4:ext4_file_open+16 a=$stack b=$stack3 c=$comm d=@0xffffffff81e0a000 e=@jiffies+8 f=%si g=-8(+16(%bp)) h=+0(%di):string',
+    'p:grp/ev ext4:ext4_file_open+0x10 a=$stack b=$stack3 c=$comm d=@0xffffffff81e0a000 e=@jiffies+8 f=%si ' +
+      'g=-8(+16(%bp)) h=+0(%di):string',
+    'p:grp/ev ext4:ext4_file_open+16 a=$stack b=$stack3 c=$comm d=@0xffffffff81e0a000 e=@jiffies+8 f=%si ' +
+      'g=-8(+16(%bp)) h=+0(%di):string',
   ],
   ['r16:grp/ret do_sys_open ret=$retval:s32'],
   ['p 0xffffffff81234560'],

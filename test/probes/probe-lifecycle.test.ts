@@ -31,7 +31,9 @@ function childWithProbes(extra = ''): { child: ChildProcess; ready: Promise<void
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ready = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
     child.once('exit', (code, signal) => {
       reject(new Error(`child exited early: ${code ?? signal}`));
     });
@@ -184,7 +186,7 @@ test(
         busy.failed.map((f) => f.probe),
         [`${group}:${event}`],
       );
-      assert.match(String((busy.failed[0]!.error as Error).message), /EBUSY/);
+      assert.match((busy.failed[0]!.error as Error).message, /EBUSY/);
       // The session's own sweep already removed the dead owner's other probe.
       assert.deepEqual(busy.removed, []);
       assert.equal(ourProbeLines(`usergroup_${pid}`).length, 0);
@@ -219,7 +221,10 @@ test(
       assert.match(left.message ?? '', /EBUSY/);
       assert.equal(warnings.filter((w) => (w as { code?: string }).code === 'PERF_BRIDGE_PROBE_LEFT').length, 1);
       assert.equal(ourProbeLines(group).length, 1, 'still there, still recorded');
-      assert.match(readFileSync(`${registryDir()}/${recordOf(process.pid)!}`, 'utf8'), new RegExp(`"group":"${group}"`));
+      assert.match(
+        readFileSync(`${registryDir()}/${recordOf(process.pid)!}`, 'utf8'),
+        new RegExp(`"group":"${group}"`),
+      );
       session.close(); // still busy: no second warning
       await sleep(0);
       assert.equal(warnings.length, 1);

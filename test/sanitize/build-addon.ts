@@ -1,7 +1,8 @@
 /**
- * Builds the addon instrumented with AddressSanitizer and UndefinedBehaviorSanitizer, through
- * node-gyp and the project's own binding.gyp (its `sanitize` variable adds the flags), in a build
- * directory of its own: build/Release, which every other test loads, is left alone.
+ * Builds the addons (perf_bridge and the tests' perf_bridge_test) instrumented with AddressSanitizer
+ * and UndefinedBehaviorSanitizer, through node-gyp and the project's own binding.gyp (its `sanitize`
+ * variable adds the flags), in a build directory of its own: build/Release, which every other test
+ * loads, is left alone.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -16,12 +17,20 @@ export const SANITIZE_BUILD_DIR = join(PROJECT_ROOT, 'build', 'sanitize');
 
 const require = createRequire(import.meta.url);
 
+/** Absolute paths of the instrumented builds of binding.gyp's two targets. */
+export interface SanitizedAddons {
+  /** perf_bridge: what src/native.ts loads. */
+  addon: string;
+  /** perf_bridge_test: what test/native/test-addon.ts loads. */
+  testAddon: string;
+}
+
 /**
- * Configures and builds (incrementally) the instrumented addon and returns its absolute path.
+ * Configures and builds (incrementally) the instrumented addons and returns their absolute paths.
  * node-gyp always builds into `<dir>/build` next to `<dir>/binding.gyp`, so the build directory
- * gets a binding.gyp that only includes the project's: one target definition, two builds.
+ * gets a binding.gyp that only includes the project's: one set of target definitions, two builds.
  */
-export function buildSanitizedAddon(): string {
+export function buildSanitizedAddons(): SanitizedAddons {
   mkdirSync(SANITIZE_BUILD_DIR, { recursive: true });
   const projectGyp = relative(SANITIZE_BUILD_DIR, join(PROJECT_ROOT, 'binding.gyp'));
   writeFileSync(join(SANITIZE_BUILD_DIR, 'binding.gyp'), `${JSON.stringify({ includes: [projectGyp] }, null, 2)}\n`);
@@ -34,7 +43,8 @@ export function buildSanitizedAddon(): string {
   // Given to gyp with -D, the variable is the number 1 that binding.gyp's condition compares with.
   run(['configure', '--loglevel=warn', ...nodeHeaders(), '--', '-Dsanitize=1']);
   run(['build', '--loglevel=warn', `--jobs=${availableParallelism()}`]);
-  return join(SANITIZE_BUILD_DIR, 'build', 'Release', 'perf_bridge.node');
+  const release = join(SANITIZE_BUILD_DIR, 'build', 'Release');
+  return { addon: join(release, 'perf_bridge.node'), testAddon: join(release, 'perf_bridge_test.node') };
 }
 
 /**

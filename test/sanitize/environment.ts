@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 
 import { ADDON_PATH_VARIABLE } from '../../src/native.js';
+import { TEST_ADDON_PATH_VARIABLE } from '../native/test-addon.js';
+import type { SanitizedAddons } from './build-addon.js';
 
 /** What ASan and UBSan print when they report (UBSan: `file:line:col: runtime error: ...`). */
 export const SANITIZER_REPORT =
@@ -25,14 +27,15 @@ function runtimeLibrary(name: 'libasan.so' | 'libubsan.so'): string {
   return path;
 }
 
-/** The process environment for a sanitized run against the instrumented addon at `addonPath`. */
-export function sanitizerEnvironment(addonPath: string): NodeJS.ProcessEnv {
+/** The process environment for a sanitized run against the instrumented addons. */
+export function sanitizerEnvironment(addons: SanitizedAddons): NodeJS.ProcessEnv {
   return {
     ...process.env,
     LD_PRELOAD: [runtimeLibrary('libasan.so'), runtimeLibrary('libubsan.so')].join(':'),
     // Node does not free everything at exit, so leak reports would be noise; stop at the first error.
     ASAN_OPTIONS: 'detect_leaks=0:halt_on_error=1',
     UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
-    [ADDON_PATH_VARIABLE]: addonPath,
+    [ADDON_PATH_VARIABLE]: addons.addon,
+    [TEST_ADDON_PATH_VARIABLE]: addons.testAddon,
   };
 }

@@ -1,49 +1,57 @@
 /**
- * `npm run test:sanitize`: builds the addon with AddressSanitizer and UndefinedBehaviorSanitizer
- * (build-addon.ts), then runs the tests that drive it — the ring reader's unit and property tests
- * and the session tests — with the sanitizer runtimes preloaded and that addon loaded in place of
- * build/Release's. Fails when a test fails or a sanitizer reports anything, even in a process whose
- * exit status the test runner does not pass on.
+ * `npm run test:sanitize`: builds the addons with AddressSanitizer and UndefinedBehaviorSanitizer
+ * (build-addon.ts), then runs the tests that drive them — the native tests (ring reader, capture,
+ * protocol), the ring reader's property tests and the session tests — with the sanitizer runtimes
+ * preloaded and those addons loaded in place of build/Release's. Fails when a test fails or a
+ * sanitizer reports anything, even in a process whose exit status the test runner does not pass on.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { buildSanitizedAddon } from './build-addon.js';
+import { type SanitizedAddons, buildSanitizedAddons } from './build-addon.js';
 import { SANITIZER_REPORT, sanitizerEnvironment } from './environment.js';
 
 const testRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 
-/** The compiled tests that exercise the addon: ring reader (units and properties) and sessions. */
-function testFiles(): string[] {
-  const sessionDir = join(testRoot, 'session');
-  const sessions = readdirSync(sessionDir)
+/** The compiled test files of `dir` (relative to the test root), sorted. */
+function testFilesIn(dir: string): string[] {
+  return readdirSync(join(testRoot, dir))
     .filter((name) => name.endsWith('.test.js'))
-    .map((name) => join(sessionDir, name));
-  return [
-    join(testRoot, 'native', 'ring.test.js'),
-    join(testRoot, 'property', 'native', 'ring.test.js'),
-    ...sessions.sort(),
-  ];
+    .sort()
+    .map((name) => join(testRoot, dir, name));
+}
+
+/** The compiled tests that exercise the addons: native units, ring reader properties, sessions. */
+function testFiles(): string[] {
+  return [...testFilesIn('native'), join(testRoot, 'property', 'native', 'ring.test.js'), ...testFilesIn('session')];
 }
 
 /**
- * Checks, in the sanitized environment, that src/native.ts loads the instrumented addon and that
- * the ASan runtime is in the process: otherwise the run would pass without checking anything.
+ * Checks, in the sanitized environment, that src/native.ts and test/native/test-addon.ts load the
+ * instrumented addons and that the ASan runtime is in the process: otherwise the run would pass
+ * without checking anything.
  */
-function checkEnvironment(env: NodeJS.ProcessEnv, addonPath: string): void {
+function checkEnvironment(env: NodeJS.ProcessEnv, addons: SanitizedAddons): void {
   const nativeModule = pathToFileURL(join(testRoot, '..', 'src', 'native.js')).href;
+  const testAddonModule = pathToFileURL(join(testRoot, 'native', 'test-addon.js')).href;
   const probe = `
     import { readFileSync } from 'node:fs';
     const { native } = await import(${JSON.stringify(nativeModule)});
+    const { testAddon } = await import(${JSON.stringify(testAddonModule)});
     native();
+    testAddon();
     const maps = readFileSync('/proc/self/maps', 'utf8');
-    const addon = maps.includes(${JSON.stringify(addonPath)});
-    console.log(JSON.stringify({ addon, asan: /libasan\\.so/.test(maps) }));`;
+    const addon = maps.includes(${JSON.stringify(addons.addon)});
+    const testAddonLoaded = maps.includes(${JSON.stringify(addons.testAddon)});
+    console.log(JSON.stringify({ addon, testAddon: testAddonLoaded, asan: /libasan\\.so/.test(maps) }));`;
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { env, encoding: 'utf8' });
-  const loaded = result.status === 0 ? (JSON.parse(result.stdout) as { addon: boolean; asan: boolean }) : undefined;
-  if (!loaded?.addon || !loaded.asan) {
+  const loaded =
+    result.status === 0
+      ? (JSON.parse(result.stdout) as { addon: boolean; testAddon: boolean; asan: boolean })
+      : undefined;
+  if (!loaded?.addon || !loaded.testAddon || !loaded.asan) {
     const outcome = result.stdout.trim() || `exit ${result.status}`;
     throw new Error(`the sanitized addon did not load as intended (${outcome}):\n${result.stderr}`);
   }
@@ -73,13 +81,14 @@ function runTests(files: string[], env: NodeJS.ProcessEnv): Promise<{ status: nu
 }
 
 const started = Date.now();
-const addonPath = buildSanitizedAddon();
+const addons = buildSanitizedAddons();
 const built = Date.now();
-const env = sanitizerEnvironment(addonPath);
-checkEnvironment(env, addonPath);
+const env = sanitizerEnvironment(addons);
+checkEnvironment(env, addons);
 const files = testFiles();
 process.stderr.write(
-  `sanitized addon ${relative(process.cwd(), addonPath)} (built in ${((built - started) / 1000).toFixed(1)} s); ` +
+  `sanitized addons in ${relative(process.cwd(), dirname(addons.addon))} ` +
+    `(built in ${((built - started) / 1000).toFixed(1)} s); ` +
     `running ${files.length} test files under ASan + UBSan\n`,
 );
 const { status, output } = await runTests(files, env);

@@ -59,11 +59,15 @@ function openCapture(kind: Kind): Capture {
   return { kind, session, seen: () => seen };
 }
 
+/** One getppid() system call: process.ppid asks the kernel on every read. */
+function getppid(): number {
+  return process.ppid;
+}
+
 /** Makes EVENTS_PER_CYCLE events of each kind: getppid() here, pb_target() calls in a child. */
 async function generate(kinds: ReadonlySet<Kind>): Promise<void> {
   if (kinds.has('tracepoint')) {
-    // Each read of process.ppid is one getppid() system call.
-    for (let i = 0; i < EVENTS_PER_CYCLE; i++) process.ppid;
+    for (let i = 0; i < EVENTS_PER_CYCLE; i++) getppid();
   }
   if (kinds.has('uprobe')) {
     const child = spawn(loadgenBinary, ['call', String(EVENTS_PER_CYCLE)], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -41,10 +41,7 @@ test(
 );
 
 test('a multi-line command is refused before the write', () => {
-  assert.throws(
-    () => {
-      writeProbeCommand(root, 'uprobe_events', 'p:a/b /bin/true:0x10\n-:mine/keep', 'create probe a/b');
-    },
-    (error: unknown) => error instanceof KernelError && error.code === 'EINVAL' && error.message.includes('multi-line'),
-  );
+  assert.throws(() => {
+    writeProbeCommand(root, 'uprobe_events', 'p:a/b /bin/true:0x10\n-:mine/keep', 'create probe a/b');
+  }, /refusing to write a multi-line command/);
 });

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 
-import type { FieldDecoding, FormatField } from '../../../src/decode/format.js';
+import type { FormatField } from '../../../src/decode/format.js';
 
 /** A scalar C type as a format file spells it, with its size and signedness on x86_64. */
 interface Scalar {
@@ -65,34 +65,37 @@ type Declared = Omit<FormatField, 'name' | 'offset' | 'signed'> & {
   signedFlag: boolean;
 };
 
+/** The sizes the decoder reads as integers. */
+function isIntegerSize(size: number): size is 1 | 2 | 4 | 8 {
+  return size === 1 || size === 2 || size === 4 || size === 8;
+}
+
 const scalar = fc.constantFrom(...SCALARS);
 // Elements of typed arrays: no `char *` strings, and no `signed char`, whose arrays are text.
 const elementScalar = scalar.filter((s) => !s.cType.includes('char *') && s.cType !== 'signed char');
 
 /** `T name`: integers (a signed column picks the sign), bools, and opaque types as integers or bytes. */
 const plainDeclaration: fc.Arbitrary<Declared> = fc.oneof(
-  scalar.map((s) => ({
+  scalar.map((s): Declared => ({
     cType: s.cType,
     size: s.size,
     signedFlag: s.signed,
-    decoding: { kind: 'int', size: s.size, signed: s.signed } as FieldDecoding,
+    decoding: { kind: 'int', size: s.size, signed: s.signed },
     declare: (name: string) => `${s.cType} ${name}`,
   })),
-  fc.constantFrom(...BOOLS).map((cType) => ({
+  fc.constantFrom(...BOOLS).map((cType): Declared => ({
     cType,
     size: 1,
     signedFlag: false,
-    decoding: { kind: 'bool' } as FieldDecoding,
+    decoding: { kind: 'bool' },
     declare: (name: string) => `${cType} ${name}`,
   })),
-  fc.tuple(fc.constantFrom(...OPAQUE_TYPES), fc.integer({ min: 1, max: 64 })).map(([cType, size]) => ({
+  fc.tuple(fc.constantFrom(...OPAQUE_TYPES), fc.integer({ min: 1, max: 64 })).map(([cType, size]): Declared => ({
     cType,
     size,
     signedFlag: false,
     // An unknown type of an integer's size reads as an unsigned integer; any other size as bytes.
-    decoding: ([1, 2, 4, 8].includes(size)
-      ? { kind: 'int', size, signed: false }
-      : { kind: 'bytes', size }) as FieldDecoding,
+    decoding: isIntegerSize(size) ? { kind: 'int', size, signed: false } : { kind: 'bytes', size },
     declare: (name: string) => `${cType} ${name}`,
   })),
 );
@@ -110,20 +113,20 @@ const arrayDeclaration: fc.Arbitrary<Declared> = fc.oneof(
       fc.integer({ min: 1, max: 64 }),
       fc.option(fc.constantFrom(...SYMBOLIC_LENGTHS)),
     )
-    .map(([cType, size, symbolic]) => ({
+    .map(([cType, size, symbolic]): Declared => ({
       cType,
       size,
       signedFlag: true,
-      decoding: { kind: 'chars', size } as FieldDecoding,
+      decoding: { kind: 'chars', size },
       declare: (name: string) => `${cType} ${name}[${lengthText(size, symbolic)}]`,
     })),
   fc
     .tuple(elementScalar, fc.integer({ min: 1, max: 16 }), fc.option(fc.constantFrom(...SYMBOLIC_LENGTHS)))
-    .map(([element, count, symbolic]) => ({
+    .map(([element, count, symbolic]): Declared => ({
       cType: element.cType,
       size: element.size * count,
       signedFlag: element.signed,
-      decoding: { kind: 'array', element: { size: element.size, signed: element.signed }, count } as FieldDecoding,
+      decoding: { kind: 'array', element: { size: element.size, signed: element.signed }, count },
       declare: (name: string) => `${element.cType} ${name}[${lengthText(count, symbolic)}]`,
     })),
 );
@@ -141,13 +144,13 @@ const dynamicDeclaration: fc.Arbitrary<Declared> = fc
     ),
     fc.boolean(),
   )
-  .map(([relative, { cType, text, element }, brackets]) => {
+  .map(([relative, { cType, text, element }, brackets]): Declared => {
     const type = `__${relative ? 'rel' : 'data'}_loc ${cType}${brackets ? '[]' : ''}`;
     return {
       cType: type,
       size: 4,
       signedFlag: false,
-      decoding: { kind: 'dynamic', relative, text, element } as FieldDecoding,
+      decoding: { kind: 'dynamic', relative, text, element },
       declare: (name: string) => `${type} ${name}`,
     };
   });
@@ -158,11 +161,11 @@ const flexibleDeclaration: fc.Arbitrary<Declared> = fc
     fc.constantFrom(...CHAR_TYPES).map((cType) => ({ cType, text: true, element: { size: 1, signed: true } as const })),
     elementScalar.map((s) => ({ cType: s.cType, text: false, element: { size: s.size, signed: s.signed } })),
   )
-  .map(({ cType, text, element }) => ({
+  .map(({ cType, text, element }): Declared => ({
     cType,
     size: 0,
     signedFlag: false,
-    decoding: { kind: 'flexible', text, element } as FieldDecoding,
+    decoding: { kind: 'flexible', text, element },
     declare: (name: string) => `${cType} ${name}[]`,
   }));
 

@@ -126,7 +126,7 @@ function generatedRecord(event: EventUnderTest): fc.Arbitrary<GeneratedRecord> {
       tid: u32,
       cpu: u32,
       time: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-      contents: fc.tuple(...fields.map(fieldContent)) as fc.Arbitrary<FieldContent[]>,
+      contents: fc.tuple<FieldContent[]>(...fields.map(fieldContent)),
       damage: fc.constantFrom(...damagesFor(event.format)),
       choice: fc.nat(),
       low: fc.nat(0xffff),

@@ -1,5 +1,5 @@
 /**
- * Properties of the native ring reader (native/ring.cc, through drainSyntheticRing): a ring holding
+ * Properties of the native ring reader (native/ring.cc, through the test addon's drainSyntheticRing): a ring holding
  * any sequence of well-formed records, at any position — across the end of the data area and
  * across the 2^64 wrap of the head and tail counters — drains to exactly its sample records in
  * order and exactly its loss counts, however small the output buffer; and a ring of garbage never
@@ -12,7 +12,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 
 import { native } from '../../../src/native.js';
+import { bufferFilledSlot, drainCountsLength, ringCountSlot } from '../../../src/native-protocol.js';
 import { encodeLost, encodeLostSamples, encodeSample } from '../../helpers/sample-records.js';
+import { testAddon } from '../../native/test-addon.js';
 import { propertyRuns } from '../settings.js';
 
 const { pageSize, dataHeadOffset, dataTailOffset } = native().ringLayout;
@@ -35,14 +37,14 @@ function ringHolding(dataSize: number, tail: bigint, bytes: Uint8Array, head: bi
 /** One drain pass into an output buffer of exactly `outBytes`. */
 function drain(memory: ArrayBuffer, dataSize: number, outBytes: number) {
   const out = new ArrayBuffer(outBytes);
-  const counts = new Float64Array(4);
-  const written = native().drainSyntheticRing(memory, dataSize, out, counts);
+  const counts = new Float64Array(drainCountsLength(1));
+  const written = testAddon().drainSyntheticRing(memory, dataSize, out, counts);
   return {
     bytes: Buffer.from(out, 0, written),
-    lostRecords: counts[0]!,
-    lostSamples: counts[1]!,
-    corruptResets: counts[2]!,
-    outputFull: counts[3] === 1,
+    lostRecords: counts[ringCountSlot(0, 'lostRecords')]!,
+    lostSamples: counts[ringCountSlot(0, 'lostSamples')]!,
+    corruptResets: counts[ringCountSlot(0, 'corruptResets')]!,
+    outputFull: counts[bufferFilledSlot(1)] === 1,
     tail: new DataView(memory).getBigUint64(dataTailOffset, true),
   };
 }

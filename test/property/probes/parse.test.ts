@@ -28,6 +28,7 @@ test('parse(print(def)) equals def, and print(parse(text)) gives the printed tex
 });
 
 /** Characters that matter to the probe syntax, and spellings of numbers the kernel also reads. */
+// eslint-disable-next-line @typescript-eslint/no-misused-spread -- ASCII only: one character per element
 const SYNTAX = [...' :/%$@+-()[]=\\"#.,0urp*\n\t', '0x', '07', '%return'];
 
 /** A printed definition with a few characters inserted, removed or replaced. */

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 
 import { compileDecoder } from '../decode/compile.js';
 import { parseFormat } from '../decode/format.js';
-import { KernelError } from '../errors.js';
-import type { ResolvedEvent } from '../session/resolved-event.js';
-import type { AnyProbeDefinition } from './definition.js';
+import { kernelErrorFrom } from '../errors.js';
+import type { ResolvedEvent } from './resolved-event.js';
+import type { AnyProbeDefinition } from '../probes/definition.js';
+import { renderLocation } from '../probes/render.js';
 
 const PMU_DIR = '/sys/bus/event_source/devices/kprobe';
 
@@ -29,25 +30,22 @@ export function fitsKprobePmu(def: AnyProbeDefinition): boolean {
 /** The default label of a PMU kprobe: `kprobe:SYM[+OFFS]`, `kretprobe:SYM`, or by address. */
 export function pmuKprobeLabel(def: AnyProbeDefinition): string {
   const location = def.location;
-  const place =
-    location.type === 'ksym'
-      ? `${location.module ? `${location.module}:` : ''}${location.symbol}${location.offset ? `+${location.offset}` : ''}`
-      : location.type === 'kaddr'
-        ? `0x${location.address.toString(16)}`
-        : 'unknown';
+  const place = location.type === 'ksym' || location.type === 'kaddr' ? renderLocation(location, false) : 'unknown';
   return `${def.isReturn ? 'kretprobe' : 'kprobe'}:${place}`;
 }
 
+const NO_PMU_HINT =
+  'the kprobe PMU needs Linux 4.17+ with CONFIG_KPROBE_EVENTS; ' +
+  'create the probe through kprobe_events instead (kprobePmu: false)';
+
 function readPmuFile(file: string): string {
+  const path = `${PMU_DIR}/${file}`;
   try {
-    return readFileSync(`${PMU_DIR}/${file}`, 'utf8').trim();
+    return readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new KernelError(`kernel has no perf_kprobe PMU (${PMU_DIR}/${file} is missing)`, {
-      errno: 2,
-      code: 'ENOENT',
-      syscall: 'open',
-      hint: 'the kprobe PMU needs Linux 4.17+ with CONFIG_KPROBE_EVENTS; create the probe through kprobe_events instead (kprobePmu: false)',
-      cause: error,
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw kernelErrorFrom(error, missing ? `kernel has no perf_kprobe PMU (${path} is missing)` : `reading ${path}`, {
+      hint: missing ? NO_PMU_HINT : undefined,
     });
   }
 }

@@ -1,0 +1,45 @@
+// The options of `new Capture(options, onReadable)`, read from JS and turned into the
+// perf_event_attr of each event.
+#pragma once
+
+#include <linux/perf_event.h>
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace perfbridge {
+
+// One event to open on every CPU (`NativeEventSpec` in src/native.ts).
+struct EventSpec {
+  uint32_t type = PERF_TYPE_TRACEPOINT;
+  uint64_t config = 0;
+  uint64_t config1 = 0;
+  uint64_t config2 = 0;
+  bool hasConfig1String = false;
+  std::string config1String;  // a symbol or path the perf_kprobe / perf_uprobe PMU reads via config1
+};
+
+// `NativeCaptureOptions` in src/native.ts.
+struct CaptureOptions {
+  std::vector<EventSpec> events;
+  std::vector<int> cpus;
+  int pid = -1;
+  bool inherit = false;
+  bool enableOnExec = false;
+  uint32_t ringPages = 0;  // data pages per ring: a power of two
+  uint32_t wakeupEvents = 0;
+  uint32_t wakeupBytes = 0;
+};
+
+// Reads and checks the options object: a value of the wrong type throws a TypeError naming it;
+// no events, no CPUs or a ringPages that is not a power of two throws a TypeError.
+CaptureOptions ReadCaptureOptions(const Napi::Object& options);
+
+// The attributes to open each event with (disabled, one sample per hit, CLOCK_MONOTONIC times,
+// PERF_FORMAT_LOST requested). A config1 string is passed by address, so `options` must outlive
+// the perf_event_open calls.
+std::vector<perf_event_attr> EventAttributes(const CaptureOptions& options);
+
+}  // namespace perfbridge

@@ -1,0 +1,46 @@
+// The layout of the arrays the addon shares with TypeScript, declared once for C++ here and once for
+// TypeScript in src/native-protocol.ts; test/native/protocol.test.ts checks that the two agree.
+//
+// Drain counts (a Float64Array of DrainCountsLength(ringCount) doubles), ring-major:
+//   [ring 0: lostRecords, lostSamples, corruptResets][ring 1: ...]...[bufferFilled]
+// Sample ids (the BigUint64Array of Capture.ids()), ring-major: every event of ring 0, then of ring 1, ...
+#pragma once
+
+#include <cstddef>
+
+#include "ring.h"
+
+namespace perfbridge {
+namespace protocol {
+
+// Offsets of a ring's running totals inside its group of kCountsPerRing drain counts.
+enum RingCount : size_t { kLostRecords = 0, kLostSamples = 1, kCorruptResets = 2 };
+
+// Drain counts per ring: one slot for each RingCount.
+constexpr size_t kCountsPerRing = 3;
+
+// Length of the drain counts array for a capture of `ringCount` rings.
+constexpr size_t DrainCountsLength(size_t ringCount) { return kCountsPerRing * ringCount + 1; }
+
+// Index in the drain counts of one running total of ring `ring`.
+constexpr size_t RingCountSlot(size_t ring, RingCount which) { return kCountsPerRing * ring + which; }
+
+// Index in the drain counts of the flag that is 1 when a drain stopped because its output buffer
+// filled before the rings were empty (so the next drain returns more), else 0.
+constexpr size_t BufferFilledSlot(size_t ringCount) { return kCountsPerRing * ringCount; }
+
+// Index in Capture.ids() of the sample id of event `eventIndex` (of `eventCount`) on ring `ring`.
+constexpr size_t SampleIdSlot(size_t ring, size_t eventIndex, size_t eventCount) {
+  return ring * eventCount + eventIndex;
+}
+
+// Writes ring `ring`'s running totals into its slots of `counts`, which holds at least
+// DrainCountsLength(ring + 1) doubles.
+inline void StoreRingCounts(const RingCounts& totals, size_t ring, double* counts) {
+  counts[RingCountSlot(ring, kLostRecords)] = static_cast<double>(totals.lostRecords);
+  counts[RingCountSlot(ring, kLostSamples)] = static_cast<double>(totals.lostSamples);
+  counts[RingCountSlot(ring, kCorruptResets)] = static_cast<double>(totals.corruptResets);
+}
+
+}  // namespace protocol
+}  // namespace perfbridge

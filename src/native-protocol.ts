@@ -1,0 +1,50 @@
+/**
+ * The layout of the arrays the native addon shares with TypeScript, named once here and once in
+ * `native/protocol.h`; `test/native/protocol.test.ts` checks that the two agree (the addon exports
+ * its constants as `protocol`).
+ *
+ * Drain counts (`Float64Array` of {@link drainCountsLength} doubles), ring-major:
+ *
+ * ```
+ * [ring 0: lostRecords, lostSamples, corruptResets][ring 1: …]…[bufferFilled]
+ * ```
+ *
+ * Sample ids (`BigUint64Array` from `Capture.ids()`), ring-major: every event of ring 0, then
+ * every event of ring 1, and so on — see {@link sampleIdSlot}.
+ */
+
+/** Offsets of a ring's running totals inside its group of {@link COUNTS_PER_RING} drain counts. */
+export const RING_COUNT = {
+  /** Sum of `PERF_RECORD_LOST.lost`: records the kernel dropped because the ring was full. */
+  lostRecords: 0,
+  /** Sum of `PERF_RECORD_LOST_SAMPLES.lost`. */
+  lostSamples: 1,
+  /** Times the reader reset the ring because a record header made no sense. */
+  corruptResets: 2,
+} as const;
+
+/** Drain counts per ring: one slot for each entry of {@link RING_COUNT}. */
+export const COUNTS_PER_RING = 3;
+
+/** Length of the drain counts array for a capture of `ringCount` rings. */
+export function drainCountsLength(ringCount: number): number {
+  return COUNTS_PER_RING * ringCount + 1;
+}
+
+/** Index in the drain counts array of one running total of ring `ring`. */
+export function ringCountSlot(ring: number, which: keyof typeof RING_COUNT): number {
+  return COUNTS_PER_RING * ring + RING_COUNT[which];
+}
+
+/**
+ * Index in the drain counts array of the flag that is 1 when a drain stopped because its output
+ * buffer filled before the rings were empty (so calling `drain` again returns more), else 0.
+ */
+export function bufferFilledSlot(ringCount: number): number {
+  return COUNTS_PER_RING * ringCount;
+}
+
+/** Index in `Capture.ids()` of the sample id of event `eventIndex` (of `eventCount`) on ring `ring`. */
+export function sampleIdSlot(ring: number, eventIndex: number, eventCount: number): number {
+  return ring * eventCount + eventIndex;
+}

@@ -1,0 +1,171 @@
+/**
+ * The pump: drains every ring into one buffer, decodes the records into the forms that have takers
+ * and hands them to delivery, in time order across CPUs when asked. {@link Pump.request} is the one
+ * place a drain is run or scheduled; timers, readiness, iterators and stop() only ask for one.
+ */
+import { decodeColumns } from '../decode/column-records.js';
+import type { ColumnBatch } from '../decode/columns.js';
+import { decodeRecords, type TraceEvent } from '../decode/records.js';
+import type { NativeCapture } from '../native.js';
+import { bufferFilledSlot } from '../native-protocol.js';
+import type { Delivery } from './delivery.js';
+import type { EventSlots } from './event-slots.js';
+import type { SessionCounters } from './stats.js';
+import { REORDER_WINDOW_NS, TimeOrder } from './time-order.js';
+
+/**
+ * Bytes drained per native call, hence per batch. Small batches keep the decoded objects young:
+ * the scavenger then frees them instead of copying them, which at 64k-event batches cost 6x the
+ * decode throughput (benchmarks/decode-micro.ts with its BATCH_BYTES raised to match). It must
+ * exceed the largest record (perf_event_header.size is 16 bits).
+ */
+export const BATCH_BYTES = 256 * 1024;
+
+/**
+ * How much a drain must do: `normal` drains what takers can take, within a bounded pass; `final`
+ * (after disable) drains even for full iterators, and everything, and releases every held event.
+ */
+export type DrainUrgency = 'normal' | 'final';
+
+/** What a pump drains from and delivers to. */
+export interface PumpParts<E extends TraceEvent> {
+  capture: NativeCapture;
+  slots: EventSlots;
+  delivery: Delivery<E>;
+  counters: SessionCounters;
+}
+
+/** Drains, decodes and delivers the records of one capture. */
+export class Pump<E extends TraceEvent> {
+  private capture: NativeCapture | undefined;
+  private readonly slots: EventSlots;
+  private readonly delivery: Delivery<E>;
+  private readonly counters: SessionCounters;
+  private readonly memory = new ArrayBuffer(BATCH_BYTES);
+  private readonly bytes = Buffer.from(this.memory);
+  private readonly view = new DataView(this.memory);
+  /** Index of the drain count that says the buffer filled before the rings were empty. */
+  private readonly bufferFilled: number;
+  /** Drain calls per pass: enough for every ring full, plus one. */
+  private readonly maxDrainCalls: number;
+  /** Holds events back for global time order, with the sortByTime option. */
+  private readonly timeOrder: TimeOrder | undefined;
+  private draining = false;
+  /** A drain asked for while one was running (by a listener): run once the running one is done. */
+  private pending: DrainUrgency | undefined;
+
+  /**
+   * @param ringBytes the data bytes of all rings together.
+   * @param sortByTime deliver objects in one time order across CPUs and batches.
+   */
+  constructor(parts: PumpParts<E>, ringBytes: number, sortByTime: boolean) {
+    this.capture = parts.capture;
+    this.slots = parts.slots;
+    this.delivery = parts.delivery;
+    this.counters = parts.counters;
+    this.bufferFilled = bufferFilledSlot(parts.capture.ringCount);
+    this.maxDrainCalls = Math.ceil(ringBytes / BATCH_BYTES) + 1;
+    this.timeOrder = sortByTime ? new TimeOrder() : undefined;
+  }
+
+  /**
+   * Drains every ring now and delivers what it holds; when more than a pass's worth is waiting,
+   * continues after timers and I/O had their turn (a final drain: right away). Asked for from a
+   * listener, during a drain, it runs once that drain is done, since the buffer is still in use.
+   */
+  request(urgency: DrainUrgency): void {
+    if (this.draining) {
+      this.pending = this.pending === 'final' || urgency === 'final' ? 'final' : 'normal';
+      return;
+    }
+    this.draining = true;
+    try {
+      let next: DrainUrgency | undefined = urgency;
+      while (next !== undefined) {
+        this.pending = undefined;
+        const more = this.pass(next === 'final');
+        if (more && this.capture !== undefined) {
+          if (next === 'final') this.pending = 'final';
+          else {
+            setImmediate(() => {
+              this.request('normal');
+            });
+          }
+        }
+        next = this.pending;
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Stops draining for good: the capture is closing. A drain in progress delivers what it decoded. */
+  detach(): void {
+    this.capture = undefined;
+  }
+
+  /**
+   * One drain pass over every ring, bounded so a flood cannot keep the event loop here. Returns
+   * true when the rings still held more at the end.
+   */
+  private pass(final: boolean): boolean {
+    const capture = this.capture;
+    // With nobody to take them, records wait in the rings (where the kernel counts what no longer
+    // fits as lost) instead of being decoded and dropped.
+    if (capture === undefined || !this.delivery.hasTakers || (!final && this.delivery.backpressured)) return false;
+    if (this.timeOrder === undefined) return this.drainRings(capture, undefined);
+    // Everything stamped before this moment (less the window) is in the rings now; the events of
+    // every drain call of this pass are released together, after all rings.
+    const cutoff = process.hrtime.bigint() - REORDER_WINDOW_NS;
+    const collected: TraceEvent[] = [];
+    const more = this.drainRings(capture, collected);
+    this.deliverObjects(this.timeOrder.release(collected, cutoff));
+    // A final drain follows disable(): nothing older can arrive any more.
+    if (final) this.deliverObjects(this.timeOrder.flush());
+    return more;
+  }
+
+  /**
+   * Drains buffer-fulls until the rings are empty or the pass's bound is reached; returns true when
+   * more is left. With `collect`, objects are gathered there instead of delivered.
+   */
+  private drainRings(capture: NativeCapture, collect: TraceEvent[] | undefined): boolean {
+    let more = true;
+    // A listener that closes the session detaches the pump: stop there.
+    for (let calls = 0; more && calls < this.maxDrainCalls && this.capture !== undefined; calls++) {
+      const length = capture.drain(this.memory, this.counters.drainCounts);
+      more = this.counters.drainCounts[this.bufferFilled] === 1;
+      if (length > 0) this.decodeAndDeliver(length, collect);
+    }
+    return more;
+  }
+
+  /**
+   * Decodes drained bytes into the forms that have takers and delivers them; with `collect` (time
+   * order) objects are gathered there instead. Both forms are decoded before either is delivered,
+   * because a listener may reuse the buffer (by stopping the session) when it returns.
+   */
+  private decodeAndDeliver(length: number, collect: TraceEvent[] | undefined): void {
+    const wantObjects = this.delivery.wantsObjects;
+    let objects: TraceEvent[] | undefined;
+    if (wantObjects) {
+      objects = collect ?? [];
+      decodeRecords(this.bytes, this.view, length, this.slots.bySampleId, objects, this.counters.batchErrors);
+    }
+    let columns: ColumnBatch | undefined;
+    const columnSlots = this.slots.columnsBySampleId;
+    if (this.delivery.wantsColumns && columnSlots) {
+      // When objects were decoded too, they already counted errors and deliveries.
+      const errors = wantObjects ? undefined : this.counters.batchErrors;
+      columns = decodeColumns(this.bytes, this.view, length, columnSlots, errors);
+      if (!wantObjects && columns.length > 0) this.slots.countColumnDeliveries(columns);
+    }
+    if (objects && !collect) this.deliverObjects(objects);
+    if (columns) this.delivery.deliverColumns(columns, !wantObjects);
+  }
+
+  /** Hands decoded objects over: they are the session's typed events, as its caller stated them. */
+  private deliverObjects(batch: TraceEvent[]): void {
+    this.delivery.deliverObjects(batch as E[]);
+  }
+}
