@@ -17,7 +17,7 @@ import { PerfBridgeError } from '../errors.js';
 import { OutputWriteError } from './output-failure.js';
 
 /** The trace could not start. */
-export const EXIT_NOT_STARTED = 2;
+const EXIT_NOT_STARTED = 2;
 /** The trace started and then failed. */
 export const EXIT_TRACE_FAILED = 1;
 

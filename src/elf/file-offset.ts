@@ -28,7 +28,7 @@ export function checkFileType(elf: ElfFile): void {
 }
 
 /** The PT_LOAD segment whose file bytes contain `offset`, if any. */
-export function loadSegmentAt(elf: ElfFile, offset: bigint): ProgramHeader | undefined {
+function loadSegmentAt(elf: ElfFile, offset: bigint): ProgramHeader | undefined {
   return elf.programHeaders.find((p) => p.type === PT_LOAD && offset >= p.offset && offset - p.offset < p.filesz);
 }
 

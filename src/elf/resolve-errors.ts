@@ -12,7 +12,7 @@ import { cutInput } from '../errors.js';
 import { hex } from '../hex.js';
 
 /** One line describing a symbol for error messages. */
-export function describeSymbol(s: ElfSymbol, elf?: ElfFile): string {
+function describeSymbol(s: ElfSymbol, elf?: ElfFile): string {
   const off = elf?.addressToFileOffset(s.value, s.shndx);
   const parts = [
     `${cutInput(versionedName(s))} (${symbolTypeName(s.type)} ${symbolBindName(s.bind)}`,

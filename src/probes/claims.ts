@@ -95,9 +95,10 @@ function standingOf(root: string, probe: OwnedProbe): ProbeStanding {
 }
 
 /**
- * `-:GROUP/EVENT` followed by the probe point and arguments of `line`: kernels since 5.x then
- * delete only the probe point that matches them, so a point another tool appended between our
- * check and our write is never deleted with ours. Older kernels ignore the rest of the line.
+ * `-:GROUP/EVENT` followed by the probe point and arguments of `line`. Kernels that match them (6.1,
+ * 6.12 and 6.18 do) delete only that probe point, so one another tool appended between our check
+ * and our write is never deleted with ours; a kernel that ignored them would delete the event,
+ * which the check just found to hold exactly our line.
  */
 function deleteCommand(probe: OwnedProbe, line: string): string {
   return `${printDeleteCommand(probe)} ${line.slice(line.indexOf(' ') + 1)}`;

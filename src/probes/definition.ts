@@ -77,9 +77,6 @@ export type FetchNode =
   /** `+|-[u]OFFSET(FETCHARG)`: memory at the child's value + offset; `user` reads user space (`+u`). */
   | { readonly op: 'deref'; readonly offset: number; readonly user: boolean; readonly target: FetchNode };
 
-/** The `op` names of {@link FetchNode}. */
-export type FetchOp = FetchNode['op'];
-
 /** Fixed-size numeric types; their fields decode to numbers (8..32 bit) or bigints (64 bit). */
 export const NUMERIC_TYPES = [
   'u8',
@@ -253,11 +250,6 @@ export function typeElementSize(type: ArgType | undefined): number {
     default:
       return 4;
   }
-}
-
-/** True when values of `type` are stored as strings. */
-export function isStringType(type: ArgType | undefined): boolean {
-  return type?.kind === 'basic' && (STRING_TYPES as readonly string[]).includes(type.name);
 }
 
 /**

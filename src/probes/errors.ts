@@ -148,11 +148,6 @@ export class ProbeDefinitionError extends PerfBridgeError {
   }
 }
 
-/** True when `error` is a {@link ProbeDefinitionError} (optionally with the given code). */
-export function isProbeDefinitionError(error: unknown, code?: ProbeErrorCode): error is ProbeDefinitionError {
-  return error instanceof ProbeDefinitionError && (code === undefined || error.code === code);
-}
-
 /** Throws a {@link ProbeDefinitionError}; a `never` helper so rule code reads as one line per rule. */
 export function fail(code: ProbeErrorCode, message: string, hint: string, where?: ProbeErrorWhere): never {
   throw new ProbeDefinitionError(message, { code, hint, where });

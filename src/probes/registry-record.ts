@@ -1,6 +1,6 @@
 /**
  * One ownership record: the probes one perf-bridge process (or worker thread) created and has not
- * removed yet, stored as `<pid>.json` (`<pid>-w<thread>.json` for workers) in the registry directory.
+ * removed yet, stored as `<pid>-<start time>.json` (`…-w<thread>.json` for workers) in the registry directory.
  * Records are written atomically (a new file opened O_EXCL|O_NOFOLLOW, then renamed over the old
  * one) and read strictly: anything that is not exactly what perf-bridge writes is refused.
  */

@@ -3,24 +3,9 @@
 // every `@ts-expect-error` line must really be an error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  arg,
-  comm,
-  deref,
-  fexit,
-  imm,
-  immString,
-  kprobe,
-  kretprobe,
-  reg,
-  retval,
-  stack,
-  tprobe,
-  uprobe,
-  uretprobe,
-  type FieldsOf,
-  type ProbeDefinition,
-} from '../../src/probes/index.js';
+import { fexit, kprobe, kretprobe, tprobe, uprobe, uretprobe } from '../../src/probes/builder.js';
+import type { FieldsOf, ProbeDefinition } from '../../src/probes/definition.js';
+import { arg, comm, deref, imm, immString, reg, retval, stack } from '../../src/probes/fetch.js';
 
 // Two types are equal when no type can tell them apart; T is used once in each signature on purpose.
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type-equality idiom needs T

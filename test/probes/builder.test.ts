@@ -3,29 +3,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  fentry,
+  fexit,
+  fromDefinition,
+  kprobe,
+  kretprobe,
+  tprobe,
+  uprobe,
+  uretprobe,
+} from '../../src/probes/builder.js';
+import { plainDefinition } from '../../src/probes/definition.js';
+import {
   arg,
   atAddress,
   atFileOffset,
   atSymbol,
   comm,
   deref,
-  fentry,
-  fexit,
-  fromDefinition,
   imm,
   immString,
-  kprobe,
-  kretprobe,
-  plainDefinition,
   reg,
   retval,
   stack,
   stackPointer,
-  tprobe,
   uderef,
-  uprobe,
-  uretprobe,
-} from '../../src/probes/index.js';
+} from '../../src/probes/fetch.js';
 import { parse } from '../../src/probes/parse.js';
 import { print } from '../../src/probes/print.js';
 import { ProbeDefinitionError } from '../../src/probes/errors.js';
