@@ -5,15 +5,13 @@
 #include <cerrno>
 
 #include "errors.h"
+#include "js-values.h"
 
 namespace perfbridge {
 
 Napi::Value TryLockExclusive(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) {
-    throw Napi::TypeError::New(env, "tryLockExclusive(fd): fd must be a number");
-  }
-  const int fd = info[0].As<Napi::Number>().Int32Value();
+  const int fd = CheckedNumber(info[0], "tryLockExclusive: fd").Int32Value();
   int result;
   do {
     result = flock(fd, LOCK_EX | LOCK_NB);

@@ -20,6 +20,7 @@ import { parse } from './parse.js';
 import { print, probeEventsFile } from './print.js';
 import { installProbeCleanup } from '../lifecycle/teardown.js';
 import { withProbeLock } from './probe-lock.js';
+import { sweepDead } from './sweep.js';
 import { resolveUprobeSymbols } from './resolve.js';
 import { validate } from './validate.js';
 import { type OwnedProbe, OwnerRegistry, ownerGroup, type RegistryScan, scanRegistry } from './ownership.js';
@@ -117,6 +118,8 @@ export class ProbeSet {
   private readonly abandoned: ProbeLeftBehind[] = [];
   /** Probes the kernel has not let go of yet, from the latest removal attempt. */
   private busy: ProbeLeftBehind[] = [];
+  /** Probes already reported in a process warning. */
+  private readonly warned = new Set<string>();
 
   private constructor(
     private readonly root: string,
@@ -141,6 +144,9 @@ export class ProbeSet {
     const set = new ProbeSet(root, ownerRegistry());
     withProbeLock(root, () => {
       const scan = scanRegistry(set.registry.dir);
+      // Probes of perf-bridge processes that died (SIGKILL, crash) go first. What the kernel will
+      // not let go of yet never fails this session: cleanup() reports it, a later sweep retries.
+      sweepDead(root, scan);
       try {
         for (const { label, definition } of prepared) set.createOne(scan, label, definition);
       } catch (error) {
@@ -184,11 +190,11 @@ export class ProbeSet {
    * Removes every probe this set created, newest first, each only while its event is exactly what
    * was written. Call after the perf fds on them are closed. Never throws: what the kernel keeps
    * (EBUSY) stays recorded and is retried by the next call, at exit, or by a later sweep; see
-   * {@link leftBehind}.
+   * {@link leftBehind}. Each probe left behind is reported once in a `PERF_BRIDGE_PROBE_LEFT` warning.
    */
   remove(): void {
     if (this.probes.length === 0) return;
-    const busy: ProbeLeftBehind[] = [];
+    let busy: ProbeLeftBehind[] = [];
     try {
       withProbeLock(this.root, () => {
         for (const probe of [...this.probes].reverse()) {
@@ -204,18 +210,29 @@ export class ProbeSet {
         }
       });
     } catch (error) {
-      // No lock (another process holds it): everything left stays recorded for a later attempt.
-      for (const probe of this.probes) {
-        if (busy.some((b) => b.probe === `${probe.group}/${probe.event}`)) continue;
-        busy.push({ probe: `${probe.group}/${probe.event}`, reason: 'busy', error: error as Error });
-      }
+      // No lock (another process holds it; nothing else in the loop throws): all stay recorded.
+      busy = this.probes.map((p) => ({ probe: `${p.group}/${p.event}`, reason: 'busy', error: error as Error }));
     }
     this.busy = busy;
+    this.warnNewlyLeft();
+  }
+
+  /** One process warning per probe, the first time it is left behind. */
+  private warnNewlyLeft(): void {
+    for (const left of this.leftBehind()) {
+      if (this.warned.has(left.probe)) continue;
+      this.warned.add(left.probe);
+      const why =
+        left.reason === 'busy'
+          ? `the kernel refused (${left.error?.message ?? 'busy'}); retried at exit, or swept after this process ends`
+          : 'other tools added probe points to its event; perf-bridge leaves them and it alone';
+      process.emitWarning(`probe ${left.probe} was not removed: ${why}`, { code: 'PERF_BRIDGE_PROBE_LEFT' });
+    }
   }
 
   /**
    * Removes the probes of a set no session will own (its creation failed part-way). What the
-   * kernel keeps is reported in a warning and removed at exit, as a session's would be.
+   * kernel keeps is removed at exit, as a session's would be.
    */
   discard(): void {
     this.remove();
@@ -225,11 +242,6 @@ export class ProbeSet {
         this.remove();
       },
     });
-    for (const { probe, error } of this.busy) {
-      process.emitWarning(`probe ${probe} was not removed (${error?.message ?? 'busy'}); retried at exit`, {
-        code: 'PERF_BRIDGE_PROBE_LEFT',
-      });
-    }
   }
 
   /** True once no probe of this set is left to remove. */

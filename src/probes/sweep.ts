@@ -1,6 +1,13 @@
 /** Removing the probes of perf-bridge processes that died without cleaning up (e.g. SIGKILL). */
 import { removeIfOurs } from './claims.js';
-import { liveOwnerOf, type OwnedProbe, rewriteDeadRecord, scanRegistry, type SkippedRecord } from './ownership.js';
+import {
+  liveOwnerOf,
+  type OwnedProbe,
+  type RegistryScan,
+  rewriteDeadRecord,
+  scanRegistry,
+  type SkippedRecord,
+} from './ownership.js';
 import { withProbeLock } from './probe-lock.js';
 import { registryDir } from './registry-dir.js';
 
@@ -25,25 +32,30 @@ export interface SweepResult {
  */
 export function sweepDeadOwners(root: string): SweepResult {
   const dir = registryDir();
-  return withProbeLock(root, () => {
-    const scan = scanRegistry(dir);
-    const result: SweepResult = { removed: [], failed: [], shared: [], skipped: scan.skipped };
-    for (const { name, record } of scan.dead) {
-      const left: OwnedProbe[] = [];
-      for (const probe of record.probes) {
-        // A live owner claims the name again (a user-named group, or a reused pid): it is theirs now.
-        if (liveOwnerOf(scan, probe.group, probe.event) !== undefined) continue;
-        const outcome = removeIfOurs(root, probe, 'remove stale probe');
-        const label = `${probe.group}:${probe.event}`;
-        if (outcome.status === 'removed') result.removed.push(label);
-        else if (outcome.status === 'shared') result.shared.push(label);
-        else if (outcome.status === 'failed') {
-          left.push(probe);
-          result.failed.push({ probe: label, error: outcome.error });
-        }
+  return withProbeLock(root, () => sweepDead(root, scanRegistry(dir)));
+}
+
+/**
+ * The sweep itself, over a registry `scan` taken while holding the probe lock (which the caller
+ * still holds): probe creation runs it first, under the same lock and with the same scan.
+ */
+export function sweepDead(root: string, scan: RegistryScan): SweepResult {
+  const result: SweepResult = { removed: [], failed: [], shared: [], skipped: scan.skipped };
+  for (const { name, record } of scan.dead) {
+    const left: OwnedProbe[] = [];
+    for (const probe of record.probes) {
+      // A live owner claims the name again (a user-named group, or a reused pid): it is theirs now.
+      if (liveOwnerOf(scan, probe.group, probe.event) !== undefined) continue;
+      const outcome = removeIfOurs(root, probe, 'remove stale probe');
+      const label = `${probe.group}:${probe.event}`;
+      if (outcome.status === 'removed') result.removed.push(label);
+      else if (outcome.status === 'shared') result.shared.push(label);
+      else if (outcome.status === 'failed') {
+        left.push(probe);
+        result.failed.push({ probe: label, error: outcome.error });
       }
-      rewriteDeadRecord(scan, name, record, left);
     }
-    return result;
-  });
+    rewriteDeadRecord(scan, name, record, left);
+  }
+  return result;
 }

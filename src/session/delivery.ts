@@ -85,12 +85,8 @@ export class Delivery<E> {
     for (const listener of this.listeners) callSafely(listener, batch);
   }
 
-  /**
-   * Hands a columnar batch to every column listener. `countIt` is false when the same records were
-   * delivered as objects too, which counted them already.
-   */
-  deliverColumns(columns: ColumnBatch, countIt: boolean): void {
-    if (countIt && columns.length > 0) this.counters.countBatch(columns.length);
+  /** Hands a columnar batch to every column listener (the pump counts it when no objects did). */
+  deliverColumns(columns: ColumnBatch): void {
     for (const listener of this.columnListeners) callSafely(listener, columns);
   }
 

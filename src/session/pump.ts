@@ -53,6 +53,8 @@ export class Pump<E extends TraceEvent> {
   private draining = false;
   /** A drain asked for while one was running (by a listener): run once the running one is done. */
   private pending: DrainUrgency | undefined;
+  /** The queued continuation of a drain that left more in the rings, if any. */
+  private continuation: NodeJS.Immediate | undefined;
 
   /**
    * @param ringBytes the data bytes of all rings together.
@@ -86,11 +88,7 @@ export class Pump<E extends TraceEvent> {
         const more = this.pass(next === 'final');
         if (more && this.capture !== undefined) {
           if (next === 'final') this.pending = 'final';
-          else {
-            setImmediate(() => {
-              this.request('normal');
-            });
-          }
+          else this.continueLater();
         }
         next = this.pending;
       }
@@ -99,9 +97,19 @@ export class Pump<E extends TraceEvent> {
     }
   }
 
+  /** Queues one continuation after timers and I/O; one already queued will do. */
+  private continueLater(): void {
+    this.continuation ??= setImmediate(() => {
+      this.continuation = undefined;
+      this.request('normal');
+    });
+  }
+
   /** Stops draining for good: the capture is closing. A drain in progress delivers what it decoded. */
   detach(): void {
     this.capture = undefined;
+    if (this.continuation !== undefined) clearImmediate(this.continuation);
+    this.continuation = undefined;
   }
 
   /**
@@ -158,10 +166,13 @@ export class Pump<E extends TraceEvent> {
       // When objects were decoded too, they already counted errors and deliveries.
       const errors = wantObjects ? undefined : this.counters.batchErrors;
       columns = decodeColumns(this.bytes, this.view, length, columnSlots, errors);
-      if (!wantObjects && columns.length > 0) this.slots.countColumnDeliveries(columns);
+      if (!wantObjects && columns.length > 0) {
+        this.slots.countColumnDeliveries(columns);
+        this.counters.countBatch(columns.length);
+      }
     }
     if (objects && !collect) this.deliverObjects(objects);
-    if (columns) this.delivery.deliverColumns(columns, !wantObjects);
+    if (columns) this.delivery.deliverColumns(columns);
   }
 
   /** Hands decoded objects over: they are the session's typed events, as its caller stated them. */

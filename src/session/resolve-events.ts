@@ -2,7 +2,6 @@
 import { fitsKprobePmu, pmuKprobeEvent, pmuKprobeLabel } from './pmu-events.js';
 import type { AnyProbeDefinition } from '../probes/definition.js';
 import { checkedDefinition, ProbeSet } from '../probes/probe-set.js';
-import { sweepDeadOwners } from '../probes/sweep.js';
 import { tracefsRoot } from '../tracefs/mount.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { type ResolvedEvent, resolveTracepoint } from './resolved-event.js';
@@ -25,9 +24,6 @@ export function resolveEvents(options: ResolvedSessionOptions): { events: Resolv
       viaTracefs.push(label === undefined ? { definition } : { label, definition });
     }
   }
-  // Probes left by perf-bridge processes that died (SIGKILL, crash) are removed first. A probe the
-  // kernel will not let go of yet is reported by cleanup(), never fails this session.
-  if (viaTracefs.length > 0) sweepDeadOwners(root);
   const probeSet = viaTracefs.length > 0 ? ProbeSet.create(root, viaTracefs) : undefined;
   try {
     for (const probe of probeSet?.probes ?? []) {

@@ -38,11 +38,10 @@ export class SessionProbes {
 
   /**
    * Removes the probes; once all are gone the teardown hooks are dropped. Never throws: a probe the
-   * kernel keeps is reported in a process warning (once) and in stats, and retried by the next
-   * call, at exit, or by a later sweep once this process is gone.
+   * kernel keeps is reported (a process warning from the probe set, and stats), and retried by the
+   * next call, at exit, or by a later sweep once this process is gone.
    */
   remove(): void {
-    const warnedBefore = new Set(this.notRemoved.map((left) => left.probe));
     this.probeSet.remove();
     if (this.probeSet.isRemoved) {
       probeFinalizer.unregister(this);
@@ -51,16 +50,5 @@ export class SessionProbes {
     this.notRemoved = this.probeSet
       .leftBehind()
       .map(({ probe, reason, error }) => ({ probe, reason, ...(error ? { message: error.message } : {}) }));
-    for (const left of this.notRemoved) {
-      if (!warnedBefore.has(left.probe)) warnProbeLeft(left);
-    }
   }
-}
-
-function warnProbeLeft(left: SessionStats['probesNotRemoved'][number]): void {
-  const why =
-    left.reason === 'busy'
-      ? `the kernel refused (${left.message ?? 'busy'}); retried at exit, or swept after this process ends`
-      : 'other tools added probe points to its event; perf-bridge leaves them and it alone';
-  process.emitWarning(`probe ${left.probe} was not removed: ${why}`, { code: 'PERF_BRIDGE_PROBE_LEFT' });
 }

@@ -5,13 +5,12 @@
  * every change to the public surface shows in a diff. `npm run api:update` rewrites it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 import ts from 'typescript';
 
-/** The project root (this file is compiled to .test-build/test/api/). */
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+import { PROJECT_ROOT } from '../helpers/fixtures.js';
+
 /** Where the committed report lives. */
 export const REPORT_PATH = join(PROJECT_ROOT, 'api', 'perf-bridge.api.md');
 
@@ -30,6 +29,17 @@ function programOf(): ts.Program {
   return ts.createProgram({ rootNames: [join(PROJECT_ROOT, 'src', 'index.ts')], options: parsed.options });
 }
 
+/**
+ * How a member is written: `.name`, or `[Symbol.name]` / `[name]` for a symbol key, whose internal
+ * name (`__@asyncIterator@810`) carries a number that changes with the program.
+ */
+function memberName(name: string): string {
+  const symbol = /^__@(\w+)@\d+$/.exec(name);
+  const key = symbol?.[1];
+  if (key === undefined) return `.${name}`;
+  return key in Symbol ? `[Symbol.${key}]` : `[${key}]`;
+}
+
 /** One line per public member of a class or interface: its name and type. */
 function members(checker: ts.TypeChecker, symbol: ts.Symbol, at: ts.Node): string[] {
   const instance = checker.getDeclaredTypeOfSymbol(symbol);
@@ -41,7 +51,7 @@ function members(checker: ts.TypeChecker, symbol: ts.Symbol, at: ts.Node): strin
     if (declaration && ts.getJSDocTags(declaration).some((tag) => tag.tagName.text === 'internal')) continue;
     const optional = member.flags & ts.SymbolFlags.Optional ? '?' : '';
     const type = checker.typeToString(checker.getTypeOfSymbolAtLocation(member, at), at, FORMAT);
-    lines.push(`  .${member.name}${optional}: ${portable(type)}`);
+    lines.push(`  ${memberName(member.name)}${optional}: ${portable(type)}`);
   }
   return lines.sort();
 }

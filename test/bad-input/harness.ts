@@ -16,7 +16,7 @@ import { after, describe, test } from 'node:test';
 import { PerfBridgeError } from '../../src/errors.js';
 import { KERNEL_OOPS, kernelLogMark, readKernelLog } from '../helpers/kernel-log.js';
 import { openFds } from '../helpers/processes.js';
-import { probeLines } from '../helpers/tracefs-state.js';
+import { allProbeLines } from '../helpers/tracefs-state.js';
 
 const registryDir = mkdtempSync(join(tmpdir(), 'pb-bad-input-registry-'));
 chmodSync(registryDir, 0o700);
@@ -61,10 +61,9 @@ const MAX_MESSAGE_LENGTH = 1500;
  * shared host, are not compared.
  */
 function ourProbeLines(): string[] {
-  const files = ['uprobe_events', 'kprobe_events', 'dynamic_events'] as const;
-  return files
-    .flatMap((file) => probeLines(file))
-    .filter((line) => line.includes(`:perfbridge_${process.pid}_`) || line.includes(`:${TEST_GROUP}`));
+  return allProbeLines().filter(
+    (line) => line.includes(`:perfbridge_${process.pid}_`) || line.includes(`:${TEST_GROUP}`),
+  );
 }
 
 /** What a failed call must leave as it found it. */

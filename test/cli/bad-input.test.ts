@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { probeLines } from '../helpers/tracefs-state.js';
+import { allProbeLines } from '../helpers/tracefs-state.js';
 import { loadgen } from '../helpers/programs.js';
 import { runCli } from './cli-process.js';
 
@@ -54,20 +54,28 @@ const ROWS: BadInput[] = [
   row('--ring-pages 3', traceWith('--ring-pages', '3'), /ringPages must be a power of two.*got 3/),
   row('--ring-pages 0', traceWith('--ring-pages', '0'), /--ring-pages must be a positive integer/),
   row('--format xml', traceWith('--format', 'xml'), /--format xml is not supported/),
-  row('nonexistent event', ['trace', 'nosuch:event'], /nosuch:event/),
-  row('event without a group', ['trace', 'sched_process_exec'], /sched_process_exec/),
-  row('malformed name .:sched', ['trace', '.:sched'], /\.:sched/),
-  row('a group file, not an event: sched:enable', ['trace', 'sched:enable'], /sched:enable/),
-  row('a tracefs file as group: header_page:x', ['trace', 'header_page:x'], /header_page:x/),
-  row('path escape ..:..', ['trace', '..:..'], /\.\.:\.\./),
+  row('nonexistent event', ['trace', 'nosuch:event'], /no trace event nosuch:event/),
+  row('event without a group', ['trace', 'sched_process_exec'], /"sched_process_exec" is not an event name/),
+  row('malformed name .:sched', ['trace', '.:sched'], /"\.:sched" is not an event name/),
+  row('a group file, not an event: sched:enable', ['trace', 'sched:enable'], /enable is a tracefs control file/),
+  row('a tracefs file as group: header_page:x', ['trace', 'header_page:x'], /"header_page:x" is not an event name/),
+  row('path escape ..:..', ['trace', '..:..'], /"\.\.:\.\." is not an event name/),
   row('event name with a control character', ['trace', 'sched:sched\u0007exec'], /event name/),
   row('a 5000-character event name', ['trace', `sched:${'a'.repeat(5000)}`], /sched:a{20}/),
-  row('event name but no probe point', ['trace', 'p:do_sys_openat2 filename=+0(%si):string'], /filename=/),
-  row('uprobe on a missing file', ['trace', '/nonexistent:main'], /\/nonexistent/),
-  row('uprobe on a missing symbol', ['trace', '/bin/true:no_such_symbol_xyz'], /no_such_symbol_xyz/),
-  row('uprobe offset past the end of the file', ['trace', '/bin/true:0x7fffffff'], /0x7fffffff/),
-  row('uprobe on a directory', ['trace', '/tmp:main'], /\/tmp/),
-  row('uprobe on a file that is not ELF', ['trace', '/etc/passwd:main'], /\/etc\/passwd/),
+  row(
+    'event name but no probe point',
+    ['trace', 'p:do_sys_openat2 filename=+0(%si):string'],
+    /is an argument \(NAME=FETCHARG\), not a probe location/,
+  ),
+  row('uprobe on a missing file', ['trace', '/nonexistent:main'], /\/nonexistent: no such file/),
+  row('uprobe on a missing symbol', ['trace', '/bin/true:no_such_symbol_xyz'], /cannot find "no_such_symbol_xyz"/),
+  row(
+    'uprobe offset past the end of the file',
+    ['trace', '/bin/true:0x7fffffff'],
+    /0x7fffffff is past the end of the file/,
+  ),
+  row('uprobe on a directory', ['trace', '/tmp:main'], /\/tmp is a directory/),
+  row('uprobe on a file that is not ELF', ['trace', '/etc/passwd:main'], /\/etc\/passwd is not an ELF file/),
   row('probe name with a control character', ['trace', `p:${GROUP}/bell\u0007name ${TARGET}`], /U\+0007|bell/),
   row('probe smuggling a second line', ['trace', `p:${GROUP}/a ${TARGET}\np:${GROUP}/b ${TARGET}`], /newline/),
   row('probe group name too long', ['trace', `p:${'g'.repeat(80)}/x ${TARGET}`], /group name/),
@@ -82,8 +90,8 @@ const ROWS: BadInput[] = [
   row('a command for list', ['list', '--', 'true'], /only trace runs a command/),
   row('format without an argument', ['format'], /format takes exactly one event name/),
   row('format with two arguments', ['format', 'sched:sched_process_exec', 'sched:sched_switch'], /exactly one/),
-  row('format nosuch:x', ['format', 'nosuch:x'], /nosuch:x/),
-  row('format of a malformed name', ['format', 'a:b:c'], /a:b:c/),
+  row('format nosuch:x', ['format', 'nosuch:x'], /no trace event nosuch:x/),
+  row('format of a malformed name', ['format', 'a:b:c'], /"a:b:c" is not an event name/),
 ];
 
 /** The probe lines this row could own: its CLI's groups, this file's group, or the kernel's default groups. */
@@ -92,10 +100,6 @@ function linesOfRow(lines: string[], cliPid: number): string[] {
     const group = /^[a-z]\d*:([^/\s]+)\//.exec(line)?.[1] ?? '';
     return group.startsWith(`perfbridge_${cliPid}_`) || group === GROUP || group === 'uprobes' || group === 'kprobes';
   });
-}
-
-function allProbeLines(): string[] {
-  return [...probeLines('uprobe_events'), ...probeLines('kprobe_events'), ...probeLines('dynamic_events')];
 }
 
 for (const row of ROWS) {

@@ -16,3 +16,8 @@ export function probeLines(file: 'uprobe_events' | 'kprobe_events' | 'dynamic_ev
 export function ourProbeLines(group = 'perfbridge_'): string[] {
   return [...probeLines('uprobe_events'), ...probeLines('kprobe_events')].filter((line) => line.includes(`:${group}`));
 }
+
+/** Every probe line of the three probe files. */
+export function allProbeLines(): string[] {
+  return [...probeLines('uprobe_events'), ...probeLines('kprobe_events'), ...probeLines('dynamic_events')];
+}

@@ -32,7 +32,7 @@ import { registryDir } from '../../src/probes/registry-dir.js';
 import { sweepDeadOwners } from '../../src/probes/sweep.js';
 import { tracefsRoot } from '../../src/tracefs/mount.js';
 import { probeLinesOf, writeProbeCommand } from '../../src/tracefs/probe-files.js';
-import { probeLines } from '../helpers/tracefs-state.js';
+import { allProbeLines, probeLines } from '../helpers/tracefs-state.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pb-registry-test-'));
 let dir = '';
@@ -86,8 +86,6 @@ function plantRecord(pid: number, override: Record<string, unknown>, into = regi
 }
 
 const noUprobes = !existsSync(`${tracefsRoot()}/uprobe_events`) && 'kernel has no uprobe_events';
-const allProbeLines = () =>
-  ['kprobe_events', 'uprobe_events', 'dynamic_events'].flatMap((f) => probeLines(f as 'uprobe_events'));
 
 test('the directory is created private (0700), whatever the umask', () => {
   const previous = process.umask(0);
