@@ -30,6 +30,7 @@
         "native/capture.cc",
         "native/capture-options.cc",
         "native/errors.cc",
+        "native/filter-test.cc",
         "native/js-values.cc",
         "native/lock.cc",
         "native/ring.cc"

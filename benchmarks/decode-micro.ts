@@ -17,6 +17,7 @@ import { compileDecoder } from '../src/decode/compile.js';
 import { compileColumns } from '../src/decode/compile-columns.js';
 import { ColumnArena } from '../src/decode/columns.js';
 import type { EventFormat } from '../src/decode/format.js';
+import { ProcessNames } from '../src/decode/process-names.js';
 import { type EventSlot, SampleWalk, type TraceEvent, decodeRecords } from '../src/decode/records.js';
 import { native } from '../src/native.js';
 import { onlineCpus } from '../src/session/cpus.js';
@@ -61,7 +62,7 @@ interface Recording {
 /** Counts the records of a batch and collects their sample ids. */
 function scanBatch(view: DataView, length: number, ids: Set<number>): number {
   let records = 0;
-  const walk = new SampleWalk(view, length);
+  const walk = new SampleWalk(view, length, false);
   for (; walk.next(); records++) ids.add(walk.id);
   return records;
 }
@@ -100,7 +101,7 @@ async function record(
     {
       events: [{ type: TRACEPOINT_TYPE, config: BigInt(id) }],
       cpus,
-      pid: load.pid,
+      targets: [load.pid],
       inherit: true,
       ringPages: 512,
       wakeupBytes: 512 * 1024,
@@ -177,13 +178,15 @@ function measure(recording: Recording, minMs: number): DecodeFigure[] {
   };
   const columnSlots = new Map(recording.ids.map((id) => [id, columnSlot]));
   const errors = { malformed: 0 };
+  // As a session decodes: names looked up per record (the load's, read once), itself excluded.
+  const context = { names: new ProcessNames(), mixed: false, excludedPids: [process.pid] };
   // Results go to a sink so the engine cannot treat the decode as dead code.
   let sink: unknown;
   const object = time(
     recording,
     (batch) => {
       const out: TraceEvent[] = [];
-      decodeRecords(batch.bytes, batch.view, batch.length, objectSlots, out, errors);
+      decodeRecords(batch.bytes, batch.view, batch.length, objectSlots, context, out, errors);
       sink = out;
       return out.length;
     },
@@ -192,7 +195,7 @@ function measure(recording: Recording, minMs: number): DecodeFigure[] {
   const columnar = time(
     recording,
     (batch) => {
-      const columns = decodeColumns(batch.bytes, batch.view, batch.length, columnSlots, errors);
+      const columns = decodeColumns(batch.bytes, batch.view, batch.length, columnSlots, context, errors);
       sink = columns;
       return columns.length;
     },

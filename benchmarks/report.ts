@@ -2,7 +2,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { LoadgenReport } from '../test/helpers/programs.js';
 import type { DecodeFigure } from './decode-micro.js';
 import type { RunFigures } from './figures.js';
 import type { MachineInfo } from './machine.js';
@@ -18,12 +17,13 @@ import {
   findCheck,
 } from './targets.js';
 import { SAME_RING_LABEL } from './runners/perf-record.js';
+import type { ProducerReport } from './workload.js';
 
 /** Everything measured for one scenario. */
 export interface ScenarioResult {
   scenario: Scenario;
   /** Untraced runs of the same load; `rate` is their median events per second. */
-  untraced: { runs: LoadgenReport[]; rate: number };
+  untraced: { runs: ProducerReport[]; rate: number };
   /** The run shown per runner (the median one when repeated). */
   runs: RunFigures[];
   /** Every run, when --repeat ran each cell more than once. */
@@ -55,8 +55,10 @@ export interface BenchReport {
 
 const LABELS: Record<RunnerId, string> = {
   'pb-object': 'pb object',
+  'pb-object-filter': 'pb object + filter',
   'pb-columnar': 'pb columnar',
   'perf-record': 'perf record',
+  'perf-record-filter': 'perf record + filter',
   'perf-record-2m': SAME_RING_LABEL,
   bpftrace: 'bpftrace',
 };
@@ -96,12 +98,71 @@ function columns(rows: string[][]): string {
     .join('\n');
 }
 
-function scenarioBlock(result: ScenarioResult): string {
-  const { scenario } = result;
-  const header = [
-    `${scenario.id}: ${scenario.title}`,
-    `  ${int(scenario.count)} events; untraced producer ${fixed(result.untraced.rate / 1e6, 2)} M/s`,
+/** The table of a scenario with a selected generator: filtered and unfiltered readers side by side. */
+function filterRows(result: ScenarioResult): string[][] {
+  const rows: string[][] = [
+    [
+      'runner',
+      'delivered',
+      'expected',
+      'lost(kernel)',
+      'lost(gap)',
+      'producer M/s',
+      'slowdown',
+      'CPU s',
+      'CPU s/M gen',
+      'CPU s/M ev',
+      'p99 ms',
+      'peak RSS MB',
+    ],
   ];
+  for (const run of result.runs) {
+    const deliveredMarks =
+      mark(findCheck(result.checks, 'delivered', run)) + mark(findCheck(result.checks, 'filtered', run));
+    const lostMarks = mark(findCheck(result.checks, 'lost', run)) + mark(findCheck(result.checks, 'zero-loss', run));
+    rows.push([
+      LABELS[run.runner],
+      int(run.delivered) + deliveredMarks,
+      int(run.expected),
+      int(run.lostKernel),
+      int(run.lostGap) + lostMarks,
+      fixed(run.producerRate / 1e6, 3),
+      `${fixed(run.slowdown, 2)}x`,
+      fixed(run.readerCpuSeconds, 3),
+      fixed(run.cpuPerMillionProduced, 3),
+      fixed(run.cpuPerMillion, 3) + mark(findCheck(result.checks, 'cpu', run)),
+      fixed(run.latency?.p99Ms, 2) + mark(findCheck(result.checks, 'p99', run)),
+      fixed(run.peakRssKb === null ? null : run.peakRssKb / 1024, 1),
+    ]);
+  }
+  return rows;
+}
+
+/** The heading of a scenario: what the load is and how fast it runs untraced. */
+function scenarioHeader(result: ScenarioResult): string[] {
+  const { scenario } = result;
+  const untraced = `untraced producer ${fixed(result.untraced.rate / 1e6, 2)} M/s`;
+  if (scenario.selected === undefined)
+    return [`${scenario.id}: ${scenario.title}`, `  ${int(scenario.count)} events; ${untraced}`];
+  const split = `${int(scenario.count - scenario.selected)} + ${int(scenario.selected)} from two generators`;
+  return [
+    `${scenario.id}: ${scenario.title}`,
+    `  ${int(scenario.count)} events (${split}); ${untraced}; CPU s/M gen: per million generated events`,
+  ];
+}
+
+function scenarioBlock(result: ScenarioResult): string {
+  const header = scenarioHeader(result);
+  const rows = result.scenario.selected === undefined ? captureRows(result) : filterRows(result);
+  const lines = [...header, columns(rows).replace(/^/gm, '  ')];
+  for (const run of result.runs) for (const note of run.notes) lines.push(`  note (${LABELS[run.runner]}): ${note}`);
+  for (const skip of result.skipped) lines.push(`  skipped ${LABELS[skip.runner]}: ${skip.reason}`);
+  for (const failure of result.failed) lines.push(`  FAILED ${LABELS[failure.runner]}: ${failure.error}`);
+  return lines.join('\n');
+}
+
+/** The table of an ordinary scenario. */
+function captureRows(result: ScenarioResult): string[][] {
   const rows: string[][] = [
     [
       'runner',
@@ -131,11 +192,7 @@ function scenarioBlock(result: ScenarioResult): string {
       fixed(run.peakRssKb === null ? null : run.peakRssKb / 1024, 1),
     ]);
   }
-  const lines = [...header, columns(rows).replace(/^/gm, '  ')];
-  for (const run of result.runs) for (const note of run.notes) lines.push(`  note (${LABELS[run.runner]}): ${note}`);
-  for (const skip of result.skipped) lines.push(`  skipped ${LABELS[skip.runner]}: ${skip.reason}`);
-  for (const failure of result.failed) lines.push(`  FAILED ${LABELS[failure.runner]}: ${failure.error}`);
-  return lines.join('\n');
+  return rows;
 }
 
 function decodeBlock(figures: readonly DecodeFigure[], checks: readonly TargetCheck[]): string {
@@ -181,8 +238,9 @@ function headerLines(report: BenchReport): string[] {
     `${load}; producer on CPU 1, readers on CPU 0; ${runs}`,
     '',
     'marks (perf-bridge rows): delivered ≥ perf record; lost(gap) ≤ perf record, then = 0; ' +
-      `CPU per event ≤ perf record (columnar) / ≤ ${CPU_FACTOR['pb-object']}x (object); p99 ≤ ${P99_LIMIT_MS} ms`,
-    'lost(kernel): what the tool says the kernel dropped; lost(gap): produced − delivered; CPU: reader user+sys ' +
+      `CPU per event ≤ perf record (columnar) / ≤ ${CPU_FACTOR['pb-object']}x (object); p99 ≤ ${P99_LIMIT_MS} ms` +
+      (report.scenarios.some((s) => s.scenario.selected !== undefined) ? '; + filter: delivered = expected' : ''),
+    'lost(kernel): what the tool says the kernel dropped; lost(gap): expected − delivered; CPU: reader user+sys ' +
       `from gate release to last event, per million delivered; ${SAME_RING_LABEL} is informational ` +
       "(perf-bridge's default ring size here)",
     '',

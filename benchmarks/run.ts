@@ -40,8 +40,9 @@ options:
   --only IDS           comma-separated scenario ids (${scenarios(false)
     .map((s) => s.id)
     .join(', ')})
-  --runners IDS        comma-separated runners (pb-object, pb-columnar, perf-record, perf-record-2m,
-                       bpftrace; perf-record-2m is perf record -m with perf-bridge's default ring size)
+  --runners IDS        comma-separated runners (pb-object, pb-object-filter, pb-columnar, perf-record,
+                       perf-record-filter, perf-record-2m, bpftrace; perf-record-2m is perf record -m
+                       with perf-bridge's default ring size; the -filter ones run on getppid-filter only)
   --no-decode          skip the decode microbenchmarks
   --no-install         do not apt-get install missing peers (their runs are skipped)
   --profile            write node --cpu-prof profiles of the perf-bridge children to results/profiles
@@ -49,12 +50,21 @@ options:
   -h, --help           this help`;
 
 const RUNNERS: Runner[] = [
+  perfBridgeRunner('object', true),
   perfBridgeRunner('object'),
   perfBridgeRunner('columnar'),
+  perfRecordRunner('filter'),
   perfRecordRunner('default'),
   perfRecordRunner('2m'),
   bpftraceRunner,
 ];
+
+/** The chosen runners a scenario is measured with: those it names, else those without a filter. */
+function runnersFor(scenario: Scenario, chosen: readonly Runner[]): Runner[] {
+  const named = scenario.runners;
+  if (named === undefined) return chosen.filter((runner) => runner.kernelFilter !== true);
+  return named.flatMap((id) => chosen.filter((runner) => runner.id === id));
+}
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -162,7 +172,7 @@ async function main(): Promise<void> {
       const untraced = await untracedRate(context.loadgenPath, scenario);
       log(`  untraced    ${(untraced.rate / 1e6).toFixed(3)} M events/s`);
       const result: ScenarioResult = { scenario, untraced, runs: [], skipped: [], failed: [], checks: [], allRuns: [] };
-      for (const runner of options.runners) {
+      for (const runner of runnersFor(scenario, options.runners)) {
         const reason = (runner.peer === undefined ? undefined : peers[runner.peer].skipped) ?? runner.unavailable?.();
         if (reason) {
           result.skipped.push({ runner: runner.id, reason });

@@ -3,6 +3,7 @@
  * the generator makes `count` events (as fast as it can, or paced at `rate` per second) on the
  * producer CPU, and every runner captures that same load.
  */
+import type { RunnerId } from './runners/types.js';
 
 /** What the generator does per event. */
 export type LoadMode = 'getppid' | 'call';
@@ -18,6 +19,13 @@ export interface Scenario {
   count: number;
   /** Events per second; undefined means as fast as possible. */
   rate?: number;
+  /**
+   * Of `count`, the events made by a second generator process, started and released with the
+   * first on the producer CPU: a kernel filter on its pid (`common_pid`) keeps exactly these.
+   */
+  selected?: number;
+  /** The runners measured on this load, in this order (default: every runner without a filter). */
+  runners?: readonly RunnerId[];
 }
 
 /** The tracepoint of the getppid scenarios. */
@@ -58,6 +66,19 @@ export function scenarios(quick: boolean): Scenario[] {
       title: 'pb_target() calls, uprobe with string + s64 fetchargs, as fast as possible',
       mode: 'call',
       count: n(1_000_000),
+    },
+    {
+      // The getppid-max flood from two generators released together on the producer CPU, 99% and
+      // 1% of the calls: getppid's tracepoint has no field to select on but common_pid (the thread
+      // id), and each generator is one thread. The 1% runs at nice 19, so CFS gives it ~1.4% of
+      // the CPU and its calls come in slices spread over the flood. The kernel runs the
+      // tracepoint on every call either way; the filter decides what reaches the ring.
+      id: 'getppid-filter',
+      title: 'getppid-max flood from two processes (99% + 1% at nice 19); "+ filter": common_pid == <the 1%>',
+      mode: 'getppid',
+      count: n(2_000_000),
+      selected: n(20_000),
+      runners: ['pb-object-filter', 'pb-object', 'perf-record-filter', 'perf-record'],
     },
     { id: 'getppid-100k', title: 'getppid() at 100k events/s', mode: 'getppid', count: n(300_000), rate: 100_000 },
     { id: 'getppid-500k', title: 'getppid() at 500k events/s', mode: 'getppid', count: n(1_500_000), rate: 500_000 },

@@ -4,7 +4,8 @@
  * - no loss at all with one producer core and default ring sizes (both modes);
  * - reader CPU per event ≤ perf record's (columnar) and ≤ 2× perf record's (object);
  * - p99 latency ≤ 10 ms at default settings;
- * - decode throughput on the getppid event ≥ 5 M/s (object) and ≥ 20 M/s (columnar).
+ * - decode throughput on the getppid event ≥ 5 M/s (object) and ≥ 20 M/s (columnar);
+ * - with a kernel filter (getppid-filter): exactly the events the filter keeps, none lost.
  * Loss is compared as produced − delivered, which no tool can under-report. perf has been seen to
  * report one sample more than the generator made; counts are capped at `produced` so such an
  * artefact cannot fail a comparison (the run still carries a note).
@@ -16,15 +17,15 @@ import { GETPPID_TRACEPOINT } from './scenarios.js';
 
 /** One target on one scenario and runner. */
 export interface TargetCheck {
-  /** Which target: delivered, lost, zero-loss, cpu, p99, decode. */
-  target: 'delivered' | 'lost' | 'zero-loss' | 'cpu' | 'p99' | 'decode';
+  /** Which target: delivered, lost, zero-loss, cpu, p99, decode, filtered (delivered = what the filter keeps). */
+  target: 'delivered' | 'lost' | 'zero-loss' | 'cpu' | 'p99' | 'decode' | 'filtered';
   scenario?: string;
   runner?: RunnerId | 'decode-object' | 'decode-columnar';
   value: number;
   /** The bound the value is held to. */
   limit: number;
-  /** `>=` or `<=`. */
-  relation: '>=' | '<=';
+  /** `>=`, `<=` or `=`. */
+  relation: '>=' | '<=' | '=';
   pass: boolean;
 }
 
@@ -44,18 +45,24 @@ function check(
   limit: number,
   where: Pick<TargetCheck, 'scenario' | 'runner'>,
 ): TargetCheck {
-  const pass = relation === '>=' ? value >= limit : value <= limit;
+  const pass = relation === '>=' ? value >= limit : relation === '<=' ? value <= limit : value === limit;
   return { target, ...where, value, limit, relation, pass };
 }
+
+/** The perf-bridge runners the targets apply to. */
+const PERF_BRIDGE_RUNNERS: ReadonlySet<RunnerId> = new Set(['pb-object', 'pb-columnar', 'pb-object-filter']);
 
 /** Every target check of one scenario's runs; those comparing with perf record need its run. */
 export function scenarioTargets(runs: readonly RunFigures[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const perf = runs.find((run) => run.runner === 'perf-record');
   for (const run of runs) {
-    if (run.runner !== 'pb-object' && run.runner !== 'pb-columnar') continue;
+    if (!PERF_BRIDGE_RUNNERS.has(run.runner)) continue;
     const where = { scenario: run.scenario, runner: run.runner };
-    if (perf) {
+    if (run.filter !== undefined) {
+      // Kept by the kernel: exactly the selected generator's events, no more, no fewer.
+      checks.push(check('filtered', run.delivered, '=', run.expected, where));
+    } else if (perf) {
       checks.push(
         check('delivered', Math.min(run.delivered, run.produced), '>=', Math.min(perf.delivered, perf.produced), where),
       );

@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "capture.h"
+#include "filter-test.h"
 #include "lock.h"
 
 namespace perfbridge {
@@ -13,6 +14,7 @@ namespace perfbridge {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Capture", Capture::Define(env));
   exports.Set("tryLockExclusive", Napi::Function::New(env, TryLockExclusive, "tryLockExclusive"));
+  exports.Set("testFilter", Napi::Function::New(env, TestFilter, "testFilter"));
   Napi::Object layout = Napi::Object::New(env);
   layout.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
   layout.Set("dataHeadOffset", Napi::Number::New(env, offsetof(perf_event_mmap_page, data_head)));

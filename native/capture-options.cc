@@ -34,6 +34,8 @@ EventSpec ReadEventSpec(const Napi::Value& value, const std::string& name) {
     spec.config1 = CheckedU64(object.Get("config1"), name + ".config1", 0);
   }
   spec.config2 = CheckedU64(object.Get("config2"), name + ".config2", 0);
+  const Napi::Value filter = object.Get("filter");
+  if (!filter.IsUndefined()) spec.filter = CheckedString(filter, name + ".filter").Utf8Value();
   return spec;
 }
 
@@ -50,16 +52,25 @@ CaptureOptions ReadCaptureOptions(const Napi::Object& object) {
     const std::string name = kOptions + "cpus[" + std::to_string(c) + "]";
     options.cpus.push_back(CheckedNumber(cpus.Get(c), name).Int32Value());
   }
-  const Napi::Value pid = object.Get("pid");
-  options.pid = pid.IsUndefined() ? -1 : CheckedNumber(pid, kOptions + "pid").Int32Value();
+  const Napi::Array targets = CheckedArray(object.Get("targets"), kOptions + "targets");
+  for (uint32_t t = 0; t < targets.Length(); t++) {
+    const std::string name = kOptions + "targets[" + std::to_string(t) + "]";
+    options.targets.push_back(CheckedNumber(targets.Get(t), name).Int32Value());
+  }
+  options.cgroup = CheckedBoolean(object.Get("cgroup"), kOptions + "cgroup", false);
+  options.sideBand = CheckedBoolean(object.Get("sideBand"), kOptions + "sideBand", false);
   options.inherit = CheckedBoolean(object.Get("inherit"), kOptions + "inherit", false);
   options.enableOnExec = CheckedBoolean(object.Get("enableOnExec"), kOptions + "enableOnExec", false);
   options.ringPages = U32Option(object, "ringPages", kOptions + "ringPages", 0);
+  options.sideBandPages = U32Option(object, "sideBandPages", kOptions + "sideBandPages", 0);
   options.wakeupEvents = U32Option(object, "wakeupEvents", kOptions + "wakeupEvents", 0);
   options.wakeupBytes = U32Option(object, "wakeupBytes", kOptions + "wakeupBytes", 0);
-  const uint32_t pages = options.ringPages;
-  if (options.events.empty() || options.cpus.empty() || pages == 0 || (pages & (pages - 1)) != 0) {
-    throw Napi::TypeError::New(object.Env(), "Capture: events, cpus and a power-of-two ringPages are required");
+  const auto powerOfTwo = [](uint32_t pages) { return pages != 0 && (pages & (pages - 1)) == 0; };
+  if (options.events.empty() || options.cpus.empty() || options.targets.empty() || !powerOfTwo(options.ringPages) ||
+      (options.sideBand && !powerOfTwo(options.sideBandPages))) {
+    throw Napi::TypeError::New(object.Env(),
+                               "Capture: events, cpus, targets and power-of-two ringPages (and sideBandPages with "
+                               "sideBand) are required");
   }
   return options;
 }
@@ -87,6 +98,18 @@ std::vector<perf_event_attr> EventAttributes(const CaptureOptions& options) {
     } else {
       attr.wakeup_events = options.wakeupEvents > 0 ? options.wakeupEvents : 1;
     }
+    attr.sample_id_all = 1;  // side-band records carry tid and time, so they sort among the samples
+    attrs.push_back(attr);
+  }
+  if (options.sideBand) {
+    perf_event_attr attr = attrs.front();
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.config = PERF_COUNT_SW_DUMMY;
+    attr.config1 = 0;
+    attr.config2 = 0;
+    attr.comm = 1;
+    attr.comm_exec = 1;
+    attr.task = 1;
     attrs.push_back(attr);
   }
   return attrs;

@@ -19,16 +19,24 @@ struct EventSpec {
   uint64_t config2 = 0;
   bool hasConfig1String = false;
   std::string config1String;  // a symbol or path the perf_kprobe / perf_uprobe PMU reads via config1
+  std::string filter;         // set with PERF_EVENT_IOC_SET_FILTER after opening; empty: none
 };
 
 // `NativeCaptureOptions` in src/native.ts.
 struct CaptureOptions {
   std::vector<EventSpec> events;
   std::vector<int> cpus;
-  int pid = -1;
+  // What every event is opened for on each CPU: process or thread ids (-1: every process), or the
+  // one fd of a cgroup directory when `cgroup` is set (PERF_FLAG_PID_CGROUP).
+  std::vector<int> targets;
+  bool cgroup = false;
+  // Also open a dummy event per CPU and target that writes PERF_RECORD_COMM / FORK / EXIT into a
+  // ring of its own per CPU, so process names can be tracked; it has no sample id.
+  bool sideBand = false;
   bool inherit = false;
   bool enableOnExec = false;
-  uint32_t ringPages = 0;  // data pages per ring: a power of two
+  uint32_t ringPages = 0;      // data pages per ring: a power of two
+  uint32_t sideBandPages = 0;  // data pages per side-band ring (with sideBand): a power of two
   uint32_t wakeupEvents = 0;
   uint32_t wakeupBytes = 0;
 };
@@ -38,8 +46,8 @@ struct CaptureOptions {
 CaptureOptions ReadCaptureOptions(const Napi::Object& options);
 
 // The attributes to open each event with (disabled, one sample per hit, CLOCK_MONOTONIC times,
-// PERF_FORMAT_LOST requested). A config1 string is passed by address, so `options` must outlive
-// the perf_event_open calls.
+// PERF_FORMAT_LOST requested, sample id on every record), then the side-band event's when asked
+// for. A config1 string is passed by address, so `options` must outlive the perf_event_open calls.
 std::vector<perf_event_attr> EventAttributes(const CaptureOptions& options);
 
 }  // namespace perfbridge

@@ -18,8 +18,20 @@
 namespace perfbridge {
 namespace {
 
-int PerfEventOpen(perf_event_attr* attr, int pid, int cpu) {
-  return static_cast<int>(syscall(SYS_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+int PerfEventOpen(perf_event_attr* attr, int pid, int cpu, bool cgroup) {
+  const unsigned long flags = PERF_FLAG_FD_CLOEXEC | (cgroup ? PERF_FLAG_PID_CGROUP : 0);
+  return static_cast<int>(syscall(SYS_perf_event_open, attr, pid, cpu, -1, flags));
+}
+
+// Throws the errno of a failed call on event `eventIndex`, with the index, CPU and target attached
+// so that TypeScript can name the event (and, for a thread that exited meanwhile, retry).
+[[noreturn]] void ThrowEventError(Napi::Env env, int err, const char* syscall, const std::string& what,
+                                  size_t eventIndex, int cpu, int target) {
+  Napi::Error error = ErrnoError(env, err, syscall, what);
+  error.Set("eventIndex", Napi::Number::New(env, static_cast<double>(eventIndex)));
+  error.Set("cpu", Napi::Number::New(env, cpu));
+  error.Set("target", Napi::Number::New(env, target));
+  throw error;
 }
 
 }  // namespace
@@ -62,78 +74,100 @@ void Capture::OpenAll(Napi::Env env, const Napi::Object& jsOptions) {
   std::vector<perf_event_attr> attrs = EventAttributes(options);
   enableOnExec_ = options.enableOnExec;
   pageSize_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  dataBytes_ = static_cast<uint64_t>(options.ringPages) * pageSize_;
   lostCounters_ = true;
   epoll_ = OwnedFd(epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.Valid()) {
     const int err = errno;
     throw ErrnoError(env, err, "epoll_create1", "");
   }
-  ids_.assign(options.cpus.size() * attrs.size(), 0);
-  for (size_t r = 0; r < options.cpus.size(); r++) {
-    rings_.push_back(OpenRing(env, attrs, options.pid, options.cpus[r], r));
-  }
+  ids_.assign(options.cpus.size() * options.targets.size() * options.events.size(), 0);
+  for (size_t r = 0; r < options.cpus.size(); r++) rings_.push_back(OpenRing(env, options, attrs, r));
 }
 
-Capture::Ring Capture::OpenRing(Napi::Env env, std::vector<perf_event_attr>& attrs, int pid, int cpu,
+Capture::Ring Capture::OpenRing(Napi::Env env, const CaptureOptions& options, std::vector<perf_event_attr>& attrs,
                                 size_t ringIndex) {
   Ring ring;
-  for (size_t e = 0; e < attrs.size(); e++) {
-    ring.fds.push_back(OpenEvent(env, attrs, e, pid, cpu));
-    const int fd = ring.fds.back().Get();
-    uint64_t id = 0;
-    if (ioctl(fd, PERF_EVENT_IOC_ID, &id) != 0) {
-      const int err = errno;
-      throw ErrnoError(env, err, "ioctl", "PERF_EVENT_IOC_ID");
-    }
-    ids_[protocol::SampleIdSlot(ringIndex, e, attrs.size())] = id;
-    if (e == 0) {
-      MapRing(env, ring, cpu);
-      WatchRing(env, ring, ringIndex);
-    } else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, ring.fds[0].Get()) != 0) {
-      const int err = errno;
-      throw ErrnoError(env, err, "ioctl", "PERF_EVENT_IOC_SET_OUTPUT on cpu " + std::to_string(cpu));
+  const int cpu = options.cpus[ringIndex];
+  const size_t eventCount = options.events.size();
+  const size_t targetCount = options.targets.size();
+  const uint64_t sampleBytes = static_cast<uint64_t>(options.ringPages) * pageSize_;
+  const uint64_t sideBandBytes = static_cast<uint64_t>(options.sideBandPages) * pageSize_;
+  for (size_t t = 0; t < targetCount; t++) {
+    for (size_t e = 0; e < attrs.size(); e++) {
+      OwnedFd fd = OpenEvent(env, options, attrs, e, options.targets[t], cpu);
+      if (e == eventCount) {  // the side-band event, after the caller's
+        JoinStream(env, ring.sideBand, std::move(fd), sideBandBytes, cpu);
+        continue;
+      }
+      PrepareEvent(env, options, fd.Get(), e, cpu, protocol::SampleIdSlot(ringIndex, t, e, targetCount, eventCount));
+      JoinStream(env, ring.samples, std::move(fd), sampleBytes, cpu);
     }
   }
+  WatchRing(env, ring, ringIndex);
   return ring;
 }
 
-OwnedFd Capture::OpenEvent(Napi::Env env, std::vector<perf_event_attr>& attrs, size_t eventIndex, int pid, int cpu) {
-  const bool firstOpen = rings_.empty() && eventIndex == 0;
-  int fd = PerfEventOpen(&attrs[eventIndex], pid, cpu);
+OwnedFd Capture::OpenEvent(Napi::Env env, const CaptureOptions& options, std::vector<perf_event_attr>& attrs,
+                           size_t eventIndex, int target, int cpu) {
+  const bool firstOpen = rings_.empty() && eventIndex == 0 && target == options.targets.front();
+  int fd = PerfEventOpen(&attrs[eventIndex], target, cpu, options.cgroup);
   if (fd < 0 && errno == EINVAL && lostCounters_ && firstOpen) {
     // Kernels before 6.0 reject the unknown read_format bit: fall back to PERF_RECORD_LOST only.
     for (perf_event_attr& attr : attrs) attr.read_format = 0;
     lostCounters_ = false;
-    fd = PerfEventOpen(&attrs[eventIndex], pid, cpu);
+    fd = PerfEventOpen(&attrs[eventIndex], target, cpu, options.cgroup);
   }
   if (fd < 0) {
     const int err = errno;
     const std::string what = "event " + std::to_string(eventIndex) + " on cpu " + std::to_string(cpu);
-    Napi::Error error = ErrnoError(env, err, "perf_event_open", what);
-    error.Set("eventIndex", Napi::Number::New(env, static_cast<double>(eventIndex)));
-    error.Set("cpu", Napi::Number::New(env, cpu));
-    throw error;
+    ThrowEventError(env, err, "perf_event_open", what, eventIndex, cpu, target);
   }
   return OwnedFd(fd);
 }
 
-void Capture::MapRing(Napi::Env env, Ring& ring, int cpu) {
-  const size_t bytes = pageSize_ + dataBytes_;
-  void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, ring.fds[0].Get(), 0);
+void Capture::PrepareEvent(Napi::Env env, const CaptureOptions& options, int fd, size_t eventIndex, int cpu,
+                           size_t idSlot) {
+  uint64_t id = 0;
+  if (ioctl(fd, PERF_EVENT_IOC_ID, &id) != 0) {
+    const int err = errno;
+    throw ErrnoError(env, err, "ioctl", "PERF_EVENT_IOC_ID");
+  }
+  ids_[idSlot] = id;
+  const std::string& filter = options.events[eventIndex].filter;
+  if (!filter.empty() && ioctl(fd, PERF_EVENT_IOC_SET_FILTER, filter.c_str()) != 0) {
+    const int err = errno;
+    ThrowEventError(env, err, "ioctl", "PERF_EVENT_IOC_SET_FILTER", eventIndex, cpu, -1);
+  }
+}
+
+void Capture::JoinStream(Napi::Env env, Stream& stream, OwnedFd fd, uint64_t dataBytes, int cpu) {
+  const int raw = fd.Get();
+  stream.fds.push_back(std::move(fd));
+  if (stream.fds.size() == 1) {
+    MapStream(env, stream, dataBytes, cpu);
+  } else if (ioctl(raw, PERF_EVENT_IOC_SET_OUTPUT, stream.fds[0].Get()) != 0) {
+    const int err = errno;
+    throw ErrnoError(env, err, "ioctl", "PERF_EVENT_IOC_SET_OUTPUT on cpu " + std::to_string(cpu));
+  }
+}
+
+void Capture::MapStream(Napi::Env env, Stream& stream, uint64_t dataBytes, int cpu) {
+  const size_t bytes = pageSize_ + dataBytes;
+  void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, stream.fds[0].Get(), 0);
   if (base == MAP_FAILED) {
     const int err = errno;
-    const std::string what = std::to_string(dataBytes_ / pageSize_) + " pages on cpu " + std::to_string(cpu);
+    const std::string what = std::to_string(dataBytes / pageSize_) + " pages on cpu " + std::to_string(cpu);
     throw ErrnoError(env, err, "mmap", what);
   }
-  ring.mapping = OwnedMapping(base, bytes);
+  stream.mapping = OwnedMapping(base, bytes);
+  stream.dataBytes = dataBytes;
 }
 
 void Capture::WatchRing(Napi::Env env, const Ring& ring, size_t ringIndex) {
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.u32 = static_cast<uint32_t>(ringIndex);
-  if (epoll_ctl(epoll_.Get(), EPOLL_CTL_ADD, ring.fds[0].Get(), &event) != 0) {
+  if (epoll_ctl(epoll_.Get(), EPOLL_CTL_ADD, ring.samples.fds[0].Get(), &event) != 0) {
     const int err = errno;
     throw ErrnoError(env, err, "epoll_ctl", "");
   }
@@ -154,7 +188,7 @@ Napi::Value Capture::ReadLost(const Napi::CallbackInfo& info) {
   if (closed_ || !lostCounters_) return env.Null();
   Napi::Float64Array out = Napi::Float64Array::New(env, rings_.size());
   for (size_t r = 0; r < rings_.size(); r++) {
-    for (const OwnedFd& fd : rings_[r].fds) {
+    for (const OwnedFd& fd : rings_[r].samples.fds) {
       uint64_t values[2] = {0, 0};  // {value, lost}
       if (read(fd.Get(), values, sizeof values) == static_cast<ssize_t>(sizeof values)) {
         out[r] += static_cast<double>(values[1]);
@@ -258,9 +292,19 @@ Napi::Value Capture::Drain(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "drain: counts array is too short");
   }
   const DrainOutcome outcome = DrainRings(static_cast<uint8_t*>(out.Data()), out.ByteLength());
-  for (size_t r = 0; r < ringCount; r++) protocol::StoreRingCounts(rings_[r].counts, r, counts.Data());
+  for (size_t r = 0; r < ringCount; r++) {
+    protocol::StoreRingCounts(rings_[r].samples.counts, rings_[r].sideBand.counts, r, counts.Data());
+  }
   counts[protocol::BufferFilledSlot(ringCount)] = outcome.outputFull ? 1 : 0;
+  counts[protocol::SideBandRecordsSlot(ringCount)] = static_cast<double>(outcome.sideBandRecords);
   return Napi::Number::New(env, static_cast<double>(outcome.bytesWritten));
+}
+
+DrainOutcome Capture::DrainStream(Stream& stream, uint8_t* out, size_t capacity) {
+  if (stream.fds.empty()) return DrainOutcome{};
+  auto* meta = static_cast<perf_event_mmap_page*>(stream.mapping.Base());
+  const uint8_t* data = static_cast<const uint8_t*>(stream.mapping.Base()) + pageSize_;
+  return DrainRing(meta, data, stream.dataBytes, out, capacity, &stream.counts);
 }
 
 DrainOutcome Capture::DrainRings(uint8_t* out, size_t capacity) {
@@ -268,14 +312,15 @@ DrainOutcome Capture::DrainRings(uint8_t* out, size_t capacity) {
   const size_t ringCount = rings_.size();
   for (size_t k = 0; k < ringCount && !total.outputFull; k++) {
     const size_t r = (nextRing_ + k) % ringCount;
-    Ring& ring = rings_[r];
-    auto* meta = static_cast<perf_event_mmap_page*>(ring.mapping.Base());
-    const uint8_t* data = static_cast<const uint8_t*>(ring.mapping.Base()) + pageSize_;
-    const DrainOutcome outcome =
-        DrainRing(meta, data, dataBytes_, out + total.bytesWritten, capacity - total.bytesWritten, &ring.counts);
-    total.bytesWritten += outcome.bytesWritten;
-    total.outputFull = outcome.outputFull;
-    if (outcome.outputFull) nextRing_ = r;  // resume with the ring that did not fit
+    // The side-band first: the names it carries are looked up by time, so its order is free.
+    for (Stream* stream : {&rings_[r].sideBand, &rings_[r].samples}) {
+      const DrainOutcome outcome = DrainStream(*stream, out + total.bytesWritten, capacity - total.bytesWritten);
+      total.bytesWritten += outcome.bytesWritten;
+      total.sideBandRecords += outcome.sideBandRecords;
+      total.outputFull = outcome.outputFull;
+      if (outcome.outputFull) break;
+    }
+    if (total.outputFull) nextRing_ = r;  // resume with the ring that did not fit
   }
   if (!total.outputFull) nextRing_ = (nextRing_ + 1) % (ringCount == 0 ? 1 : ringCount);
   return total;
@@ -300,8 +345,10 @@ void Capture::CloseAll() {
   }
   // Released now rather than when the JS object is collected; the rings stay, so ringCount does too.
   for (Ring& ring : rings_) {
-    ring.mapping.Reset();
-    ring.fds.clear();
+    for (Stream* stream : {&ring.samples, &ring.sideBand}) {
+      stream->mapping.Reset();
+      stream->fds.clear();
+    }
   }
   epoll_.Reset();
   onReadable_.Reset();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "capture-options.h"
 #include "owned.h"
 #include "ring.h"
 
@@ -23,12 +24,21 @@ class Capture : public Napi::ObjectWrap<Capture> {
   ~Capture() override;
 
  private:
-  // One CPU's ring: the events opened on that CPU, all writing into the leader's (the first
-  // event's) mapping. Built whole or not at all: a ring that fails halfway unwinds by itself.
-  struct Ring {
-    std::vector<OwnedFd> fds;  // in event order; fds[0] is the leader
-    OwnedMapping mapping;      // the metadata page followed by the data area
+  // One mapped ring buffer and the fds writing into it; fds[0] owns the mapping.
+  struct Stream {
+    std::vector<OwnedFd> fds;
+    OwnedMapping mapping;  // the metadata page followed by the data area
+    uint64_t dataBytes = 0;
     RingCounts counts;
+  };
+
+  // One CPU's rings: the caller's events for every target (target-major, then in event order),
+  // and apart from them the side-band events, so that a flood of samples cannot crowd out the
+  // records that name processes, nor their loss be counted as lost samples. Built whole or not at
+  // all: a ring that fails halfway unwinds by itself.
+  struct Ring {
+    Stream samples;
+    Stream sideBand;  // no fds when the side-band was not asked for
   };
 
   Napi::Value Ids(const Napi::CallbackInfo& info);
@@ -41,18 +51,26 @@ class Capture : public Napi::ObjectWrap<Capture> {
 
   // Opening, one function per phase: every ring, one ring, and the steps of one ring.
   void OpenAll(Napi::Env env, const Napi::Object& options);
-  Ring OpenRing(Napi::Env env, std::vector<perf_event_attr>& attrs, int pid, int cpu, size_t ringIndex);
-  OwnedFd OpenEvent(Napi::Env env, std::vector<perf_event_attr>& attrs, size_t eventIndex, int pid, int cpu);
-  void MapRing(Napi::Env env, Ring& ring, int cpu);
+  Ring OpenRing(Napi::Env env, const CaptureOptions& options, std::vector<perf_event_attr>& attrs, size_t ringIndex);
+  OwnedFd OpenEvent(Napi::Env env, const CaptureOptions& options, std::vector<perf_event_attr>& attrs,
+                    size_t eventIndex, int target, int cpu);
+  // Records the sample id of event `eventIndex`'s fd at `idSlot` and sets the event's filter.
+  void PrepareEvent(Napi::Env env, const CaptureOptions& options, int fd, size_t eventIndex, int cpu, size_t idSlot);
+  // Adds an fd to `stream`: its first maps `dataBytes` of ring, every later one is redirected there.
+  void JoinStream(Napi::Env env, Stream& stream, OwnedFd fd, uint64_t dataBytes, int cpu);
+  void MapStream(Napi::Env env, Stream& stream, uint64_t dataBytes, int cpu);
   void WatchRing(Napi::Env env, const Ring& ring, size_t ringIndex);
 
   // Drains the rings into `out`, starting at nextRing_, until they are empty or `out` is full.
   DrainOutcome DrainRings(uint8_t* out, size_t capacity);
+  // Drains one stream into `out`; the outcome's outputFull says it stopped for lack of room.
+  DrainOutcome DrainStream(Stream& stream, uint8_t* out, size_t capacity);
   // Calls `visit` with every perf fd, ring by ring.
   template <typename Visit>
   void ForEachFd(Visit visit) const {
     for (const Ring& ring : rings_) {
-      for (const OwnedFd& fd : ring.fds) visit(fd.Get());
+      for (const OwnedFd& fd : ring.samples.fds) visit(fd.Get());
+      for (const OwnedFd& fd : ring.sideBand.fds) visit(fd.Get());
     }
   }
 
@@ -65,11 +83,10 @@ class Capture : public Napi::ObjectWrap<Capture> {
 
   static void CleanupHook(void* self);
 
-  std::vector<uint64_t> ids_;  // sample ids, ring-major (protocol::SampleIdSlot)
+  std::vector<uint64_t> ids_;  // sample ids, ring-major then target-major (protocol::SampleIdSlot)
   std::vector<Ring> rings_;    // one per CPU, in the order of options.cpus
   bool lostCounters_ = false;  // kernel >= 6.0: read() reports PERF_FORMAT_LOST per fd
   bool enableOnExec_ = false;  // the kernel enables the events at the target's next exec
-  uint64_t dataBytes_ = 0;     // size of each ring's data area
   size_t pageSize_ = 0;        // the metadata page in front of each ring's data
   size_t nextRing_ = 0;        // rotates so a full output buffer does not starve late rings
   OwnedFd epoll_;              // every ring's leader, so one uv_poll watches them all

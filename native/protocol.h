@@ -2,8 +2,9 @@
 // TypeScript in src/native-protocol.ts; test/native/protocol.test.ts checks that the two agree.
 //
 // Drain counts (a Float64Array of DrainCountsLength(ringCount) doubles), ring-major:
-//   [ring 0: lostRecords, lostSamples, corruptResets][ring 1: ...]...[bufferFilled]
-// Sample ids (the BigUint64Array of Capture.ids()), ring-major: every event of ring 0, then of ring 1, ...
+//   [ring 0: lostRecords, lostSamples, corruptResets, sideBandLost][ring 1: ...]...[bufferFilled][sideBandRecords]
+// Sample ids (the BigUint64Array of Capture.ids()), ring-major, then target-major: every event of
+// target 0 on ring 0, every event of target 1 on ring 0, ..., then ring 1.
 #pragma once
 
 #include <cstddef>
@@ -14,13 +15,13 @@ namespace perfbridge {
 namespace protocol {
 
 // Offsets of a ring's running totals inside its group of kCountsPerRing drain counts.
-enum RingCount : size_t { kLostRecords = 0, kLostSamples = 1, kCorruptResets = 2 };
+enum RingCount : size_t { kLostRecords = 0, kLostSamples = 1, kCorruptResets = 2, kSideBandLost = 3 };
 
 // Drain counts per ring: one slot for each RingCount.
-constexpr size_t kCountsPerRing = 3;
+constexpr size_t kCountsPerRing = 4;
 
 // Length of the drain counts array for a capture of `ringCount` rings.
-constexpr size_t DrainCountsLength(size_t ringCount) { return kCountsPerRing * ringCount + 1; }
+constexpr size_t DrainCountsLength(size_t ringCount) { return kCountsPerRing * ringCount + 2; }
 
 // Index in the drain counts of one running total of ring `ring`.
 constexpr size_t RingCountSlot(size_t ring, RingCount which) { return kCountsPerRing * ring + which; }
@@ -29,17 +30,23 @@ constexpr size_t RingCountSlot(size_t ring, RingCount which) { return kCountsPer
 // filled before the rings were empty (so the next drain returns more), else 0.
 constexpr size_t BufferFilledSlot(size_t ringCount) { return kCountsPerRing * ringCount; }
 
-// Index in Capture.ids() of the sample id of event `eventIndex` (of `eventCount`) on ring `ring`.
-constexpr size_t SampleIdSlot(size_t ring, size_t eventIndex, size_t eventCount) {
-  return ring * eventCount + eventIndex;
+// Index in the drain counts of how many side-band records (COMM, FORK, EXIT) the last drain wrote
+// among the samples: 0 lets the reader skip looking for them.
+constexpr size_t SideBandRecordsSlot(size_t ringCount) { return kCountsPerRing * ringCount + 1; }
+
+// Index in Capture.ids() of the sample id of event `eventIndex` (of `eventCount`) opened for target
+// `target` (of `targetCount`) on ring `ring`.
+constexpr size_t SampleIdSlot(size_t ring, size_t target, size_t eventIndex, size_t targetCount, size_t eventCount) {
+  return (ring * targetCount + target) * eventCount + eventIndex;
 }
 
 // Writes ring `ring`'s running totals into its slots of `counts`, which holds at least
-// DrainCountsLength(ring + 1) doubles.
-inline void StoreRingCounts(const RingCounts& totals, size_t ring, double* counts) {
-  counts[RingCountSlot(ring, kLostRecords)] = static_cast<double>(totals.lostRecords);
-  counts[RingCountSlot(ring, kLostSamples)] = static_cast<double>(totals.lostSamples);
-  counts[RingCountSlot(ring, kCorruptResets)] = static_cast<double>(totals.corruptResets);
+// DrainCountsLength(ring + 1) doubles: the sample ring's, and what its side-band ring lost.
+inline void StoreRingCounts(const RingCounts& samples, const RingCounts& sideBand, size_t ring, double* counts) {
+  counts[RingCountSlot(ring, kLostRecords)] = static_cast<double>(samples.lostRecords);
+  counts[RingCountSlot(ring, kLostSamples)] = static_cast<double>(samples.lostSamples);
+  counts[RingCountSlot(ring, kCorruptResets)] = static_cast<double>(samples.corruptResets + sideBand.corruptResets);
+  counts[RingCountSlot(ring, kSideBandLost)] = static_cast<double>(sideBand.lostRecords + sideBand.lostSamples);
 }
 
 }  // namespace protocol

@@ -20,6 +20,10 @@ void CopyFromRing(const uint8_t* data, uint64_t mask, uint64_t pos, void* dst, s
 constexpr uint32_t kLostRecord = PERF_RECORD_LOST;
 constexpr uint32_t kLostSamplesRecord = 13;  // PERF_RECORD_LOST_SAMPLES; older headers lack it
 
+bool IsSideBand(uint32_t type) {
+  return type == PERF_RECORD_COMM || type == PERF_RECORD_FORK || type == PERF_RECORD_EXIT;
+}
+
 }  // namespace
 
 DrainOutcome DrainRing(perf_event_mmap_page* meta, const uint8_t* data, uint64_t dataSize, uint8_t* out,
@@ -46,13 +50,14 @@ DrainOutcome DrainRing(perf_event_mmap_page* meta, const uint8_t* data, uint64_t
       tail = limit;
       break;
     }
-    if (header.type == PERF_RECORD_SAMPLE) {
+    if (header.type == PERF_RECORD_SAMPLE || IsSideBand(header.type)) {
       if (header.size > outCapacity - outcome.bytesWritten) {
         outcome.outputFull = true;
         break;
       }
       CopyFromRing(data, mask, tail, out + outcome.bytesWritten, header.size);
       outcome.bytesWritten += header.size;
+      if (header.type != PERF_RECORD_SAMPLE) outcome.sideBandRecords++;
     } else if (header.type == kLostRecord && header.size >= sizeof header + 16) {
       uint64_t lost;
       CopyFromRing(data, mask, tail + sizeof header + 8, &lost, sizeof lost);  // after the id

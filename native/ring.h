@@ -18,10 +18,12 @@ struct RingCounts {
 // Result of draining one ring into a caller-owned byte buffer.
 struct DrainOutcome {
   size_t bytesWritten = 0;
-  bool outputFull = false;  // stopped early: a sample did not fit in the output buffer
+  bool outputFull = false;     // stopped early: a record did not fit in the output buffer
+  size_t sideBandRecords = 0;  // PERF_RECORD_COMM / FORK / EXIT records among those written
 };
 
-// Copies every complete PERF_RECORD_SAMPLE between data_tail and data_head into `out`
+// Copies every complete PERF_RECORD_SAMPLE, and the COMM, FORK and EXIT side-band records that
+// process names are tracked with, between data_tail and data_head into `out`
 // (wrapping records are copied whole, in order), accumulates loss records into `counts`,
 // and publishes the new tail. Reads at most one ring's worth (`dataSize` bytes) per call,
 // so a producer that keeps writing cannot hold the reader in an endless loop.

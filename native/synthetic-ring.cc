@@ -26,8 +26,9 @@ Napi::Value DrainSyntheticRing(const Napi::CallbackInfo& info) {
   RingCounts totals;
   const DrainOutcome outcome =
       DrainRing(meta, data, dataSize, static_cast<uint8_t*>(out.Data()), out.ByteLength(), &totals);
-  protocol::StoreRingCounts(totals, 0, counts.Data());
+  protocol::StoreRingCounts(totals, RingCounts{}, 0, counts.Data());
   counts[protocol::BufferFilledSlot(1)] = outcome.outputFull ? 1 : 0;
+  counts[protocol::SideBandRecordsSlot(1)] = static_cast<double>(outcome.sideBandRecords);
   return Napi::Number::New(env, static_cast<double>(outcome.bytesWritten));
 }
 

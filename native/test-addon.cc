@@ -19,6 +19,7 @@ constexpr std::pair<const char*, protocol::RingCount> kRingCountNames[] = {
     {"lostRecords", protocol::kLostRecords},
     {"lostSamples", protocol::kLostSamples},
     {"corruptResets", protocol::kCorruptResets},
+    {"sideBandLost", protocol::kSideBandLost},
 };
 
 size_t IndexArgument(const Napi::CallbackInfo& info, size_t position, const char* name) {
@@ -43,9 +44,14 @@ Napi::Value BufferFilledSlot(const Napi::CallbackInfo& info) {
   return SizeValue(info.Env(), protocol::BufferFilledSlot(IndexArgument(info, 0, "ringCount")));
 }
 
+Napi::Value SideBandRecordsSlot(const Napi::CallbackInfo& info) {
+  return SizeValue(info.Env(), protocol::SideBandRecordsSlot(IndexArgument(info, 0, "ringCount")));
+}
+
 Napi::Value SampleIdSlot(const Napi::CallbackInfo& info) {
-  const size_t slot = protocol::SampleIdSlot(IndexArgument(info, 0, "ring"), IndexArgument(info, 1, "eventIndex"),
-                                             IndexArgument(info, 2, "eventCount"));
+  const size_t slot = protocol::SampleIdSlot(
+      IndexArgument(info, 0, "ring"), IndexArgument(info, 1, "target"), IndexArgument(info, 2, "eventIndex"),
+      IndexArgument(info, 3, "targetCount"), IndexArgument(info, 4, "eventCount"));
   return SizeValue(info.Env(), slot);
 }
 
@@ -59,6 +65,7 @@ Napi::Object ProtocolObject(Napi::Env env) {
   exported.Set("drainCountsLength", Napi::Function::New(env, DrainCountsLength, "drainCountsLength"));
   exported.Set("ringCountSlot", Napi::Function::New(env, RingCountSlot, "ringCountSlot"));
   exported.Set("bufferFilledSlot", Napi::Function::New(env, BufferFilledSlot, "bufferFilledSlot"));
+  exported.Set("sideBandRecordsSlot", Napi::Function::New(env, SideBandRecordsSlot, "sideBandRecordsSlot"));
   exported.Set("sampleIdSlot", Napi::Function::New(env, SampleIdSlot, "sampleIdSlot"));
   return exported;
 }

@@ -11,8 +11,10 @@ export {
   type FieldsMap,
   type ProbeFieldsMap,
   type SessionStats,
+  type SessionCommand,
 } from './session/session.js';
-export type { SessionOptions, ProbeInputs } from './session/options.js';
+export type { SessionOptions, ProbeInputs, FilteredEvent } from './session/options.js';
+export type { CommandExit } from './process/command.js';
 export type { TraceEvent } from './decode/records.js';
 export { StringColumn, BytesColumn, type Column, type ColumnBatch, type EventColumns } from './decode/columns.js';
 
@@ -78,3 +80,5 @@ export {
 export { SessionClosedError } from './session/session.js';
 export { ProbeDefinitionError, type ProbeErrorCode } from './probes/errors.js';
 export { ElfError, type ElfErrorCode } from './elf/errors.js';
+export { FilterError } from './filter/errors.js';
+export { CommandError } from './process/command-check.js';

@@ -6,11 +6,12 @@
  * Drain counts (`Float64Array` of {@link drainCountsLength} doubles), ring-major:
  *
  * ```
- * [ring 0: lostRecords, lostSamples, corruptResets][ring 1: …]…[bufferFilled]
+ * [ring 0: lostRecords, lostSamples, corruptResets, sideBandLost][ring 1: …]…[bufferFilled][sideBandRecords]
  * ```
  *
- * Sample ids (`BigUint64Array` from `Capture.ids()`), ring-major: every event of ring 0, then
- * every event of ring 1, and so on — see {@link sampleIdSlot}.
+ * Sample ids (`BigUint64Array` from `Capture.ids()`), ring-major, then target-major: every event
+ * opened for target 0 on ring 0, then for target 1 on ring 0, …, then ring 1 — see
+ * {@link sampleIdSlot}.
  */
 
 /** Offsets of a ring's running totals inside its group of {@link COUNTS_PER_RING} drain counts. */
@@ -19,16 +20,18 @@ export const RING_COUNT = {
   lostRecords: 0,
   /** Sum of `PERF_RECORD_LOST_SAMPLES.lost`. */
   lostSamples: 1,
-  /** Times the reader reset the ring because a record header made no sense. */
+  /** Times the reader reset the ring (or its side-band ring) because a record header made no sense. */
   corruptResets: 2,
+  /** Records the side-band ring lost: process names may be stale. */
+  sideBandLost: 3,
 } as const;
 
 /** Drain counts per ring: one slot for each entry of {@link RING_COUNT}. */
-export const COUNTS_PER_RING = 3;
+export const COUNTS_PER_RING = 4;
 
 /** Length of the drain counts array for a capture of `ringCount` rings. */
 export function drainCountsLength(ringCount: number): number {
-  return COUNTS_PER_RING * ringCount + 1;
+  return COUNTS_PER_RING * ringCount + 2;
 }
 
 /** Index in the drain counts array of one running total of ring `ring`. */
@@ -44,7 +47,24 @@ export function bufferFilledSlot(ringCount: number): number {
   return COUNTS_PER_RING * ringCount;
 }
 
-/** Index in `Capture.ids()` of the sample id of event `eventIndex` (of `eventCount`) on ring `ring`. */
-export function sampleIdSlot(ring: number, eventIndex: number, eventCount: number): number {
-  return ring * eventCount + eventIndex;
+/**
+ * Index in the drain counts array of the number of side-band records (COMM, FORK, EXIT) the last
+ * drain wrote among the samples; 0 lets the reader skip looking for them.
+ */
+export function sideBandRecordsSlot(ringCount: number): number {
+  return COUNTS_PER_RING * ringCount + 1;
+}
+
+/**
+ * Index in `Capture.ids()` of the sample id of event `eventIndex` (of `eventCount`) opened for
+ * target `target` (of `targetCount`) on ring `ring`.
+ */
+export function sampleIdSlot(
+  ring: number,
+  target: number,
+  eventIndex: number,
+  targetCount: number,
+  eventCount: number,
+): number {
+  return (ring * targetCount + target) * eventCount + eventIndex;
 }

@@ -20,6 +20,8 @@ export interface NativeEventSpec {
   config1?: bigint;
   /** `perf_event_attr.config2` (probe offset or address). */
   config2?: bigint;
+  /** A kernel filter expression, set with PERF_EVENT_IOC_SET_FILTER on every fd of the event. */
+  filter?: string;
 }
 
 /**
@@ -30,14 +32,27 @@ export interface NativeCaptureOptions {
   events: NativeEventSpec[];
   /** CPUs to open every event on, one ring each, in this order. */
   cpus: number[];
-  /** The process to trace, or -1 for every process. */
-  pid: number;
-  /** Also trace the children `pid` creates from now on. */
+  /**
+   * What every event is opened for on each CPU: thread ids ([-1]: every process), or with `cgroup`
+   * the fd of one cgroup directory.
+   */
+  targets: number[];
+  /** The targets are cgroup directory fds (PERF_FLAG_PID_CGROUP). */
+  cgroup?: boolean | undefined;
+  /**
+   * Also open, per CPU and target, a dummy event that writes PERF_RECORD_COMM, FORK and EXIT
+   * records (for process names) into a ring of its own per CPU, drained with the samples. It has
+   * no sample id.
+   */
+  sideBand?: boolean | undefined;
+  /** Also trace the children the targets create from now on. */
   inherit: boolean;
   /** Leave enabling to the kernel at the target's next exec (for commands we start). */
   enableOnExec?: boolean | undefined;
   /** Data pages per ring: a power of two. */
   ringPages: number;
+  /** Data pages per side-band ring (with `sideBand`): a power of two. */
+  sideBandPages?: number | undefined;
   /** Wake the reader every this many samples (default 1); ignored with `wakeupBytes`. */
   wakeupEvents?: number | undefined;
   /** Wake the reader when a ring holds this many bytes. */
@@ -56,10 +71,11 @@ export interface NativeCapture {
   /** Disables every event and stops watching; pending records stay in the rings. */
   disable(): void;
   /**
-   * Copies every complete sample record of every ring into `out` and returns the byte count.
-   * `counts` (`drainCountsLength(ringCount)` long, see native-protocol.ts) gets each ring's running
-   * totals at `ringCountSlot`, and at `bufferFilledSlot` a 1 when `out` filled before the rings were
-   * empty (call again for the rest), else 0.
+   * Copies every complete sample and side-band record of every ring into `out` and returns the
+   * byte count. `counts` (`drainCountsLength(ringCount)` long, see native-protocol.ts) gets each
+   * ring's running totals at `ringCountSlot`, at `bufferFilledSlot` a 1 when `out` filled before the
+   * rings were empty (call again for the rest), else 0, and at `sideBandRecordsSlot` how many
+   * side-band records were copied.
    */
   drain(out: ArrayBuffer, counts: Float64Array): number;
   /**
@@ -94,6 +110,11 @@ export interface NativeAddon {
    * it. Released when the fd closes or the process dies, so a crashed holder never blocks others.
    */
   tryLockExclusive(fd: number): boolean;
+  /**
+   * 0 when the kernel accepts `filter` on tracepoint `tracepointId` (PERF_EVENT_IOC_SET_FILTER on a
+   * disabled event of this process, closed at once), else the errno of the refusal.
+   */
+  testFilter(tracepointId: bigint, filter: string): number;
   /** Layout facts of `struct perf_event_mmap_page` as compiled. */
   ringLayout: { pageSize: number; dataHeadOffset: number; dataTailOffset: number };
 }

@@ -17,9 +17,10 @@ import { LatencySampler, type LatencySummary, readPeakRssKb, threadCpu, threadCp
 /** What the parent asks for. */
 export interface CaptureConfig {
   mode: 'object' | 'columnar';
-  /** The generator's pid (events of other processes are not captured). */
-  pid: number;
-  events?: string[];
+  /** The generators' pids (events of other processes are not captured). */
+  pid: number[];
+  /** Tracepoints, each with an optional kernel filter. */
+  events?: (string | { event: string; filter: string })[];
   probes?: Record<string, string>;
   /** Sample the latency of every n-th event. */
   latencyStride: number;

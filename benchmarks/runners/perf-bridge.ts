@@ -1,6 +1,8 @@
 /**
  * perf-bridge, object and columnar mode: each run starts child-capture.js in its own node process
- * pinned to the reader CPU, attached to a gated generator, and collects the child's report.
+ * pinned to the reader CPU, attached to a gated generator, and collects the child's report. The
+ * filtered runner sets `common_pid == <selected generator>` on the tracepoint (openSession's
+ * `{ event, filter }`), so the kernel drops the other generator's records before the ring.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -10,18 +12,21 @@ import { waitForExit } from '../processes.js';
 import { GETPPID_TRACEPOINT, type Scenario, UPROBE_LABEL, runTimeoutMs, uprobeDefinition } from '../scenarios.js';
 import { GatedLoad, READER_CPU } from '../workload.js';
 import type { CaptureConfig, CaptureReport } from './child-capture.js';
-import type { RunContext, RunResult, Runner } from './types.js';
+import type { RunContext, RunResult, Runner, RunnerId } from './types.js';
 
 const CHILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'child-capture.js');
 
 /** Latency is sampled on every n-th event: enough samples, negligible cost (see LatencySampler). */
 const LATENCY_STRIDE = 8;
 
-/** What the child captures for a scenario. */
-function captureTarget(scenario: Scenario, loadgenPath: string): Pick<CaptureConfig, 'events' | 'probes'> {
-  return scenario.mode === 'getppid'
-    ? { events: [GETPPID_TRACEPOINT] }
-    : { probes: { [UPROBE_LABEL]: uprobeDefinition(loadgenPath) } };
+/** What the child captures for a scenario, with `filter` on the tracepoint when given. */
+function captureTarget(
+  scenario: Scenario,
+  loadgenPath: string,
+  filter: string | undefined,
+): Pick<CaptureConfig, 'events' | 'probes'> {
+  if (scenario.mode === 'call') return { probes: { [UPROBE_LABEL]: uprobeDefinition(loadgenPath) } };
+  return { events: [filter === undefined ? GETPPID_TRACEPOINT : { event: GETPPID_TRACEPOINT, filter }] };
 }
 
 /** Reads JSON lines from the child's stdout and resolves each wanted message type once. */
@@ -69,23 +74,41 @@ class ChildMessages {
   }
 }
 
-/** A perf-bridge capture mode as a runner. */
-export function perfBridgeRunner(mode: CaptureConfig['mode']): Runner {
+/** The runner id of a mode, with or without the kernel filter. */
+function runnerId(mode: CaptureConfig['mode'], filtered: boolean): RunnerId {
+  if (mode === 'columnar') return 'pb-columnar';
+  return filtered ? 'pb-object-filter' : 'pb-object';
+}
+
+/**
+ * A perf-bridge capture mode as a runner; `filtered`: with a kernel filter keeping only the
+ * selected generator's events (for scenarios that have one).
+ */
+export function perfBridgeRunner(mode: CaptureConfig['mode'], filtered = false): Runner {
+  const id = runnerId(mode, filtered);
   return {
-    id: mode === 'object' ? 'pb-object' : 'pb-columnar',
-    label: mode === 'object' ? 'pb object' : 'pb columnar',
+    id,
+    label: `pb ${mode}${filtered ? ' + filter' : ''}`,
+    ...(filtered ? { kernelFilter: true } : {}),
     unavailable: () => (process.getuid?.() === 0 ? undefined : 'needs root for perf_event_open on tracepoints'),
-    run: (scenario, context) => runPerfBridge(mode, scenario, context),
+    run: (scenario, context) => runPerfBridge(id, mode, filtered, scenario, context),
   };
 }
 
-async function runPerfBridge(mode: CaptureConfig['mode'], scenario: Scenario, context: RunContext): Promise<RunResult> {
+async function runPerfBridge(
+  id: RunnerId,
+  mode: CaptureConfig['mode'],
+  filtered: boolean,
+  scenario: Scenario,
+  context: RunContext,
+): Promise<RunResult> {
   const timeoutMs = runTimeoutMs(scenario);
   const load = new GatedLoad(context.loadgenPath, scenario);
+  const filter = filtered ? load.selectedPidFilter() : undefined;
   const config: CaptureConfig = {
     mode,
-    pid: load.pid,
-    ...captureTarget(scenario, context.loadgenPath),
+    pid: load.pids,
+    ...captureTarget(scenario, context.loadgenPath, filter),
     latencyStride: LATENCY_STRIDE,
     timeoutMs,
   };
@@ -94,7 +117,7 @@ async function runPerfBridge(mode: CaptureConfig['mode'], scenario: Scenario, co
         '--cpu-prof',
         '--cpu-prof-interval=100',
         `--cpu-prof-dir=${context.cpuProfileDir}`,
-        `--cpu-prof-name=${mode}-${scenario.id}.cpuprofile`,
+        `--cpu-prof-name=${id}-${scenario.id}.cpuprofile`,
       ]
     : [];
   const child = spawn(
@@ -124,9 +147,10 @@ async function runPerfBridge(mode: CaptureConfig['mode'], scenario: Scenario, co
       notes.push(`consumer saw ${result.consumed} of ${result.delivered} delivered events`);
     if (result.decodeErrors > 0) notes.push(`${result.decodeErrors} decode errors`);
     return {
-      runner: mode === 'object' ? 'pb-object' : 'pb-columnar',
+      runner: id,
       scenario: scenario.id,
       producer,
+      ...(filter === undefined ? {} : { filter, expected: producer.selected?.produced ?? 0 }),
       delivered: result.delivered,
       lostKernel: result.lostKernel,
       readerCpuSeconds: result.cpuUs / 1e6,

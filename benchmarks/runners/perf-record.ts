@@ -44,30 +44,54 @@ const SAME_RING_PAGES = defaultRingPages(onlineCpus().length, native().ringLayou
 /** The label of the informational run with perf-bridge's ring size, e.g. `perf -m 8M`. */
 export const SAME_RING_LABEL = `perf -m ${(SAME_RING_PAGES * native().ringLayout.pageSize) >> 20}M`;
 
+/** Which perf record: its default ring, perf-bridge's default ring size, or the default with a filter. */
+export type PerfRecordVariant = 'default' | '2m' | 'filter';
+
+const PERF_RUNNER_IDS: Record<PerfRecordVariant, RunnerId> = {
+  default: 'perf-record',
+  '2m': 'perf-record-2m',
+  filter: 'perf-record-filter',
+};
+
 /**
  * perf record with its default ring (512 KiB + 1 page per CPU), or with the ring perf-bridge uses
- * by default here, to tell ring size apart from reader speed.
+ * by default here, to tell ring size apart from reader speed, or with its default ring and
+ * `--filter 'common_pid == <selected generator>'` (for scenarios that have one).
  */
-export function perfRecordRunner(ring: 'default' | '2m'): Runner {
-  const id = ring === 'default' ? 'perf-record' : 'perf-record-2m';
+export function perfRecordRunner(variant: PerfRecordVariant): Runner {
+  const id = PERF_RUNNER_IDS[variant];
   return {
     id,
-    label: ring === 'default' ? 'perf record' : SAME_RING_LABEL,
+    label: variant === '2m' ? SAME_RING_LABEL : `perf record${variant === 'filter' ? ' + filter' : ''}`,
     peer: 'perf',
+    ...(variant === 'filter' ? { kernelFilter: true } : {}),
     run: (scenario, context) =>
-      runPerfRecord(id, ring === 'default' ? [] : ['-m', String(SAME_RING_PAGES)], scenario, context),
+      runPerfRecord(
+        id,
+        { ringArgs: variant === '2m' ? ['-m', String(SAME_RING_PAGES)] : [], filtered: variant === 'filter' },
+        scenario,
+        context,
+      ),
   };
+}
+
+/** How one perf record run differs from the default one. */
+interface PerfRecordSettings {
+  /** Extra arguments setting the ring size. */
+  ringArgs: string[];
+  /** Keep only the selected generator's events with `--filter`. */
+  filtered: boolean;
 }
 
 async function runPerfRecord(
   id: RunnerId,
-  extraArgs: string[],
+  settings: PerfRecordSettings,
   scenario: Scenario,
   context: RunContext,
 ): Promise<RunResult> {
   const probe = scenario.mode === 'call' ? new PerfUprobe(context.loadgenPath) : undefined;
   try {
-    return await capture(id, extraArgs, probe?.event ?? GETPPID_TRACEPOINT, scenario, context);
+    return await capture(id, settings, probe?.event ?? GETPPID_TRACEPOINT, scenario, context);
   } finally {
     probe?.remove(); // after capture(), which returns only once perf has exited
   }
@@ -75,7 +99,7 @@ async function runPerfRecord(
 
 async function capture(
   id: RunnerId,
-  extraArgs: string[],
+  settings: PerfRecordSettings,
   event: string,
   scenario: Scenario,
   context: RunContext,
@@ -86,21 +110,12 @@ async function capture(
   const ctl = openFifo(`${base}.ctl`);
   const ack = openFifo(`${base}.ack`);
   const load = new GatedLoad(context.loadgenPath, scenario);
+  const filter = settings.filtered ? load.selectedPidFilter() : undefined;
+  // --filter applies to the -e just before it.
+  const command = ['perf', 'record', '-e', event, ...(filter === undefined ? [] : ['--filter', filter])];
   // -B: no build-id pass at exit; tracepoint samples need none, and it would add CPU to perf.
-  const command = [
-    'perf',
-    'record',
-    '-e',
-    event,
-    '-k',
-    'CLOCK_MONOTONIC',
-    '-p',
-    String(load.pid),
-    '-o',
-    dataFile,
-    '-B',
-  ];
-  command.push('-D', '-1', '--control', `fifo:${base}.ctl,${base}.ack`, ...extraArgs);
+  command.push('-k', 'CLOCK_MONOTONIC', '-p', load.pids.join(','), '-o', dataFile, '-B');
+  command.push('-D', '-1', '--control', `fifo:${base}.ctl,${base}.ack`, ...settings.ringArgs);
   const tool = new ToolProcess(context.rusageExecPath, context.workDir, `${id}-${scenario.id}`, command, timeoutMs);
   try {
     writeSync(ctl, 'enable\n');
@@ -135,6 +150,7 @@ async function capture(
       runner: id,
       scenario: scenario.id,
       producer,
+      ...(filter === undefined ? {} : { filter, expected: producer.selected?.produced ?? 0 }),
       delivered: counted.samples - counted.duplicates,
       lostKernel: stats.lostSamples,
       readerCpuSeconds: cost.cpuSinceReady.user + cost.cpuSinceReady.sys,

@@ -1,10 +1,20 @@
 /** What every capture runner takes and returns. */
-import type { LoadgenReport } from '../../test/helpers/programs.js';
 import type { CpuTime, LatencySummary } from '../measure.js';
 import type { Scenario } from '../scenarios.js';
+import type { ProducerReport } from '../workload.js';
 
-/** The capture paths compared (perf-record-2m: perf record with perf-bridge's default ring size). */
-export type RunnerId = 'pb-object' | 'pb-columnar' | 'perf-record' | 'perf-record-2m' | 'bpftrace';
+/**
+ * The capture paths compared (perf-record-2m: perf record with perf-bridge's default ring size;
+ * `-filter`: with a kernel filter keeping only the selected generator's events).
+ */
+export type RunnerId =
+  | 'pb-object'
+  | 'pb-object-filter'
+  | 'pb-columnar'
+  | 'perf-record'
+  | 'perf-record-filter'
+  | 'perf-record-2m'
+  | 'bpftrace';
 
 /** Paths and settings shared by all runs of one bench invocation. */
 export interface RunContext {
@@ -22,7 +32,11 @@ export interface RunResult {
   runner: RunnerId;
   scenario: string;
   /** The generator's own report: events made and how long that took. */
-  producer: LoadgenReport;
+  producer: ProducerReport;
+  /** The kernel filter the reader set, when it set one. */
+  filter?: string;
+  /** Events the reader should get: those the filter keeps (default: every event produced). */
+  expected?: number;
   /** Events that reached the consumer (callbacks, the perf.data file, bpftrace's output lines). */
   delivered: number;
   /** Events the kernel reported as dropped; null when the tool reports none at all. */
@@ -52,6 +66,8 @@ export interface Runner {
   label: string;
   /** The peer tool this runner needs (its availability is checked by peers.ts). */
   peer?: 'perf' | 'bpftrace';
+  /** Sets a kernel filter on the selected generator's pid: runs only where a scenario asks for it. */
+  kernelFilter?: boolean;
   /** Why this runner cannot run here, or undefined when it can. */
   unavailable?(): string | undefined;
   run(scenario: Scenario, context: RunContext): Promise<RunResult>;

@@ -19,6 +19,8 @@ export interface TraceCommand {
   ringPages: number | undefined;
   /** The command to run and trace, from after `--` (undefined: trace system-wide). */
   command: string[] | undefined;
+  /** Leave out this process and the readers of its output (`--no-exclude-self` turns it off). */
+  excludeSelf: boolean;
 }
 
 /** Every command the CLI knows. */
@@ -31,13 +33,15 @@ export const MAX_DURATION_SECONDS = 10 * 365 * 24 * 3600;
 /** Usage text. */
 export const USAGE = `usage:
   perf-bridge trace <group:event | 'PROBE DEFINITION' | PATH:SYMBOL>... [--count N] [--duration SEC]
-                    [--format jsonl] [--ring-pages N] [-- COMMAND ARGS...]
+                    [--format jsonl] [--ring-pages N] [--no-exclude-self] [-- COMMAND ARGS...]
       Capture events and print one JSON object per line on stdout. Probe definitions use the
       kernel's syntax (quote them: 'p:open do_sys_openat2 path=+0(%si):string'); a bare
-      /path/to/binary:function is a uprobe on that function. With -- COMMAND, run the command and
-      trace only it and its descendants until it exits; SIGINT, SIGTERM and SIGHUP are passed on
-      to it. --duration takes seconds (fractions allowed, at most ${MAX_DURATION_SECONDS}, ten years).
-      A summary goes to stderr.
+      /path/to/binary:function or libc.so.6:function is a uprobe on that function. With
+      -- COMMAND, run the command and trace only it and its descendants until it exits; SIGINT,
+      SIGTERM and SIGHUP are passed on to it. --duration takes seconds (fractions allowed, at
+      most ${MAX_DURATION_SECONDS}, ten years). The events of perf-bridge itself and of the
+      processes reading its output (| jq) are left out unless --no-exclude-self is given. A
+      summary goes to stderr.
   perf-bridge list [SUBSTRING]       list the tracepoints of this kernel
   perf-bridge format <group:event>   show how an event's fields decode
   perf-bridge help`;
@@ -94,6 +98,7 @@ function parseTraceOptions(args: string[]) {
         duration: { type: 'string' },
         format: { type: 'string', default: 'jsonl' },
         'ring-pages': { type: 'string' },
+        'no-exclude-self': { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -134,8 +139,8 @@ export function parseCli(argv: string[]): CliCommand {
   for (const item of positionals) {
     if (/\s/.test(item.trim()))
       probes.push(item.trim()); // a definition: kind, place and arguments
-    else if (item.startsWith('/') || item.startsWith('./'))
-      probes.push(`p ${item}`); // PATH:SYMBOL
+    else if (item.startsWith('/') || item.startsWith('./') || /^[^:/]*\.so\b[^:/]*:/.test(item))
+      probes.push(`p ${item}`); // PATH:SYMBOL, or LIBRARY.so…:SYMBOL (no tracepoint group has a '.')
     else events.push(item);
   }
   if (values.format !== 'jsonl') throw new UsageError(`--format ${values.format} is not supported; use jsonl`);
@@ -148,6 +153,7 @@ export function parseCli(argv: string[]): CliCommand {
     durationSeconds: positiveNumber('duration', values.duration, 'number', MAX_DURATION_SECONDS),
     ringPages: positiveNumber('ring-pages', values['ring-pages'], 'integer', Number.MAX_SAFE_INTEGER),
     format: 'jsonl',
+    excludeSelf: !values['no-exclude-self'],
     command,
   };
 }

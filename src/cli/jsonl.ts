@@ -29,11 +29,11 @@ function object(o: Record<string, unknown>): string {
   return `{${parts.join(',')}}`;
 }
 
-/** One JSON line (without the newline): keys event, cpu, pid, tid, time, fields. */
+/** One JSON line (without the newline): keys event, cpu, pid, tid, comm, time, fields. */
 export function eventToJsonLine(event: TraceEvent): string {
   const { cpu, pid, tid, time } = event;
   return (
-    `{"event":${JSON.stringify(event.event)},"cpu":${cpu},"pid":${pid},"tid":${tid},"time":${time},` +
-    `"fields":${object(event.fields)}}`
+    `{"event":${JSON.stringify(event.event)},"cpu":${cpu},"pid":${pid},"tid":${tid},` +
+    `"comm":${JSON.stringify(event.comm)},"time":${time},"fields":${object(event.fields)}}`
   );
 }

@@ -1,8 +1,9 @@
 /** `perf-bridge trace`: capture events and write JSON lines until a limit, the command, or a signal. */
 import type { TraceEvent } from '../decode/records.js';
+import { pipeReadersOf } from '../process/pipe-readers.js';
 import { type Session, openSession } from '../session/session.js';
 import type { TraceCommand } from './args.js';
-import { type HeldCommand, checkRunnable, signalCommand, spawnHeld, stopCommand } from './command.js';
+import { type HeldCommand, startCommand, stopCommand } from './command.js';
 import { EXIT_TRACE_FAILED, describeFailure } from './failure.js';
 import { eventToJsonLine } from './jsonl.js';
 import { setLongTimeout } from './long-timeout.js';
@@ -53,24 +54,23 @@ function jsonLines(batch: readonly TraceEvent[], count: number): string {
   return chunk;
 }
 
-/** Checks the command and starts it held before its exec; undefined without a command. */
-function startCommand(command: readonly string[] | undefined): HeldCommand | undefined {
-  if (command === undefined) return undefined;
-  checkRunnable(command[0]!);
-  return spawnHeld(command);
-}
-
-/** Opens the session: on the held command and its descendants when there is one, else system-wide. */
+/**
+ * Opens the session: on the held command and its descendants when there is one, else system-wide,
+ * leaving out (unless told not to) this process and the processes reading its output, whose reads
+ * of what we write would otherwise be traced in turn.
+ */
 function openTraceSession(options: TraceCommand, held: HeldCommand | undefined): Session {
   try {
     return openSession({
       events: options.events,
       probes: options.probes,
       ...(options.ringPages === undefined ? {} : { ringPages: options.ringPages }),
-      ...(held ? { pid: held.child.pid!, inherit: true, enableOnExec: true } : {}),
+      ...(held ? { pid: held.pid, inherit: true, enableOnExec: true } : {}),
+      excludeSelf: options.excludeSelf,
+      excludePids: options.excludeSelf && !held ? pipeReadersOf(process.stdout.fd) : [],
     });
   } catch (error) {
-    held?.child.kill('SIGKILL');
+    held?.kill('SIGKILL');
     throw error;
   }
 }
@@ -121,7 +121,7 @@ class TraceRun {
     // A signal while the output is flushed after the trace ended changes nothing but the waiting.
     if (!this.traceEnded) this.stop = 'signal';
     // The command in its own group did not get the terminal's signal: pass it on.
-    if (this.held && signalCommand(this.held, received)) this.forwarded = received;
+    if (this.held?.kill(received)) this.forwarded = received;
     this.finish();
   };
 
@@ -140,7 +140,7 @@ class TraceRun {
     for (const name of FORWARDED_SIGNALS) process.on(name, this.onSignal);
     this.out.on('error', this.onOutputError);
     if (durationSeconds) this.cancelTimer = setLongTimeout(this.finishAtLimit, durationSeconds * 1000);
-    this.held?.exit.finally(this.finish).catch(() => undefined);
+    void this.held?.exited.then(this.finish);
   }
 
   /** Writes the session's events as JSON lines, at most `count` of them, until the trace ends. */
@@ -212,7 +212,7 @@ class TraceRun {
  * the capture starts are thrown; a failure while it runs is reported here, on stderr, with exit 1.
  */
 export async function runTrace(options: TraceCommand, out: NodeJS.WritableStream = openOutput()): Promise<number> {
-  const held = startCommand(options.command);
+  const held = options.command === undefined ? undefined : startCommand(options.command);
   const session = openTraceSession(options, held);
   const run = new TraceRun(session, out, held);
   run.listen(options.durationSeconds);

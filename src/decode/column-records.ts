@@ -5,7 +5,7 @@
 import { type ColumnArena, type ColumnBatch, type Column, type EventColumns, arenaBytes } from './columns.js';
 import type { CompiledColumns } from './compile-columns.js';
 import type { DecodeErrorCounter } from './field-readers.js';
-import { type BatchErrors, SampleLayout, SampleWalk } from './records.js';
+import { type BatchContext, type BatchErrors, NameCursor, SampleLayout, SampleWalk, isExcluded } from './records.js';
 
 /** What the column walker needs to know about one opened event. */
 export interface ColumnSlot {
@@ -32,6 +32,7 @@ class Pending {
   tid = NO_ROWS;
   time32 = NO_ROWS;
   time = new BigUint64Array(0);
+  comm: string[] = [];
   fields: Record<string, Column> = {};
   stores: unknown[] = [];
 
@@ -49,6 +50,8 @@ class Pending {
     this.cpu = new Uint32Array(ids.buffer, ids.offset, rows);
     this.pid = new Uint32Array(ids.buffer, ids.offset + rows * 4, rows);
     this.tid = new Uint32Array(ids.buffer, ids.offset + rows * 8, rows);
+    // Names are shared strings: a fresh array per batch, since the last one was handed out.
+    this.comm = new Array<string>(rows);
     const { fields, stores } = this.slot.columns.allocate(rows, this.rawBytes, arena);
     this.fields = fields;
     this.stores = stores;
@@ -60,14 +63,17 @@ function countRows(
   view: DataView,
   length: number,
   slots: Map<number, ColumnSlot>,
+  context: BatchContext,
   pending: Map<ColumnSlot, Pending>,
   byId: Map<number, Pending>,
 ): number {
   let total = 0;
   let countedId = -1;
   let counted: Pending | undefined;
-  const walk = new SampleWalk(view, length);
+  const excluded = context.excludedPids;
+  const walk = new SampleWalk(view, length, context.mixed);
   while (walk.next()) {
+    if (excluded.length > 0 && isExcluded(excluded, view.getUint32(walk.pos + SampleLayout.pid, true))) continue;
     const id = walk.id;
     let entry = id === countedId ? counted : byId.get(id);
     if (entry === undefined) {
@@ -93,9 +99,12 @@ function fillRows(
   view: DataView,
   length: number,
   byId: Map<number, Pending>,
+  context: BatchContext,
   errors: BatchErrors | undefined,
 ): void {
-  const walk = new SampleWalk(view, length);
+  const walk = new SampleWalk(view, length, context.mixed);
+  const names = new NameCursor(context.names);
+  const excluded = context.excludedPids;
   // Consecutive records mostly belong to one event: keep its columns in locals between records.
   let lastId = -1;
   let entry: Pending | undefined;
@@ -103,22 +112,27 @@ function fillRows(
   let pid = NO_ROWS;
   let tid = NO_ROWS;
   let time32 = NO_ROWS;
+  let comm: string[] = [];
   while (walk.next()) {
     const id = walk.id;
     if (id !== lastId) {
       entry = byId.get(id);
       lastId = id;
-      if (entry !== undefined) ({ cpu, pid, tid, time32 } = entry);
+      if (entry !== undefined) ({ cpu, pid, tid, time32, comm } = entry);
     }
     if (entry === undefined || !walk.rawFits()) {
       if (errors) errors.malformed++;
       continue;
     }
     const pos = walk.pos;
+    const processId = view.getUint32(pos + SampleLayout.pid, true);
+    if (excluded.length > 0 && isExcluded(excluded, processId)) continue;
     const r = entry.row++;
+    const threadId = view.getUint32(pos + SampleLayout.tid, true);
     cpu[r] = view.getUint32(pos + SampleLayout.cpu, true);
-    pid[r] = view.getUint32(pos + SampleLayout.pid, true);
-    tid[r] = view.getUint32(pos + SampleLayout.tid, true);
+    pid[r] = processId;
+    tid[r] = threadId;
+    comm[r] = names.nameOf(threadId, walk);
     time32[2 * r] = view.getUint32(pos + SampleLayout.time, true);
     time32[2 * r + 1] = view.getUint32(pos + SampleLayout.time + 4, true);
     const errorCounter = errors ? entry.slot.errors : UNCOUNTED;
@@ -141,13 +155,14 @@ export function decodeColumns(
   view: DataView,
   length: number,
   slots: Map<number, ColumnSlot>,
+  context: BatchContext,
   errors: BatchErrors | undefined,
 ): ColumnBatch {
   const pending = new Map<ColumnSlot, Pending>();
   const byId = new Map<number, Pending>();
-  const total = countRows(view, length, slots, pending, byId);
+  const total = countRows(view, length, slots, context, pending, byId);
   for (const entry of pending.values()) entry.allocate();
-  fillRows(bytes, view, length, byId, errors);
+  fillRows(bytes, view, length, byId, context, errors);
   const events = new Map<string, EventColumns>();
   for (const entry of pending.values()) {
     events.set(entry.slot.name, {
@@ -155,6 +170,7 @@ export function decodeColumns(
       cpu: entry.cpu,
       pid: entry.pid,
       tid: entry.tid,
+      comm: entry.comm,
       time: entry.time,
       fields: entry.fields,
     });

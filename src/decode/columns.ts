@@ -119,6 +119,8 @@ export interface EventColumns {
   readonly cpu: Uint32Array;
   readonly pid: Uint32Array;
   readonly tid: Uint32Array;
+  /** Each row's thread name (`comm`) at the time of the event; not reused, so it may be kept. */
+  readonly comm: readonly string[];
   /** CLOCK_MONOTONIC ns. */
   readonly time: BigUint64Array;
   /** By field name, without `common_*`. Booleans are a Uint8Array of 0/1. */

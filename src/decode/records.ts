@@ -1,12 +1,14 @@
 /**
- * Walking a drained batch of perf sample records. Every record was opened with sample_type
- * IDENTIFIER | TID | TIME | CPU | RAW, so its layout is fixed:
+ * Walking a drained batch of perf sample records. Every event was opened with sample_type
+ * IDENTIFIER | TID | TIME | CPU | RAW, so a sample's layout is fixed:
  *
  *   0 header (u32 type, u16 misc, u16 size)   8 id (u64)   16 pid, tid (u32 each)
  *   24 time (u64)   32 cpu, reserved (u32 each)   40 raw size (u32)   44 raw data
  */
 import type { FieldsDecoder } from './compile.js';
 import type { DecodeErrorCounter } from './field-readers.js';
+import { type NameSpan, type ProcessNames, nameAt } from './process-names.js';
+import { PERF_RECORD_SAMPLE, timeAt } from './side-band.js';
 
 /** Offsets of the sample fields inside a record (see the module comment). */
 export const SampleLayout = {
@@ -35,7 +37,8 @@ function recordSize(view: DataView, pos: number, length: number): number {
 /**
  * The walk over the sample records of `length` bytes of a batch, in ring order, reading only
  * inside [0, length). It stops at the end, or at a record whose size overruns the batch or is too
- * small for a sample: nothing after such a record can be trusted. A cursor rather than a
+ * small for a sample: nothing after such a record can be trusted. In a batch that holds side-band
+ * records too (`mixed`), it passes over them. A cursor rather than a
  * callback, so that each decoder keeps its own state in locals and V8 inlines next() into its loop.
  */
 export class SampleWalk {
@@ -51,21 +54,30 @@ export class SampleWalk {
   constructor(
     private readonly view: DataView,
     private readonly length: number,
+    private readonly mixed: boolean,
   ) {}
 
-  /** Moves to the next record; false when there is none that can be trusted. */
+  /** Moves to the next sample; false when there is none that can be trusted. */
   next(): boolean {
-    const pos = this.pos + this.size;
-    this.pos = pos;
-    const size = recordSize(this.view, pos, this.length);
-    if (size < 0) {
-      this.size = 0;
-      return false;
+    for (;;) {
+      const pos = this.pos + this.size;
+      this.pos = pos;
+      const size = recordSize(this.view, pos, this.length);
+      if (size < 0) {
+        this.size = 0;
+        return false;
+      }
+      this.size = size;
+      if (this.mixed && this.view.getUint32(pos, true) !== PERF_RECORD_SAMPLE) continue;
+      this.id = sampleId(this.view, pos);
+      this.rawSize = this.view.getUint32(pos + SampleLayout.rawSize, true);
+      return true;
     }
-    this.size = size;
-    this.id = sampleId(this.view, pos);
-    this.rawSize = this.view.getUint32(pos + SampleLayout.rawSize, true);
-    return true;
+  }
+
+  /** The current sample's time as a number of ns (see {@link timeAt}). */
+  get time(): number {
+    return timeAt(this.view, this.pos + SampleLayout.time);
   }
 
   /** Where the current record's raw data starts in the batch. */
@@ -93,6 +105,8 @@ export interface TraceEvent<Name extends string = string, Fields = Record<string
   pid: number;
   /** Thread id. */
   tid: number;
+  /** The thread's name (`comm`) when the event happened, as perf shows it; `:TID` when unknown. */
+  comm: string;
   /** CLOCK_MONOTONIC nanoseconds, the clock of `process.hrtime.bigint()`. */
   time: bigint;
   fields: Fields;
@@ -107,6 +121,41 @@ export interface EventSlot {
   delivered: number;
 }
 
+/**
+ * What decoding a batch needs besides its bytes: the records' process names, whether side-band
+ * records are mixed in, and the processes whose samples are dropped (self-exclusion).
+ */
+export interface BatchContext {
+  names: ProcessNames;
+  /** The batch holds side-band records among the samples. */
+  mixed: boolean;
+  /** Thread group ids whose samples are left out (the kernel filter misses threads started later). */
+  excludedPids: readonly number[];
+}
+
+/** True when `pid` is one of `excluded` (a handful at most: a loop beats a Set here). */
+export function isExcluded(excluded: readonly number[], pid: number): boolean {
+  for (const candidate of excluded) if (candidate === pid) return true;
+  return false;
+}
+
+/** Tracks the thread of consecutive samples, whose name span is then looked up once. */
+export class NameCursor {
+  private tid = -1;
+  private span: NameSpan | undefined;
+
+  constructor(private readonly names: ProcessNames) {}
+
+  /** The name of `tid` at the current sample's time (read from `walk` only when it matters). */
+  nameOf(tid: number, walk: SampleWalk): string {
+    if (tid !== this.tid || this.span === undefined) {
+      this.span = this.names.spanOf(tid);
+      this.tid = tid;
+    }
+    return this.span.older === undefined ? this.span.comm : nameAt(this.span, walk.time);
+  }
+}
+
 /** Counts of records the walker could not attribute or read. */
 export interface BatchErrors {
   /** Records whose sample id matches no opened event, or whose raw size overruns the record. */
@@ -114,8 +163,8 @@ export interface BatchErrors {
 }
 
 /**
- * Decodes `length` bytes of sample records into `out` (appending). Reads only inside
- * [0, length). A record with an unknown id or a raw part larger than itself is counted in `errors`
+ * Decodes `length` bytes of sample records into `out` (appending), each with its thread's name,
+ * leaving out the samples of excluded processes. Reads only inside [0, length). A record with an unknown id or a raw part larger than itself is counted in `errors`
  * and skipped; a record whose size overruns the batch ends the walk (nothing after it can be
  * trusted) and is counted too.
  */
@@ -124,10 +173,13 @@ export function decodeRecords(
   view: DataView,
   length: number,
   slots: Map<number, EventSlot>,
+  context: BatchContext,
   out: TraceEvent[],
   errors: BatchErrors,
 ): void {
-  const walk = new SampleWalk(view, length);
+  const walk = new SampleWalk(view, length, context.mixed);
+  const names = new NameCursor(context.names);
+  const excluded = context.excludedPids;
   // Consecutive records mostly belong to one event: skip the map lookup for repeats.
   let lastId = -1;
   let slot: EventSlot | undefined;
@@ -142,11 +194,15 @@ export function decodeRecords(
       continue;
     }
     const pos = walk.pos;
+    const pid = view.getUint32(pos + SampleLayout.pid, true);
+    if (excluded.length > 0 && isExcluded(excluded, pid)) continue;
+    const tid = view.getUint32(pos + SampleLayout.tid, true);
     out.push({
       event: slot.name,
       cpu: view.getUint32(pos + SampleLayout.cpu, true),
-      pid: view.getUint32(pos + SampleLayout.pid, true),
-      tid: view.getUint32(pos + SampleLayout.tid, true),
+      pid,
+      tid,
+      comm: names.nameOf(tid, walk),
       time: view.getBigUint64(pos + SampleLayout.time, true),
       fields: slot.decode(bytes, view, walk.rawStart, walk.rawSize, slot.errors),
     });

@@ -11,7 +11,8 @@ import type { ColumnArena } from './columns.js';
 import type { CompiledColumns } from './compile-columns.js';
 import { decodeColumns } from './column-records.js';
 import { type EventFormat, recordMinSize } from './format.js';
-import { decodeRecords, SampleLayout, type TraceEvent } from './records.js';
+import { ProcessNames } from './process-names.js';
+import { type BatchContext, decodeRecords, SampleLayout, type TraceEvent } from './records.js';
 
 const RECORDS = 512;
 const PASSES = 8;
@@ -41,13 +42,22 @@ function syntheticBatch(
   return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
 
+/**
+ * The context of warm-up batches: the synthetic records (tid 0) are named without /proc, and one
+ * excluded pid no record has keeps the exclusion check in the optimised code, as sessions use it.
+ */
+function warmUpContext(): BatchContext {
+  return { names: new ProcessNames(), mixed: false, excludedPids: [0xffffffff] };
+}
+
 /** Runs an event's object decoder over synthetic records until V8 has optimised it. */
 export function warmObjectDecoder(format: Pick<EventFormat, 'fields'>, decode: FieldsDecoder): void {
   const { bytes, view } = syntheticBatch(format, 1);
   const slots = new Map([[1, { name: 'warm-up', decode, errors: { count: 0 }, delivered: 0 }]]);
+  const context = warmUpContext();
   for (let pass = 0; pass < PASSES; pass++) {
     const out: TraceEvent[] = [];
-    decodeRecords(bytes, view, bytes.length, slots, out, { malformed: 0 });
+    decodeRecords(bytes, view, bytes.length, slots, context, out, { malformed: 0 });
   }
 }
 
@@ -62,5 +72,8 @@ export function warmColumnDecoder(
   const { bytes, view } = syntheticBatch(format, 1, RECORDS * 4);
   // The event's own arena: its pages are touched now rather than during the first batches.
   const slots = new Map([[1, { name: 'warm-up', columns, errors: { count: 0 }, arena }]]);
-  for (let pass = 0; pass < PASSES * 2; pass++) decodeColumns(bytes, view, bytes.length, slots, { malformed: 0 });
+  const context = warmUpContext();
+  for (let pass = 0; pass < PASSES * 2; pass++) {
+    decodeColumns(bytes, view, bytes.length, slots, context, { malformed: 0 });
+  }
 }

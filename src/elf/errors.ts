@@ -29,6 +29,9 @@ import { cutInput, PerfBridgeError } from '../errors.js';
  * - `OFFSET_NOT_EXECUTABLE` – a file offset outside every executable segment
  *                          (data, headers, or no segment at all): nothing runs there.
  * - `INVALID_ARGUMENT`   – the caller passed a malformed symbol or offset.
+ * - `LIBRARY_NOT_FOUND`  – a library name (`libc`, `libc.so.6`) that no searched
+ *                          process maps and the ld.so cache does not list.
+ * - `CORRUPT_LD_CACHE`   – `/etc/ld.so.cache` is in neither known layout.
  */
 export type ElfErrorCode =
   | 'FILE_NOT_FOUND'
@@ -45,7 +48,9 @@ export type ElfErrorCode =
   | 'ADDRESS_NOT_MAPPED'
   | 'OFFSET_OUT_OF_RANGE'
   | 'OFFSET_NOT_EXECUTABLE'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'LIBRARY_NOT_FOUND'
+  | 'CORRUPT_LD_CACHE';
 
 // What to do, for errors raised without a more specific hint: every ElfError has one.
 const DEFAULT_HINTS: Readonly<Record<ElfErrorCode, string>> = {
@@ -66,6 +71,8 @@ const DEFAULT_HINTS: Readonly<Record<ElfErrorCode, string>> = {
   OFFSET_NOT_EXECUTABLE:
     'probe a function by name (PATH:SYMBOL), or an offset inside a segment with flags R E (`readelf -lW PATH`)',
   INVALID_ARGUMENT: 'write PATH:SYMBOL[+OFFS] with OFFS in decimal or 0x-hex, or PATH:OFFSET',
+  LIBRARY_NOT_FOUND: 'give the full path of the library (`ldconfig -p` lists the installed ones)',
+  CORRUPT_LD_CACHE: 'run `ldconfig` (as root) to rewrite /etc/ld.so.cache, or give the library by its full path',
 };
 
 /** Extra, machine-readable context attached to an {@link ElfError}. */

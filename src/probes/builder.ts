@@ -27,7 +27,7 @@ import {
 import { Fetch } from './fetch.js';
 import { ProbeDefinitionError } from './errors.js';
 import { checkName } from './names.js';
-import { validate } from './validate.js';
+import { checkFilter, validate } from './validate.js';
 import { validateArg } from './validate-arg.js';
 
 type Inc<C extends readonly unknown[]> = [...C, unknown];
@@ -50,6 +50,7 @@ export class ProbeBuilder<F extends object = {}, C extends readonly unknown[] = 
   readonly eventName?: string;
   readonly location: ProbeLocation;
   readonly args: readonly ProbeArg[];
+  readonly filterExpression?: string;
 
   /** Starts from an existing definition (its field types are not known, so F is `{}`). */
   constructor(def: AnyProbeDefinition) {
@@ -62,6 +63,7 @@ export class ProbeBuilder<F extends object = {}, C extends readonly unknown[] = 
     if (plain.eventName !== undefined) this.eventName = plain.eventName;
     this.location = plain.location;
     this.args = plain.args;
+    if (plain.filterExpression !== undefined) this.filterExpression = plain.filterExpression;
     Object.freeze(this);
   }
 
@@ -81,6 +83,22 @@ export class ProbeBuilder<F extends object = {}, C extends readonly unknown[] = 
   event(name: string): ProbeBuilder<F, C> {
     checkName(name, 'event');
     return this.with({ eventName: name });
+  }
+
+  /**
+   * Keeps only the events for which `expression`, a tracefs filter over the event's fields, holds
+   * (`.filter('ret < 0')`). The session checks the expression against the event's format once
+   * the probe exists; here it only has to be a non-empty string. A second call replaces the first.
+   */
+  filter(expression: string): ProbeBuilder<F, C> {
+    if (typeof expression !== 'string') {
+      throw new ProbeDefinitionError(`filter(${String(expression)}): the filter is not a string`, {
+        code: 'BAD_FILTER',
+        hint: "give a tracefs filter expression as a string, e.g. .filter('ret < 0')",
+      });
+    }
+    checkFilter(expression);
+    return this.with({ filterExpression: expression });
   }
 
   /** Adds `NAME=FETCHARG[:TYPE]`; the field `name` gets the fetch's value type. */

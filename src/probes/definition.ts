@@ -28,7 +28,10 @@ export type ProbeLocation =
   | { readonly type: 'ksym'; readonly module?: string; readonly symbol: string; readonly offset: number }
   /** kprobe: a kernel text address (`KADDR`). */
   | { readonly type: 'kaddr'; readonly address: bigint }
-  /** uprobe: `PATH:OFFSET[(REF_CTR_OFFSET)]`, OFFSET being a file offset. */
+  /**
+   * uprobe: `PATH:OFFSET[(REF_CTR_OFFSET)]`, OFFSET being a file offset. A PATH without `/` is a
+   * library name (`libc`, `libc.so.6`), resolved to a file before printing.
+   */
   | { readonly type: 'uoffset'; readonly path: string; readonly offset: number; readonly refCtrOffset?: number }
   /**
    * uprobe by ELF symbol, `PATH:SYMBOL[+OFFSET]`. The kernel does not accept
@@ -173,6 +176,13 @@ export interface ProbeDefinition<F extends object = ProbeFields> {
   readonly eventName?: string;
   readonly location: ProbeLocation;
   readonly args: readonly ProbeArg[];
+  /**
+   * A tracefs filter expression over the event's fields (`ret < 0`), set with the builder's
+   * `filter()` (hence not named `filter`, which is that method); the session checks it against the
+   * event's format once the probe exists. Not part of the kernel text: print() leaves it out and
+   * parse() never sets it.
+   */
+  readonly filterExpression?: string;
   /** Compile-time only; see {@link fieldsBrand}. */
   readonly [fieldsBrand]?: F;
 }
@@ -266,6 +276,7 @@ export function plainDefinition<F extends object>(def: ProbeDefinition<F>): Prob
     ...(def.eventName !== undefined && { eventName: def.eventName }),
     location: def.location,
     args: def.args,
+    ...(def.filterExpression !== undefined && { filterExpression: def.filterExpression }),
   };
 }
 

@@ -10,8 +10,10 @@ import { PerfBridgeError, QUOTED_INPUT_LIMIT } from '../errors.js';
 
 /**
  * Stable machine-readable reason codes; most mirror the kernel's `TP_ERR_*` names. perf-bridge's own:
- * `UNSUPPORTED_FEATURE` (the running kernel lacks what the definition uses) and `MODULE_NOT_LOADED`
- * (`MOD:SYMBOL` names a module that is not loaded, so the probe would never fire).
+ * `UNSUPPORTED_FEATURE` (the running kernel lacks what the definition uses), `MODULE_NOT_LOADED`
+ * (`MOD:SYMBOL` names a module that is not loaded, so the probe would never fire),
+ * `UNRESOLVED_LIBRARY` (a uprobe on a library name was printed before the name was resolved to a
+ * file) and `BAD_FILTER` (a filter that is not a non-empty string).
  */
 export type ProbeErrorCode =
   | 'EMPTY'
@@ -42,6 +44,7 @@ export type ProbeErrorCode =
   | 'BAD_UPROBE_OFFS'
   | 'BAD_REFCNT'
   | 'UNRESOLVED_SYMBOL'
+  | 'UNRESOLVED_LIBRARY'
   | 'BAD_TP_NAME'
   | 'KIND_MISMATCH'
   | 'TOO_MANY_ARGS'
@@ -86,7 +89,8 @@ export type ProbeErrorCode =
   | 'TYPE_NOT_ON_UPROBE'
   | 'EVENT_TOO_BIG'
   | 'NO_BTF_ARGS'
-  | 'UNSUPPORTED_FEATURE';
+  | 'UNSUPPORTED_FEATURE'
+  | 'BAD_FILTER';
 
 /** Which part of a definition an error is about, when it is known. */
 export interface ProbeErrorWhere {

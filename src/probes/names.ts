@@ -1,15 +1,9 @@
 /**
- * Group and event names: the kernel's naming rule, the names it generates when
- * a definition leaves them out, and {@link resolveNames}, which makes both
- * explicit so perf-bridge always knows the tracefs path of its events.
+ * Group and event names: the kernel's naming rule, and the names it generates when a definition
+ * leaves them out. (perf-bridge does not use the kernel's event names, which collide: its sessions
+ * name their probes themselves, see session-names.ts.)
  */
-import {
-  LIMITS,
-  plainDefinition,
-  type AnyProbeDefinition,
-  type ProbeDefinition,
-  type ProbeKind,
-} from './definition.js';
+import { LIMITS, type AnyProbeDefinition, type ProbeKind } from './definition.js';
 import { fail } from './errors.js';
 import { cutInput } from '../errors.js';
 import { hex } from '../hex.js';
@@ -114,16 +108,6 @@ export function namesOf(def: AnyProbeDefinition, defaultGroup?: string): Resolve
   checkName(group, 'group');
   checkName(event, 'event');
   return { group, event };
-}
-
-/**
- * `def` with its group and event made explicit (see {@link namesOf}), so the
- * kernel never has to invent a name and perf-bridge knows where the event's
- * `format` file is.
- */
-export function resolveNames<F extends object>(def: ProbeDefinition<F>, defaultGroup?: string): ProbeDefinition<F> {
-  const { group, event } = namesOf(def, defaultGroup);
-  return { ...plainDefinition(def), groupName: group, eventName: event };
 }
 
 /** Throws unless `name` is a valid group or event name. */

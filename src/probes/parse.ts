@@ -6,6 +6,11 @@
  * Splitting follows the kernel: tokens are separated by spaces (argv_split),
  * the first token is the probe type and names, the second the location, the
  * rest are arguments. Errors carry the text and the index of the bad character.
+ *
+ * Two forms go beyond the kernel's text: a bare `PATH:SYMBOL` (or `LIBRARY:SYMBOL`), one token
+ * with no probe type, is an entry uprobe, as on the command line; and a location whose part before
+ * the `:` has a `.` (`libc.so.6:malloc`) is a uprobe on that library, since no kernel module name
+ * has one. `MOD:SYMBOL` without a `.` stays a kprobe on module MOD, as the kernel reads it.
  */
 import type { ProbeArg, ProbeDefinition, ProbeKind, ProbeLocation } from './definition.js';
 import { ProbeDefinitionError, syntaxError } from './errors.js';
@@ -36,7 +41,8 @@ interface Place {
 }
 
 /**
- * Parses and validates one definition, e.g. `p:mygrp/open do_sys_openat2 name=+0(%si):string`.
+ * Parses and validates one definition, e.g. `p:mygrp/open do_sys_openat2 name=+0(%si):string`, or
+ * a bare uprobe target such as `/usr/bin/bash:readline` or `libc:malloc`.
  * Throws {@link ProbeDefinitionError} with `definition` and `position` set.
  */
 export function parse(text: string): ProbeDefinition {
@@ -50,7 +56,7 @@ export function parse(text: string): ProbeDefinition {
   }
   try {
     checkDefinitionText(text);
-    return parseChecked(text);
+    return parseChecked(text, isBareUprobe(text));
   } catch (error) {
     if (error instanceof ProbeDefinitionError && error.definition === undefined) {
       throw error.inText(text, error.position);
@@ -59,9 +65,22 @@ export function parse(text: string): ProbeDefinition {
   }
 }
 
-function parseChecked(text: string): ProbeDefinition {
+/** What starts a definition (or a command the parser explains): a probe type, maybe maxactive, then ':' or a space. */
+const DEFINITION_HEAD = /^([prftes][0-9]*(:|$)|[-!])/;
+
+/**
+ * True for one token that holds a `:` and does not start like a definition: `PATH:SYMBOL`,
+ * `LIBRARY:SYMBOL`, `PATH:OFFSET` given alone, which the CLI and the API take as an entry uprobe.
+ */
+export function isBareUprobe(text: string): boolean {
+  const trimmed = text.trim();
+  return trimmed.includes(':') && !/\s/.test(trimmed) && !DEFINITION_HEAD.test(trimmed);
+}
+
+function parseChecked(text: string, bare: boolean): ProbeDefinition {
   const tokens = tokenize(text);
-  const [headToken, placeToken, ...argTokens] = tokens;
+  // A bare target (one token, so tokens[0] exists) is its own location, with the head `p` implied.
+  const [headToken, placeToken, ...argTokens] = bare ? [tokens[0]!, ...tokens] : tokens;
   if (headToken === undefined) {
     syntaxError(
       'EMPTY',
@@ -70,7 +89,9 @@ function parseChecked(text: string): ProbeDefinition {
       'write e.g. "p:mygroup/myevent do_sys_openat2" or "p /bin/bash:0x4245c0"',
     );
   }
-  const head = within(headToken, () => parseHead(headToken.text));
+  const head: Head = bare
+    ? { letter: 'p', nameStart: 0, eventStart: 0 }
+    : within(headToken, () => parseHead(headToken.text));
   if (placeToken === undefined) {
     syntaxError(
       'NO_LOCATION',
@@ -87,7 +108,7 @@ function parseChecked(text: string): ProbeDefinition {
       missingLocationHint(text, head),
     );
   }
-  const place = within(placeToken, () => parsePlace(head.letter, placeToken.text));
+  const place = within(placeToken, () => parsePlace(head.letter, placeToken.text, bare));
   const args: ProbeArg[] = argTokens.map((token, index) => within(token, () => parseArgToken(token.text, index)));
   const isReturn = head.letter === 'r' || place.returnSuffix;
   const def: ProbeDefinition = {
@@ -275,7 +296,13 @@ function parseHead(token: string): Head {
   };
 }
 
-function parsePlace(letter: Head['letter'], token: string): Place {
+/** True when a p/r location names a library (`libc.so.6:malloc`): module names never hold a '.'. */
+function namesLibrary(token: string): boolean {
+  const colon = token.indexOf(':');
+  return colon > 0 && token.slice(0, colon).includes('.');
+}
+
+function parsePlace(letter: Head['letter'], token: string, bare: boolean): Place {
   if (letter === 't') {
     if (token.includes('%')) {
       syntaxError(
@@ -287,7 +314,7 @@ function parsePlace(letter: Head['letter'], token: string): Place {
     }
     return { kind: 'tprobe', location: { type: 'tracepoint', name: token }, returnSuffix: false };
   }
-  if (letter !== 'f' && token.includes('/')) {
+  if (letter !== 'f' && (bare || token.includes('/') || namesLibrary(token))) {
     // Only the part after the path's last ':' can hold the suffix; a path may contain '%'.
     const colon = token.lastIndexOf(':');
     const returnSuffix = hasReturnSuffix(token, colon < 0 ? token.length : colon, true);

@@ -7,12 +7,13 @@ import { fail, ProbeDefinitionError, type ProbeErrorWhere } from './errors.js';
 import { checkName, type ResolvedNames } from './names.js';
 import { renderArg, renderDefinition, renderHead, renderLocation } from './render.js';
 import { validate } from './validate.js';
+import { cutInput } from '../errors.js';
 
 /**
  * The definition as the line to write to `kprobe_events` (kprobes),
  * `uprobe_events` (uprobes) or `dynamic_events` (any kind), without a
  * trailing newline. Throws {@link ProbeDefinitionError} when the definition
- * is invalid or is a PATH:SYMBOL uprobe that has not been resolved.
+ * is invalid or is a PATH:SYMBOL uprobe or a uprobe on a library name that has not been resolved.
  */
 export function print(def: AnyProbeDefinition): string {
   try {
@@ -52,6 +53,15 @@ function printChecked(def: AnyProbeDefinition): string {
       'UNRESOLVED_SYMBOL',
       `Uprobe location '${renderLocation(def.location, false)}' names a symbol; the kernel only takes a file offset.`,
       "resolve it first with resolveUprobeSymbols(def, resolver), e.g. with perf-bridge's ELF resolver",
+      { part: 'location' },
+    );
+  }
+  if (def.location.type === 'uoffset' && !def.location.path.includes('/')) {
+    // Through uprobe_events the kernel would open the name relative to the writer's directory.
+    fail(
+      'UNRESOLVED_LIBRARY',
+      `Uprobe target '${cutInput(def.location.path)}' is a library name; the kernel needs the file's path.`,
+      'open the probe through a session, which resolves library names, or give the full path (`ldconfig -p`)',
       { part: 'location' },
     );
   }

@@ -8,25 +8,39 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { checkUprobeFileOffset } from '../elf/file-offset.js';
+import { isLibraryName, resolveLibraryPath } from '../elf/library-path.js';
 import { resolveUprobeOffset } from '../elf/resolve.js';
 import { ProbeConflictError } from '../errors.js';
 import { ProbeDefinitionError } from './errors.js';
 import { type ProbeEventsFile, readProbeProfiles, writeProbeCommand } from '../tracefs/probe-files.js';
 import { assertNameFree, createdLine, removeIfOurs } from './claims.js';
-import type { AnyProbeDefinition } from './definition.js';
+import { plainDefinition, type AnyProbeDefinition } from './definition.js';
 import { parseTracefsReadme, assertSupported, type ProbeFeature } from './features.js';
-import { namesOf, resolveNames } from './names.js';
+import { namesOf } from './names.js';
 import { parse } from './parse.js';
 import { print, probeEventsFile } from './print.js';
 import { installProbeCleanup } from '../lifecycle/teardown.js';
 import { withProbeLock } from './probe-lock.js';
 import { sweepDead } from './sweep.js';
 import { resolveUprobeSymbols } from './resolve.js';
+import { defaultLabel, nameSessionProbes, rememberSymbol } from './session-names.js';
 import { validate } from './validate.js';
 import { type OwnedProbe, OwnerRegistry, ownerGroup, type RegistryScan, scanRegistry } from './ownership.js';
 
-/** A definition as the API takes it: kernel text or a model (from the builder or parse()). */
+/**
+ * A definition as the API takes it: kernel text (a bare `PATH:SYMBOL` or `LIBRARY:SYMBOL` is an
+ * entry uprobe) or a model (from the builder or parse()).
+ */
 export type ProbeInput = string | AnyProbeDefinition;
+
+/** What {@link checkedDefinition} needs to know of the session. */
+export interface CheckOptions {
+  /**
+   * The processes the session traces (empty or absent: system-wide). A uprobe on a library name
+   * (`libc`) goes to the library the first of them that maps one mapped, else to the ld.so cache's.
+   */
+  readonly pids?: readonly number[] | undefined;
+}
 
 /** A probe that exists in tracefs because this set created it. */
 export interface CreatedProbe extends OwnedProbe {
@@ -68,15 +82,31 @@ function kernelProbeFeatures(root: string): ReadonlySet<ProbeFeature> {
   }
 }
 
+/** `definition` with a uprobe target given as a library name replaced by the library's file. */
+function withLibraryResolved(definition: AnyProbeDefinition, pids: readonly number[]): AnyProbeDefinition {
+  const location = definition.location;
+  if (location.type !== 'uoffset' && location.type !== 'usym') return definition;
+  if (!isLibraryName(location.path)) return definition;
+  const { path } = resolveLibraryPath(location.path, { pids });
+  return { ...plainDefinition(definition), location: { ...location, path } };
+}
+
 /**
  * `input` as a validated definition whose uprobe target, if any, is a file offset in an
- * executable segment of an existing ELF file. Reads ELF files, never tracefs.
+ * executable segment of an existing ELF file; a library name (`libc:malloc`) is resolved first,
+ * through the maps of `options.pids`, then the ld.so cache. Returns a plain definition (no
+ * builder methods). Reads ELF files, /proc and the cache, never tracefs.
  */
-export function checkedDefinition(input: ProbeInput): AnyProbeDefinition {
-  const definition = typeof input === 'string' ? parse(input) : validate(input);
+export function checkedDefinition(input: ProbeInput, options: CheckOptions = {}): AnyProbeDefinition {
+  const definition = withLibraryResolved(
+    typeof input === 'string' ? parse(input) : validate(input),
+    options.pids ?? [],
+  );
   const resolveSymbol = (path: string, symbol: string, offset: number) =>
     resolveUprobeOffset(path, symbol, offset).offset;
-  return resolveUprobeSymbols(definition, resolveSymbol, checkUprobeFileOffset);
+  // A plain copy: a builder's methods (its filter() above all) are no part of what sessions read.
+  const checked = plainDefinition(resolveUprobeSymbols(definition, resolveSymbol, checkUprobeFileOffset));
+  return rememberSymbol(checked, definition);
 }
 
 /**
@@ -90,7 +120,10 @@ function assertModuleLoaded(definition: AnyProbeDefinition): void {
   const symbol = location.type === 'ksym' || location.type === 'function' ? location.symbol : '';
   throw new ProbeDefinitionError(`module ${module} is not loaded: the probe on ${module}:${symbol} would never fire`, {
     code: 'MODULE_NOT_LOADED',
-    hint: `load it first (modprobe ${module}), or check the module name in /proc/modules`,
+    hint:
+      `load it first (modprobe ${module}), or check the module name in /proc/modules; ` +
+      `if ${module} is a shared library, write ${module}:${symbol} alone (an entry uprobe), or give the ` +
+      "library's file name (libc.so.6) or path: a '.' or '/' before the ':' makes a uprobe",
     where: { part: 'location' },
   });
 }
@@ -104,7 +137,7 @@ function assertDistinctNames(definitions: readonly AnyProbeDefinition[]): void {
     if (seen.has(probe)) {
       throw new ProbeConflictError(`probe ${probe} is defined twice in this session`, {
         probe,
-        hint: 'give each probe its own event name (NAME in p:GROUP/NAME); a uprobe and a uretprobe on one symbol need two',
+        hint: 'give each probe its own event name (NAME in p:GROUP/NAME), or leave the names out for unique defaults',
       });
     }
     seen.add(probe);
@@ -127,18 +160,20 @@ export class ProbeSet {
   ) {}
 
   /**
-   * Creates every probe (labels default to `group:event`) from definitions already checked with
-   * {@link checkedDefinition}. Every name is checked before the first write; all or nothing: when
-   * one fails, the ones created before it are removed and the error is thrown.
+   * Creates every probe from definitions already checked with {@link checkedDefinition}. Probes
+   * without an event name get one unique in the session (session-names.ts); labels default to the
+   * event name, or `group:event` in a group the user named. Every name is checked before the first
+   * write; all or nothing: when one fails, the ones created before it are removed and the error is
+   * thrown.
    */
   static create(root: string, inputs: readonly { label?: string; definition: AnyProbeDefinition }[]): ProbeSet {
     const group = ownerGroup(nextSequence++);
     const features = kernelProbeFeatures(root);
-    const prepared = inputs.map(({ label, definition }) => {
-      const named = resolveNames(definition, group);
-      assertSupported(named, features);
-      assertModuleLoaded(named);
-      return { label, definition: named };
+    const prepared = nameSessionProbes(inputs, group).map(({ label, definition }) => {
+      // A module that is not loaded first: `p libc:malloc` more likely means a library than a kprobe.
+      assertModuleLoaded(definition);
+      assertSupported(definition, features);
+      return { label: label ?? defaultLabel(definition, group), definition };
     });
     assertDistinctNames(prepared.map((p) => p.definition));
     const set = new ProbeSet(root, ownerRegistry());
@@ -158,7 +193,7 @@ export class ProbeSet {
   }
 
   /** Checks the name is free, records it, writes it, and confirms exactly our line appeared. */
-  private createOne(scan: RegistryScan, label: string | undefined, definition: AnyProbeDefinition): void {
+  private createOne(scan: RegistryScan, label: string, definition: AnyProbeDefinition): void {
     const { group, event } = namesOf(definition);
     const file: ProbeEventsFile = probeEventsFile(definition);
     assertNameFree(this.root, scan, file, group, event);
@@ -172,7 +207,7 @@ export class ProbeSet {
       this.forget(owned); // not written, or not ours alone: nothing of it may be removed
       throw error;
     }
-    const created: CreatedProbe = { ...owned, line, label: label ?? `${group}:${event}`, definition };
+    const created: CreatedProbe = { ...owned, line, label, definition };
     this.probes.push(created); // from here on remove() takes care of it, whatever fails next
     this.registry.confirm(owned, line);
   }

@@ -44,8 +44,23 @@ export function validate<D extends AnyProbeDefinition>(def: D): D {
   checkMaxactive(def);
   checkLocation(def);
   checkArgs(def);
+  checkFilter(def.filterExpression);
   if (def.location.type !== 'usym') checkDefinitionText(renderDefinition(def));
   return def;
+}
+
+/**
+ * A filter must be a non-empty string; what it says is checked by the session against the
+ * event's format, which exists only once the probe does.
+ */
+export function checkFilter(filter: string | undefined): void {
+  if (filter?.trim() !== '') return;
+  fail(
+    'BAD_FILTER',
+    'The filter expression is empty.',
+    "give a tracefs filter over the event's fields, e.g. .filter('ret < 0'), or leave filter() out",
+    { part: 'definition' },
+  );
 }
 
 // The field types of the model, for definitions that come from JavaScript without a type check.
@@ -78,6 +93,7 @@ const DEFINITION_FIELDS: Readonly<Record<string, FieldType>> = {
   maxactive: 'number?',
   groupName: 'string?',
   eventName: 'string?',
+  filterExpression: 'string?',
 };
 const TYPE_FIELDS: Readonly<Record<ArgType['kind'], Readonly<Record<string, FieldType>>>> = {
   basic: { name: 'string', arrayLength: 'number?' },
@@ -340,17 +356,21 @@ function checkLocation(def: AnyProbeDefinition): void {
   }
 }
 
+/** A library name as a uprobe target: what a file name can be, except `.` and `..`. */
+const LIBRARY_NAME = /^[A-Za-z0-9_+.-]+$/;
+
 function checkPath(path: string): void {
   const where = { part: 'location' } as const;
   if (path.length === 0) {
     fail('BAD_PATH', 'The uprobe path is empty.', 'give the path of the executable or library', where);
   }
   checkToken(path, 'uprobe path', 'BAD_PATH', where);
-  if (!path.includes('/')) {
+  // Without a '/', the target is a library name, resolved to a file before anything is printed.
+  if (!path.includes('/') && (!LIBRARY_NAME.test(path) || path === '.' || path === '..')) {
     fail(
       'BAD_PATH',
-      `Uprobe path '${cutInput(path)}' has no '/', so the kernel would not recognize it as a uprobe.`,
-      `write ./${cutInput(path)} for a file in the current directory, or better an absolute path`,
+      `Uprobe target '${cutInput(path)}' is neither a path (it has no '/') nor a library name.`,
+      `write ./${cutInput(path)} for a file in the current directory, an absolute path, or a library name like libc`,
       where,
     );
   }

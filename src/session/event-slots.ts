@@ -9,7 +9,6 @@ import type { ColumnBatch } from '../decode/columns.js';
 import { compileColumns } from '../decode/compile-columns.js';
 import type { EventSlot } from '../decode/records.js';
 import { WARM_UP_BUDGET_MS, warmColumnDecoder, warmObjectDecoder } from '../decode/warm-up.js';
-import { sampleIdSlot } from '../native-protocol.js';
 import type { ResolvedEvent } from './resolved-event.js';
 import type { SessionStats } from './stats.js';
 
@@ -24,19 +23,15 @@ export class EventSlots {
 
   /**
    * @param events the capture's events, in the order they were opened.
-   * @param ids the capture's sample ids (`Capture.ids()`, ring-major).
+   * @param ids the capture's sample ids (`Capture.ids()`): per ring and target, one per event in
+   *   event order (native-protocol.ts `sampleIdSlot`).
    */
   constructor(
     private readonly events: readonly ResolvedEvent[],
     ids: BigUint64Array,
-    ringCount: number,
   ) {
     this.list = events.map((event) => ({ name: event.name, decode: event.decode, errors: { count: 0 }, delivered: 0 }));
-    for (let ring = 0; ring < ringCount; ring++) {
-      this.list.forEach((slot, eventIndex) => {
-        this.bySampleId.set(Number(ids[sampleIdSlot(ring, eventIndex, this.list.length)]!), slot);
-      });
-    }
+    ids.forEach((id, slot) => this.bySampleId.set(Number(id), this.list[slot % this.list.length]!));
   }
 
   /** Column decoding: the column slot of each sample id, once {@link compileColumnDecoders} ran. */

@@ -2,8 +2,6 @@
  * Checking the value of one session option at a time: its type and range, with an
  * {@link OptionError} that names the option, quotes the value and hints at a fix.
  */
-import { readFileSync } from 'node:fs';
-
 import { suggestNames } from '../elf/suggest.js';
 import { cutInput, OptionError, type OptionErrorCode, quoteInput } from '../errors.js';
 import type { ProbeInput } from '../probes/probe-set.js';
@@ -12,8 +10,6 @@ import { onlineCpus } from './cpus.js';
 
 /** The largest ring the kernel maps per CPU, in pages. */
 const MAX_RING_PAGES = 1 << 18;
-/** The kernel's PID_MAX_LIMIT, for when /proc/sys/kernel/pid_max cannot be read. */
-const PID_MAX_LIMIT = 4 * 1024 * 1024;
 
 /** A value as an error message shows it: strings quoted and cut, numbers as JavaScript prints them. */
 export function shown(value: unknown): string {
@@ -92,7 +88,7 @@ export function booleanOption(name: string, value: unknown, fallback: boolean): 
 }
 
 /** `events`: an array of event names (each parsed, so a bad one throws EventNameError). */
-export function eventsOption(value: unknown): string[] {
+export function eventsOption(value: unknown): { name: string; filter?: string }[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     const hint =
@@ -101,18 +97,48 @@ export function eventsOption(value: unknown): string[] {
         : "for example { events: ['sched:sched_process_exec'] }";
     refuse('BAD_OPTION_TYPE', 'events', `events must be an array of event names, got ${shown(value)}`, hint);
   }
-  return value.map((event: unknown, i) => {
-    if (typeof event !== 'string') {
-      refuse(
-        'BAD_OPTION_TYPE',
-        `events[${i}]`,
-        `event ${shown(event)} (events[${i}]) is not a string`,
-        "name events as 'group:name', e.g. 'sched:sched_switch'",
-      );
-    }
-    parseEventName(event); // throws EventNameError before anything is read from tracefs
-    return event;
+  return value.map((entry: unknown, i) => {
+    if (isRecord(entry)) return filteredEventEntry(entry, `events[${i}]`);
+    return { name: checkedEventName(entry, `events[${i}]`) };
   });
+}
+
+/** Characters that make an event name a glob over tracefs `events/`. */
+const GLOB_CHARACTERS = /[*?[]/;
+
+/**
+ * An event name or glob, checked for shape before anything is read from tracefs: a plain name
+ * fully (EventNameError), a glob as far as it can be before it is expanded.
+ */
+function checkedEventName(name: unknown, where: string): string {
+  if (typeof name !== 'string') {
+    refuse(
+      'BAD_OPTION_TYPE',
+      where,
+      `event ${shown(name)} (${where}) is not a string`,
+      "name events as 'group:name', e.g. 'sched:sched_switch', or { event: 'group:name', filter: '...' }",
+    );
+  }
+  if (GLOB_CHARACTERS.test(name)) parseEventName(name.replace(/[*?[\]]/g, 'x'));
+  else parseEventName(name);
+  return name;
+}
+
+/** `{ event, filter }`: the filter is checked against the event's format once it is read. */
+function filteredEventEntry(entry: Record<string, unknown>, where: string): { name: string; filter?: string } {
+  refuseUnknownKeys(entry, ['event', 'filter'], where);
+  const name = checkedEventName(entry.event, `${where}.event`);
+  const filter = entry.filter;
+  if (filter === undefined) return { name };
+  if (typeof filter !== 'string' || filter.trim() === '') {
+    refuse(
+      'BAD_OPTION_TYPE',
+      `${where}.filter`,
+      `the filter of ${quoteInput(name)} must be a non-empty string, got ${shown(filter)}`,
+      "write it in the kernel's filter language, e.g. 'common_pid != 1 && count > 4096'",
+    );
+  }
+  return { name, filter };
 }
 
 function checkProbeInput(input: unknown, where: string): ProbeInput {
@@ -225,31 +251,6 @@ export function wakeupOption(value: unknown, ringBytes: number): { wakeupBytes?:
     return { wakeupEvents: events };
   }
   return refuse('BAD_OPTION_VALUE', 'wakeup', `${form}, got {}`, orDefault);
-}
-
-/** The kernel's pid_max: pids are below it (`/proc/sys/kernel/pid_max`). */
-function pidMax(): number {
-  try {
-    const value = Number.parseInt(readFileSync('/proc/sys/kernel/pid_max', 'utf8'), 10);
-    return Number.isSafeInteger(value) && value > 1 ? value : PID_MAX_LIMIT;
-  } catch {
-    return PID_MAX_LIMIT;
-  }
-}
-
-/** `pid`: a process id below pid_max; -1 (every process) by default. */
-export function pidOption(value: unknown): number {
-  if (value === undefined) return -1;
-  const max = pidMax() - 1;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    refuseNumber(
-      'pid',
-      value,
-      `a positive process id (an integer from 1 to ${max})`,
-      'leave pid out to trace every process',
-    );
-  }
-  return value;
 }
 
 /** `ringPages`: a power of two up to MAX_RING_PAGES; `fallback` by default. */

@@ -8,7 +8,6 @@ import {
   flushIntervalOption,
   isRecord,
   maxQueuedBatchesOption,
-  pidOption,
   probesOption,
   refuse,
   refuseUnknownKeys,
@@ -16,6 +15,18 @@ import {
   shown,
   wakeupOption,
 } from './option-values.js';
+import { type ResolvedTargets, targetOptions } from './target-options.js';
+
+/** An event with a kernel filter: only the records for which `filter` holds are written. */
+export interface FilteredEvent<Name extends string = string> {
+  /** `group:name`, or a glob such as `syscalls:sys_enter_*`. */
+  event: Name;
+  /**
+   * An expression in the kernel's filter language over the event's fields, e.g.
+   * `fd == 1 && count > 4096` or `filename ~ "/etc/*"`; checked against the event's format.
+   */
+  filter?: string;
+}
 
 /**
  * Dynamic probes to create for a session: kernel text (`p:...`, `r:...`, `PATH:SYMBOL` uprobes)
@@ -26,8 +37,11 @@ export type ProbeInputs = readonly ProbeInput[] | Readonly<Record<string, ProbeI
 
 /** Options of {@link openSession}. Every one is validated before anything reaches the kernel. */
 export interface SessionOptions<Name extends string = string> {
-  /** Tracepoints to capture, as `group:name` (static ones, or dynamic ones that already exist). */
-  events?: readonly Name[];
+  /**
+   * Tracepoints to capture, as `group:name` (static ones, or dynamic ones that already exist),
+   * globs such as `sched:sched_process_*`, or `{ event, filter }` with a kernel filter.
+   */
+  events?: readonly (Name | FilteredEvent<Name>)[];
   /** Probes to create for this session and remove when it closes. */
   probes?: ProbeInputs;
   /**
@@ -49,15 +63,29 @@ export interface SessionOptions<Name extends string = string> {
   flushIntervalMs?: number;
   /** CPUs to open the events on (default: every online CPU). */
   cpus?: readonly number[];
-  /** Trace only this process (default: every process). */
-  pid?: number;
-  /** With `pid`: also trace the children it creates from now on (default true). */
+  /** Trace only these processes, every thread of each (default: every process). */
+  pid?: number | readonly number[];
+  /** Trace only the processes of this cgroup v2 directory, e.g. a container or a systemd unit. */
+  cgroup?: string;
+  /**
+   * Start this command (program and arguments) and trace it from its exec: nothing of the launcher
+   * is captured. It runs once start() is called; `session.command` has its pid and exit status.
+   */
+  command?: readonly string[];
+  /** With `pid` or `command`: also trace the children they create from now on (default true). */
   inherit?: boolean;
   /**
    * With `pid`: start counting only when that process next calls exec, even after start()
-   * (default false). For tracing a command you start: nothing of the launcher is captured.
+   * (default false). `command` does this for you.
    */
   enableOnExec?: boolean;
+  /**
+   * Leave out the events of the calling process, every thread of it (default true): a tracer that
+   * sees its own work traces itself.
+   */
+  excludeSelf?: boolean;
+  /** Leave out the events of these processes too, every thread of each (e.g. the reader of our output). */
+  excludePids?: readonly number[];
   /**
    * Batches held for an async iterator that has not asked for them yet. Past this, the reader
    * stops draining and the kernel counts what it cannot store as lost (default 64).
@@ -72,8 +100,9 @@ export interface SessionOptions<Name extends string = string> {
 }
 
 /** Options after defaults and validation. */
-export interface ResolvedSessionOptions {
-  events: string[];
+export interface ResolvedSessionOptions extends ResolvedTargets {
+  /** Event names or globs, with the filter given for each. */
+  events: { name: string; filter?: string }[];
   /** Probes with the label their events are reported under (undefined: `group:event`). */
   probes: { label?: string; input: ProbeInput }[];
   kprobePmu: boolean;
@@ -82,7 +111,6 @@ export interface ResolvedSessionOptions {
   wakeupEvents?: number;
   flushIntervalMs: number;
   cpus: number[];
-  pid: number;
   inherit: boolean;
   enableOnExec: boolean;
   maxQueuedBatches: number;
@@ -94,14 +122,14 @@ const DEFAULT_RING_BUDGET = 32 << 20;
 
 /**
  * The default ring size per CPU, in pages: as root, 32 MiB shared by the session's CPUs, from
- * 512 KiB (perf record's default) to 8 MiB per CPU; otherwise 512 KiB, what the locked-memory
- * limit allows. The getppid flood of `npm run bench` (getppid-max: ~3 M records/s of 56 bytes)
+ * 512 KiB (perf record's default) to 8 MiB per CPU; otherwise 256 KiB, so that with the 64 KiB
+ * process-name ring it stays within what the locked-memory limit allows. The getppid flood of `npm run bench` (getppid-max: ~3 M records/s of 56 bytes)
  * fills 2 MiB in ~12 ms and 8 MiB in ~50 ms: on small machines the larger rings absorb start-up
  * and GC pauses; on large ones the total stays bounded.
  */
 export function defaultRingPages(cpuCount: number, pageSize: number): number {
   // Without root, perf_event_mlock_kb (516 KiB per CPU by default) bounds what may be mapped.
-  if (process.getuid?.() !== 0) return 2 ** Math.floor(Math.log2((512 << 10) / pageSize));
+  if (process.getuid?.() !== 0) return 2 ** Math.floor(Math.log2((256 << 10) / pageSize));
   const perCpu = Math.min(8 << 20, Math.max(512 << 10, DEFAULT_RING_BUDGET / Math.max(1, cpuCount)));
   return 2 ** Math.floor(Math.log2(perCpu / pageSize));
 }
@@ -116,8 +144,12 @@ const OPTION_NAMES: Readonly<Record<keyof SessionOptions, true>> = {
   flushIntervalMs: true,
   cpus: true,
   pid: true,
+  cgroup: true,
+  command: true,
   inherit: true,
   enableOnExec: true,
+  excludeSelf: true,
+  excludePids: true,
   maxQueuedBatches: true,
   sortByTime: true,
 };
@@ -159,17 +191,18 @@ function resolveEachOption(options: SessionOptions, pageSize: number): ResolvedS
   const ringPages = ringPagesOption(options.ringPages, defaultRingPages(cpus.length, pageSize));
   const wakeup = wakeupOption(options.wakeup, ringPages * pageSize);
   const flushIntervalMs = flushIntervalOption(options.flushIntervalMs);
-  const pid = pidOption(options.pid);
-  const inherit = booleanOption('inherit', options.inherit, pid !== -1);
+  const targets = targetOptions(options);
+  const followsProcesses = targets.pids.length > 0 || targets.command !== undefined;
+  const inherit = booleanOption('inherit', options.inherit, followsProcesses);
   const enableOnExec = booleanOption('enableOnExec', options.enableOnExec, false);
   const maxQueuedBatches = maxQueuedBatchesOption(options.maxQueuedBatches);
   const sortByTime = booleanOption('sortByTime', options.sortByTime, false);
   const flags = { kprobePmu, inherit, enableOnExec, sortByTime };
-  return { events, probes, ringPages, ...wakeup, flushIntervalMs, cpus, pid, maxQueuedBatches, ...flags };
+  return { events, probes, ringPages, ...wakeup, flushIntervalMs, cpus, ...targets, maxQueuedBatches, ...flags };
 }
 
 /** Last phase: options that are valid alone but not together, or that leave nothing to capture. */
-function refuseConflicts({ events, probes, pid, inherit, enableOnExec }: ResolvedSessionOptions): void {
+function refuseConflicts({ events, probes, pids, command, inherit, enableOnExec }: ResolvedSessionOptions): void {
   if (events.length === 0 && probes.length === 0) {
     refuse(
       'NOTHING_TO_CAPTURE',
@@ -178,7 +211,7 @@ function refuseConflicts({ events, probes, pid, inherit, enableOnExec }: Resolve
       "for example { events: ['sched:sched_process_exec'] } or { probes: ['p:do_sys_openat2'] }",
     );
   }
-  const labels = [...events, ...probes.flatMap((p) => (p.label === undefined ? [] : [p.label]))];
+  const labels = [...events.map((e) => e.name), ...probes.flatMap((p) => (p.label === undefined ? [] : [p.label]))];
   const duplicate = labels.find((label, i) => labels.indexOf(label) !== i);
   if (duplicate !== undefined) {
     refuse(
@@ -188,15 +221,15 @@ function refuseConflicts({ events, probes, pid, inherit, enableOnExec }: Resolve
       'list each event once, and give probes names no tracepoint has',
     );
   }
-  if (inherit && pid === -1) {
+  if (inherit && pids.length === 0 && command === undefined) {
     refuse(
       'CONFLICTING_OPTIONS',
       'inherit',
-      'inherit needs a pid',
-      'inherit follows the children of one traced process; set pid too',
+      'inherit needs a pid or a command',
+      'inherit follows the children of traced processes; set pid or command too',
     );
   }
-  if (enableOnExec && pid === -1) {
+  if (enableOnExec && pids.length === 0) {
     refuse(
       'CONFLICTING_OPTIONS',
       'enableOnExec',

@@ -5,9 +5,11 @@
  */
 import { decodeColumns } from '../decode/column-records.js';
 import type { ColumnBatch } from '../decode/columns.js';
-import { decodeRecords, type TraceEvent } from '../decode/records.js';
+import type { ProcessNames } from '../decode/process-names.js';
+import { type BatchContext, decodeRecords, type TraceEvent } from '../decode/records.js';
+import { readSideBand } from '../decode/side-band.js';
 import type { NativeCapture } from '../native.js';
-import { bufferFilledSlot } from '../native-protocol.js';
+import { bufferFilledSlot, sideBandRecordsSlot } from '../native-protocol.js';
 import type { Delivery } from './delivery.js';
 import type { EventSlots } from './event-slots.js';
 import type { SessionCounters } from './stats.js';
@@ -33,7 +35,14 @@ export interface PumpParts<E extends TraceEvent> {
   slots: EventSlots;
   delivery: Delivery<E>;
   counters: SessionCounters;
+  /** Thread names, kept current from the side-band records of each batch. */
+  names: ProcessNames;
+  /** Processes whose samples are dropped. */
+  excludedPids: readonly number[];
 }
+
+/** How often names no sample can need any more are forgotten, in ms. */
+const PRUNE_INTERVAL_MS = 1000;
 
 /** Drains, decodes and delivers the records of one capture. */
 export class Pump<E extends TraceEvent> {
@@ -46,6 +55,11 @@ export class Pump<E extends TraceEvent> {
   private readonly view = new DataView(this.memory);
   /** Index of the drain count that says the buffer filled before the rings were empty. */
   private readonly bufferFilled: number;
+  /** Index of the drain count of side-band records in the batch. */
+  private readonly sideBandRecords: number;
+  /** Names, exclusions, and whether the batch being decoded holds side-band records. */
+  private readonly context: BatchContext;
+  private prunedAt = performance.now();
   /** Drain calls per pass: enough for every ring full, plus one. */
   private readonly maxDrainCalls: number;
   /** Holds events back for global time order, with the sortByTime option. */
@@ -66,6 +80,8 @@ export class Pump<E extends TraceEvent> {
     this.delivery = parts.delivery;
     this.counters = parts.counters;
     this.bufferFilled = bufferFilledSlot(parts.capture.ringCount);
+    this.sideBandRecords = sideBandRecordsSlot(parts.capture.ringCount);
+    this.context = { names: parts.names, mixed: false, excludedPids: parts.excludedPids };
     this.maxDrainCalls = Math.ceil(ringBytes / BATCH_BYTES) + 1;
     this.timeOrder = sortByTime ? new TimeOrder() : undefined;
   }
@@ -143,7 +159,14 @@ export class Pump<E extends TraceEvent> {
     for (let calls = 0; more && calls < this.maxDrainCalls && this.capture !== undefined; calls++) {
       const length = capture.drain(this.memory, this.counters.drainCounts);
       more = this.counters.drainCounts[this.bufferFilled] === 1;
+      this.context.mixed = this.counters.drainCounts[this.sideBandRecords]! > 0;
+      // Names change before the samples are named: each sample looks its name up at its own time.
+      if (this.context.mixed) readSideBand(this.bytes, this.view, length, this.context.names);
       if (length > 0) this.decodeAndDeliver(length, collect);
+    }
+    if (performance.now() - this.prunedAt >= PRUNE_INTERVAL_MS) {
+      this.context.names.prune();
+      this.prunedAt = performance.now();
     }
     return more;
   }
@@ -158,14 +181,15 @@ export class Pump<E extends TraceEvent> {
     let objects: TraceEvent[] | undefined;
     if (wantObjects) {
       objects = collect ?? [];
-      decodeRecords(this.bytes, this.view, length, this.slots.bySampleId, objects, this.counters.batchErrors);
+      const { bySampleId } = this.slots;
+      decodeRecords(this.bytes, this.view, length, bySampleId, this.context, objects, this.counters.batchErrors);
     }
     let columns: ColumnBatch | undefined;
     const columnSlots = this.slots.columnsBySampleId;
     if (this.delivery.wantsColumns && columnSlots) {
       // When objects were decoded too, they already counted errors and deliveries.
       const errors = wantObjects ? undefined : this.counters.batchErrors;
-      columns = decodeColumns(this.bytes, this.view, length, columnSlots, errors);
+      columns = decodeColumns(this.bytes, this.view, length, columnSlots, this.context, errors);
       if (!wantObjects && columns.length > 0) {
         this.slots.countColumnDeliveries(columns);
         this.counters.countBatch(columns.length);

@@ -13,6 +13,8 @@ export interface ResolvedEvent {
   /** `group:name` as reported in each event. */
   name: string;
   spec: NativeEventSpec;
+  /** The kernel filter the user gave, checked against `format`. */
+  filter?: string;
   format: EventFormat;
   decode: FieldsDecoder;
 }

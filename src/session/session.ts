@@ -5,12 +5,15 @@
  * sample id), the counters behind stats(), and the probes it owns.
  */
 import type { ColumnBatch } from '../decode/columns.js';
+import { ProcessNames } from '../decode/process-names.js';
 import type { TraceEvent } from '../decode/records.js';
 import { PerfBridgeError, kernelErrorFrom } from '../errors.js';
 import { closeAtExit } from '../lifecycle/teardown.js';
 import { type NativeCapture, native } from '../native.js';
 import type { Simplify, fieldsBrand } from '../probes/definition.js';
 import type { ProbeSet } from '../probes/probe-set.js';
+import { type CommandExit, type HeldCommand, startHeldCommand } from '../process/command.js';
+import { readComms } from '../process/comms.js';
 import { Delivery } from './delivery.js';
 import { EventSlots } from './event-slots.js';
 import { openCapture } from './open-capture.js';
@@ -40,6 +43,14 @@ export type ProbeFieldsMap<P> = P extends readonly unknown[]
 /** The union of typed events a session with field map `M` delivers. */
 export type EventOf<M extends FieldsMap> = { [K in keyof M & string]: TraceEvent<K, M[K]> }[keyof M & string];
 
+/** The command a session started for its `command` option. */
+export interface SessionCommand {
+  /** Its process id (the events' `pid`). */
+  readonly pid: number;
+  /** Resolves with its exit code or signal once it ended; never rejects. */
+  readonly exited: Promise<CommandExit>;
+}
+
 /** A call that needs an open session was made after close(). */
 export class SessionClosedError extends PerfBridgeError {
   /** Always `SESSION_CLOSED`. */
@@ -55,7 +66,9 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   private readonly delivery: Delivery<EventOf<M>>;
   private readonly pump: Pump<EventOf<M>>;
   private readonly probes: SessionProbes | undefined;
+  private readonly names = new ProcessNames();
   private readonly unregisterExit: () => void;
+  private started = false;
   /** Drains below the wakeup point while running; also keeps a running session from being collected. */
   private flushTimer: NodeJS.Timeout | undefined;
 
@@ -64,15 +77,17 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     private readonly options: ResolvedSessionOptions,
     private readonly resolved: readonly ResolvedEvent[],
     probeSet?: ProbeSet,
+    private readonly held?: HeldCommand,
   ) {
-    const capture = openCapture(options, resolved, this);
+    const { capture, excludedPids } = openCapture(options, resolved, this, held?.pid);
     this.capture = capture;
-    this.slots = new EventSlots(resolved, capture.ids(), capture.ringCount);
+    this.slots = new EventSlots(resolved, capture.ids());
     this.counters = new SessionCounters(capture.ringCount);
     this.delivery = new Delivery(this.counters, options.maxQueuedBatches);
     const ringBytes = options.ringPages * native().ringLayout.pageSize * options.cpus.length;
     const parts = { capture, slots: this.slots, delivery: this.delivery, counters: this.counters };
-    this.pump = new Pump(parts, ringBytes, options.sortByTime);
+    const naming = { names: this.names, excludedPids };
+    this.pump = new Pump({ ...parts, ...naming }, ringBytes, options.sortByTime);
     this.unregisterExit = closeAtExit(this);
     this.probes = probeSet && new SessionProbes(this, probeSet);
   }
@@ -80,6 +95,14 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   /** The formats of the session's events, by `group:name`. */
   get formats(): ReadonlyMap<string, ResolvedEvent['format']> {
     return new Map(this.resolved.map((event) => [event.name, event.format]));
+  }
+
+  /**
+   * The command the `command` option started: its pid, and its exit (code or signal) once it
+   * ended. It runs from the first start().
+   */
+  get command(): SessionCommand | undefined {
+    return this.held && { pid: this.held.pid, exited: this.held.exited };
   }
 
   /** True between start() and stop() / close(). */
@@ -91,6 +114,8 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   start(): this {
     const capture = this.requireOpen('start');
     if (this.isRunning) return this;
+    // Before enabling: a session on this very process would otherwise trace the reads of /proc.
+    this.seedNames();
     try {
       capture.enable();
     } catch (error) {
@@ -99,6 +124,8 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     this.flushTimer = setInterval(() => {
       this.pump.request('normal');
     }, this.options.flushIntervalMs);
+    if (!this.started) this.held?.release();
+    this.started = true;
     return this;
   }
 
@@ -165,6 +192,17 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     this.pump.request('normal');
   }
 
+  /**
+   * Names every thread from /proc; a rename once the events are enabled comes as a side-band
+   * record. On a restart the names read count from now, so older samples keep theirs.
+   */
+  private seedNames(): void {
+    const { pids } = this.options;
+    const comms = readComms(pids.length > 0 ? pids : undefined);
+    if (this.started) this.names.seed(comms, Number(process.hrtime.bigint()));
+    else this.names.seed(comms);
+  }
+
   private closeCapture(): void {
     if (this.capture === undefined) return;
     this.stop();
@@ -214,9 +252,12 @@ export function openSession<
 ): Session<Simplify<M & Record<N, Record<string, unknown>> & ProbeFieldsMap<P>>> {
   const resolvedOptions = resolveSessionOptions(options, native().ringLayout.pageSize);
   const { events, probeSet } = resolveEvents(resolvedOptions);
+  let held: HeldCommand | undefined;
   try {
-    return new Session(resolvedOptions, events, probeSet);
+    if (resolvedOptions.command !== undefined) held = startHeldCommand(resolvedOptions.command);
+    return new Session(resolvedOptions, events, probeSet, held);
   } catch (error) {
+    held?.kill('SIGKILL');
     probeSet?.discard();
     throw error;
   }

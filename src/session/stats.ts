@@ -14,6 +14,11 @@ export interface SessionStats {
   lost: { total: number; perCpu: Record<number, number> };
   /** Times a ring was reset because its data made no sense (each also loses records). */
   ringResets: number;
+  /**
+   * Process-name records (exec, rename, fork, exit) the kernel dropped: when not 0, the `comm` of
+   * some events may be out of date.
+   */
+  namesLost: number;
   /** Records whose fields could not all be decoded (truncated, bad `__data_loc`). */
   decodeErrors: number;
   /** Records with an unknown sample id or impossible sizes (skipped). */
@@ -67,11 +72,13 @@ export class SessionCounters {
     const perCpu: Record<number, number> = {};
     let total = 0;
     let ringResets = 0;
+    let namesLost = 0;
     cpus.forEach((cpu, ring) => {
       const lost = this.ringLost(ring);
       perCpu[cpu] = lost;
       total += lost;
       ringResets += this.drainCounts[ringCountSlot(ring, 'corruptResets')]!;
+      namesLost += this.drainCounts[ringCountSlot(ring, 'sideBandLost')]!;
     });
     const { events, decodeErrors } = slots.stats();
     return {
@@ -79,6 +86,7 @@ export class SessionCounters {
       batches: this.batches,
       lost: { total, perCpu },
       ringResets,
+      namesLost,
       decodeErrors,
       malformedRecords: this.batchErrors.malformed,
       events,

@@ -76,6 +76,20 @@ testBadInputs('probe definition text', [
     /hint: .*\.\/true:0x2000/,
   ),
   probeText(
+    'a library name without a dot after p reads as a kprobe on a module',
+    'p pbnosuchlib:malloc',
+    'MODULE_NOT_LOADED',
+    /module pbnosuchlib is not loaded.*hint: .*write pbnosuchlib:malloc alone \(an entry uprobe\)/s,
+  ),
+  probeText(
+    'a bare PATH:SYMBOL followed by arguments',
+    '/bin/true:main x=%di',
+    'BAD_PROBE_TYPE',
+    /does not start with a probe type/,
+  ),
+  parsed('a bare target with nothing after the colon', '/bin/true:', 'BAD_UPROBE_OFFS', /nothing after ':'/),
+  parsed('a bare library target with a bad offset', 'libc:0xZZ', 'BAD_UPROBE_OFFS', /not a file offset/),
+  probeText(
     'a 3000-character path is cut in the message',
     longPathProbe,
     'BAD_TYPE',

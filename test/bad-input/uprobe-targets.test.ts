@@ -12,6 +12,7 @@ import type { ProgramHeader } from '../../src/elf/elf-file.js';
 import { loadElfFile } from '../../src/elf/loader.js';
 import { resolveUprobeOffset } from '../../src/elf/resolve.js';
 import { uprobe, uretprobe } from '../../src/probes/builder.js';
+import { checkedDefinition } from '../../src/probes/probe-set.js';
 import type { ProbeInputs } from '../../src/session/options.js';
 import { openSession } from '../../src/session/session.js';
 
@@ -74,6 +75,36 @@ testBadInputs('uprobe targets', [
     /outside pb_add/,
   ),
   sessionOn('a symbol in a stripped file', ['p /bin/true:no_such_function'], 'STRIPPED', /debug symbols/),
+  sessionOn(
+    'a bare library name that matches nothing',
+    ['pb_no_such_library:malloc'],
+    'LIBRARY_NOT_FOUND',
+    /No library named "pb_no_such_library": \/etc\/ld\.so\.cache lists \d+ libraries, none of that name.*hint: .*full path/s,
+  ),
+  sessionOn(
+    'a good probe, then a library name that matches nothing: neither is created',
+    { good: `p ${target}:pb_add`, bad: uretprobe('libpbnosuchlib.so.1', 'f') },
+    'LIBRARY_NOT_FOUND',
+    /libpbnosuchlib\.so\.1/,
+  ),
+  sessionOn(
+    'a library misspelt',
+    ['libpthreadd:pthread_create'],
+    'LIBRARY_NOT_FOUND',
+    /hint: did you mean libpthread\b/,
+  ),
+  sessionOn(
+    'a function the library does not have',
+    ['libc.so.6:pb_no_such_fn'],
+    'STRIPPED',
+    /^\/[^:]*\/libc\.so\.6: cannot find "pb_no_such_fn"/,
+  ),
+  elfCall(
+    'a library name with a process that is gone',
+    () => checkedDefinition('pb_no_such_library:malloc', { pids: [0x7ffffffe] }),
+    'LIBRARY_NOT_FOUND',
+    /\/proc\/2147483646\/maps could not be read \(no such process\); \/etc\/ld\.so\.cache lists/,
+  ),
   elfCall('resolveUprobeOffset without a symbol', () => resolveUprobeOffset('/bin/true', ''), 'INVALID_ARGUMENT'),
   elfCall(
     'resolveUprobeOffset without a path',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { decodeColumns, type ColumnSlot } from '../../src/decode/column-records.js';
+import { batchContext } from '../helpers/batch-context.js';
 import { BytesColumn, ColumnArena, StringColumn } from '../../src/decode/columns.js';
 import { compileColumns } from '../../src/decode/compile-columns.js';
 import { compileDecoder } from '../../src/decode/compile.js';
@@ -65,7 +66,7 @@ test('columns hold the same values as object decoding, per event, with no per-ev
     [3, 'enter', SYS_ENTER_FORMAT],
   ];
   const errors = { malformed: 0 };
-  const columns = decodeColumns(batch, view, batch.length, slotsFor(formats), errors);
+  const columns = decodeColumns(batch, view, batch.length, slotsFor(formats), batchContext(), errors);
   assert.equal(columns.length, 4);
   assert.equal(errors.malformed, 0);
 
@@ -102,7 +103,7 @@ test('columns hold the same values as object decoding, per event, with no per-ev
       { name, decode: compileDecoder(parseFormat(format)), errors: { count: 0 }, delivered: 0 },
     ]),
   );
-  decodeRecords(batch, view, batch.length, objectSlots, objects, { malformed: 0 });
+  decodeRecords(batch, view, batch.length, objectSlots, batchContext(), objects, { malformed: 0 });
   assert.deepEqual(
     objects.filter((e) => e.event === 'exec').map((e) => e.fields.filename),
     ['/bin/ünï', '/usr/bin/env'],
@@ -124,6 +125,7 @@ test('bad __data_loc and truncated records give empty values and count errors', 
     new DataView(batch.buffer, batch.byteOffset, batch.byteLength),
     batch.length,
     slots,
+    batchContext(),
     { malformed: 0 },
   );
   const exec = columns.events.get('exec')!;
@@ -147,6 +149,7 @@ test('unknown ids and overrunning records are counted as malformed', () => {
     new DataView(batch.buffer, batch.byteOffset, batch.byteLength),
     batch.length,
     slotsFor([[1, 'exec', EXEC_FORMAT]]),
+    batchContext(),
     errors,
   );
   assert.equal(columns.events.get('exec')!.length, 2);

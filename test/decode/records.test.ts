@@ -5,6 +5,7 @@ import { compileDecoder } from '../../src/decode/compile.js';
 import { parseFormat } from '../../src/decode/format.js';
 import { SampleWalk, decodeRecords, type EventSlot, type TraceEvent } from '../../src/decode/records.js';
 import { fixture } from '../helpers/fixtures.js';
+import { batchContext } from '../helpers/batch-context.js';
 import { encodeSample } from '../helpers/sample-records.js';
 
 function slot(name: string, formatFile: string): EventSlot {
@@ -39,16 +40,26 @@ test('records are attributed by sample id and carry pid, tid, cpu and time', () 
     new DataView(batch.buffer, batch.byteOffset, batch.byteLength),
     batch.length,
     slots,
+    batchContext({ 101: 'first', 200: 'second' }),
     out,
     errors,
   );
   assert.deepEqual(out, [
-    { event: 'syscalls:sys_enter_getppid', cpu: 0, pid: 100, tid: 101, time: 5n, fields: { __syscall_nr: 110 } },
+    {
+      event: 'syscalls:sys_enter_getppid',
+      cpu: 0,
+      pid: 100,
+      tid: 101,
+      comm: 'first',
+      time: 5n,
+      fields: { __syscall_nr: 110 },
+    },
     {
       event: 'syscalls:sys_enter_getppid',
       cpu: 1,
       pid: 200,
       tid: 200,
+      comm: 'second',
       time: 2n ** 63n + 1n,
       fields: { __syscall_nr: 110 },
     },
@@ -73,6 +84,7 @@ test('unknown ids and lying sizes are counted and skipped, never read past the b
     new DataView(batch.buffer, batch.byteOffset, batch.byteLength),
     batch.length,
     new Map([[1, getppid]]),
+    batchContext({ 1: 'init' }),
     out,
     errors,
   );
@@ -87,7 +99,7 @@ test('the sample walk visits each record once, flags an oversized raw part, stop
   const sizeTooBig = encodeSample({ id: 9, pid: 1, tid: 1, time: 1n, cpu: 0, raw: getppidRaw(110) });
   sizeTooBig.writeUInt16LE(60000, 6);
   const batch = Buffer.concat([first, rawTooBig, sizeTooBig, first]);
-  const walk = new SampleWalk(new DataView(batch.buffer, batch.byteOffset, batch.byteLength), batch.length);
+  const walk = new SampleWalk(new DataView(batch.buffer, batch.byteOffset, batch.byteLength), batch.length, false);
   const seen: { id: number; pos: number; rawStart: number; rawSize: number; rawFits: boolean }[] = [];
   while (walk.next()) {
     seen.push({ id: walk.id, pos: walk.pos, rawStart: walk.rawStart, rawSize: walk.rawSize, rawFits: walk.rawFits() });
@@ -99,7 +111,7 @@ test('the sample walk visits each record once, flags an oversized raw part, stop
   assert.ok(walk.endedEarly(), 'the record whose size overruns the batch ends the walk');
 
   const whole = Buffer.concat([first, first]);
-  const complete = new SampleWalk(new DataView(whole.buffer, whole.byteOffset, whole.byteLength), whole.length);
+  const complete = new SampleWalk(new DataView(whole.buffer, whole.byteOffset, whole.byteLength), whole.length, false);
   let records = 0;
   while (complete.next()) records++;
   assert.equal(records, 2);

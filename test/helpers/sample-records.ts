@@ -44,3 +44,43 @@ export function encodeLostSamples(lost: number): Buffer {
   record.writeBigUInt64LE(BigInt(lost), 8);
   return record;
 }
+
+/** The sample id every side-band record ends with (sample_id_all): tid, time, cpu, identifier. */
+function sampleIdTrailer(pid: number, tid: number, time: bigint): Buffer {
+  const trailer = Buffer.alloc(32);
+  trailer.writeUInt32LE(pid, 0);
+  trailer.writeUInt32LE(tid, 4);
+  trailer.writeBigUInt64LE(time, 8);
+  return trailer;
+}
+
+/** Encodes a PERF_RECORD_COMM: thread `tid` of `pid` is called `comm` from `time` on. */
+export function encodeComm(pid: number, tid: number, comm: string, time: bigint, exec = false): Buffer {
+  const name = Buffer.from(`${comm}\0`);
+  const body = Buffer.alloc(8 + Math.ceil(name.length / 8) * 8);
+  body.writeUInt32LE(pid, 0);
+  body.writeUInt32LE(tid, 4);
+  name.copy(body, 8);
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(3, 0); // PERF_RECORD_COMM
+  header.writeUInt16LE(exec ? 1 << 13 : 0, 4); // PERF_RECORD_MISC_COMM_EXEC
+  header.writeUInt16LE(8 + body.length + 32, 6);
+  return Buffer.concat([header, body, sampleIdTrailer(pid, tid, time)]);
+}
+
+/** Encodes a PERF_RECORD_FORK (`type` 7) or PERF_RECORD_EXIT (`type` 4) of thread `tid`. */
+export function encodeTask(
+  type: 'fork' | 'exit',
+  task: { pid: number; tid: number; ppid: number; ptid: number },
+  time: bigint,
+): Buffer {
+  const record = Buffer.alloc(32);
+  record.writeUInt32LE(type === 'fork' ? 7 : 4, 0);
+  record.writeUInt16LE(32 + 32, 6);
+  record.writeUInt32LE(task.pid, 8);
+  record.writeUInt32LE(task.ppid, 12);
+  record.writeUInt32LE(task.tid, 16);
+  record.writeUInt32LE(task.ptid, 20);
+  record.writeBigUInt64LE(time, 24);
+  return Buffer.concat([record, sampleIdTrailer(task.pid, task.tid, time)]);
+}

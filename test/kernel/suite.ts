@@ -4,7 +4,8 @@
  * 10-20x its host run time under the emulated CPU (compare the times node --test prints on the host
  * with those `npm run test:kernel` prints), so the set is: what needs kprobes (which the
  * host lacks), the capture spine's integration tests (so every kernel we claim is exercised), the
- * format test, which parses every event format of the running kernel, and the probe-name collision
+ * format test, which parses every event format of the running kernel, the filter and process-name
+ * tests (the filter grammar and the side-band records differ between kernels), and the probe-name collision
  * tests, which must never run on a host (a collision perf-bridge lets through can oops it).
  */
 export const KERNEL_SUITE: readonly string[] = [
@@ -14,6 +15,9 @@ export const KERNEL_SUITE: readonly string[] = [
   '.test-build/test/session/lifecycle.test.js',
   '.test-build/test/probes/uprobe-capture.test.js',
   '.test-build/test/decode/format.test.js',
+  '.test-build/test/filter/kernel.test.js',
+  '.test-build/test/session/filters.test.js',
+  '.test-build/test/session/process-names.test.js',
   // Probe-name collisions (issue 8): last, because if perf-bridge lets a collision through, the
   // kernel can oops and leave tracefs locked, which would hang every file after this one.
   '.test-build/test/probes/ownership-conflicts.test.js',

@@ -35,7 +35,14 @@ function tracepoint(name: string): NativeCaptureOptions['events'][number] {
 }
 
 function captureOptions(overrides: Partial<NativeCaptureOptions> = {}): NativeCaptureOptions {
-  return { events: [tracepoint(EXIT_EVENTS[0]!)], cpus: [0], pid: -1, inherit: false, ringPages: 1, ...overrides };
+  return {
+    events: [tracepoint(EXIT_EVENTS[0]!)],
+    cpus: [0],
+    targets: [-1],
+    inherit: false,
+    ringPages: 1,
+    ...overrides,
+  };
 }
 
 /** The perf ring mappings of this process. */
@@ -58,7 +65,7 @@ function drainSamples(capture: NativeCapture, cpus: number[], eventCount: number
       const ring = cpus.indexOf(cpu);
       const id = view.getBigUint64(at + RECORD.id, true);
       const eventIndex = Array.from({ length: eventCount }, (_, e) => e).find(
-        (e) => ids[sampleIdSlot(ring, e, eventCount)] === id,
+        (e) => ids[sampleIdSlot(ring, 0, e, 1, eventCount)] === id,
       );
       assert.ok(eventIndex !== undefined, `sample id ${id} is one of ring ${ring}'s (cpu ${cpu})`);
       samples.push({ eventIndex, pid: view.getUint32(at + RECORD.pid, true), cpu });
@@ -77,7 +84,7 @@ test('a traced task that exits reaches the readiness listener as hangup = true, 
   let capture: NativeCapture | undefined;
   try {
     capture = new Capture(
-      captureOptions({ events: EXIT_EVENTS.map(tracepoint), cpus, pid: child.pid! }),
+      captureOptions({ events: EXIT_EVENTS.map(tracepoint), cpus, targets: [child.pid!] }),
       (isHangup) => {
         calls.push(isHangup);
         if (isHangup) hungUp();
@@ -113,7 +120,7 @@ test('an option or argument of the wrong type throws a TypeError naming it, and 
     [{ ...captureOptions(), events: [{ type: 2, config: 1n, config1String: 7 }] }, /config1String must be a string/],
     [{ ...captureOptions(), ringPages: '1' }, /^Capture: options\.ringPages must be a number$/],
     [{ ...captureOptions(), inherit: 1 }, /^Capture: options\.inherit must be a boolean$/],
-    [{ ...captureOptions(), pid: '1' }, /^Capture: options\.pid must be a number$/],
+    [{ ...captureOptions(), targets: ['1'] }, /^Capture: options\.targets\[0\] must be a number$/],
     [null, /^Capture: options must be an object$/],
   ];
   for (const [options, message] of cases) {

@@ -12,6 +12,7 @@ import {
   drainCountsLength,
   ringCountSlot,
   sampleIdSlot,
+  sideBandRecordsSlot,
 } from '../../src/native-protocol.js';
 import { testAddon } from './test-addon.js';
 
@@ -20,6 +21,8 @@ const ringCountNames = Object.keys(RING_COUNT) as (keyof typeof RING_COUNT)[];
 /** Ring counts up to more CPUs than most machines have, event counts up to a large session. */
 const RING_COUNTS = [0, 1, 2, 3, 7, 64, 1024];
 const EVENT_COUNTS = [1, 2, 5, 100];
+/** Targets: every process (one), a few threads, many threads. */
+const TARGET_COUNTS = [1, 3, 40];
 
 test('the constants are the same in C++ and TypeScript', () => {
   assert.deepEqual(protocol.RING_COUNT, RING_COUNT);
@@ -31,6 +34,7 @@ test('the drain count slots are the same in C++ and TypeScript', () => {
   for (const ringCount of RING_COUNTS) {
     assert.equal(protocol.drainCountsLength(ringCount), drainCountsLength(ringCount), `${ringCount} rings`);
     assert.equal(protocol.bufferFilledSlot(ringCount), bufferFilledSlot(ringCount), `${ringCount} rings`);
+    assert.equal(protocol.sideBandRecordsSlot(ringCount), sideBandRecordsSlot(ringCount), `${ringCount} rings`);
     for (let ring = 0; ring < Math.min(ringCount, 8); ring++) {
       for (const which of ringCountNames) {
         assert.equal(protocol.ringCountSlot(ring, which), ringCountSlot(ring, which), `ring ${ring} ${which}`);
@@ -42,13 +46,17 @@ test('the drain count slots are the same in C++ and TypeScript', () => {
 test('the sample id slots are the same in C++ and TypeScript', () => {
   for (const ringCount of RING_COUNTS) {
     for (const eventCount of EVENT_COUNTS) {
-      for (let ring = 0; ring < Math.min(ringCount, 8); ring++) {
-        for (let eventIndex = 0; eventIndex < eventCount; eventIndex++) {
-          assert.equal(
-            protocol.sampleIdSlot(ring, eventIndex, eventCount),
-            sampleIdSlot(ring, eventIndex, eventCount),
-            `ring ${ring}, event ${eventIndex} of ${eventCount}`,
-          );
+      for (const targetCount of TARGET_COUNTS) {
+        for (let ring = 0; ring < Math.min(ringCount, 8); ring++) {
+          for (let target = 0; target < Math.min(targetCount, 4); target++) {
+            for (let eventIndex = 0; eventIndex < eventCount; eventIndex++) {
+              assert.equal(
+                protocol.sampleIdSlot(ring, target, eventIndex, targetCount, eventCount),
+                sampleIdSlot(ring, target, eventIndex, targetCount, eventCount),
+                `ring ${ring}, target ${target} of ${targetCount}, event ${eventIndex} of ${eventCount}`,
+              );
+            }
+          }
         }
       }
     }
@@ -58,13 +66,18 @@ test('the sample id slots are the same in C++ and TypeScript', () => {
 test('every drain count and every sample id has a slot of its own, and the slots fill the array', () => {
   for (const ringCount of RING_COUNTS.filter((count) => count <= 64)) {
     const counts = Array.from({ length: ringCount }, (_, ring) => ringCountNames.map((w) => ringCountSlot(ring, w)));
-    const slots = [...counts.flat(), bufferFilledSlot(ringCount)].sort((a, b) => a - b);
+    const slots = [...counts.flat(), bufferFilledSlot(ringCount), sideBandRecordsSlot(ringCount)].sort((a, b) => a - b);
     assert.deepEqual(slots, [...Array(drainCountsLength(ringCount)).keys()], `${ringCount} rings`);
     for (const eventCount of EVENT_COUNTS) {
-      const ids = Array.from({ length: ringCount }, (_, ring) =>
-        Array.from({ length: eventCount }, (_, eventIndex) => sampleIdSlot(ring, eventIndex, eventCount)),
-      ).flat();
-      assert.deepEqual(ids, [...Array(ringCount * eventCount).keys()], `${ringCount} rings, ${eventCount} events`);
+      for (const targets of TARGET_COUNTS) {
+        const ids = Array.from({ length: ringCount }, (_, ring) =>
+          Array.from({ length: targets }, (_, target) =>
+            Array.from({ length: eventCount }, (_, e) => sampleIdSlot(ring, target, e, targets, eventCount)),
+          ),
+        ).flat(2);
+        const all = [...Array(ringCount * targets * eventCount).keys()];
+        assert.deepEqual(ids, all, `${ringCount} rings, ${targets} targets, ${eventCount} events`);
+      }
     }
   }
 });

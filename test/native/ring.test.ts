@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { native } from '../../src/native.js';
-import { bufferFilledSlot, drainCountsLength, ringCountSlot } from '../../src/native-protocol.js';
-import { encodeLost, encodeLostSamples, encodeSample } from '../helpers/sample-records.js';
+import { bufferFilledSlot, drainCountsLength, ringCountSlot, sideBandRecordsSlot } from '../../src/native-protocol.js';
+import { encodeLost, encodeLostSamples, encodeSample, encodeComm, encodeTask } from '../helpers/sample-records.js';
 import { testAddon } from './test-addon.js';
 
 const { pageSize, dataHeadOffset, dataTailOffset } = native().ringLayout;
@@ -65,6 +65,7 @@ class SyntheticRing {
       lostSamples: counts[ringCountSlot(0, 'lostSamples')],
       corruptResets: counts[ringCountSlot(0, 'corruptResets')],
       outputFull: counts[bufferFilledSlot(1)] === 1,
+      sideBandRecords: counts[sideBandRecordsSlot(1)],
     };
   }
 }
@@ -124,15 +125,19 @@ test('lost records are counted, not copied', () => {
   assert.equal(result.lostSamples, 5);
 });
 
-test('records of other types are skipped', () => {
+test('side-band records (COMM, FORK, EXIT) are copied and counted; records of other types are skipped', () => {
   const ring = new SyntheticRing(4096);
-  const comm = Buffer.alloc(32);
-  comm.writeUInt32LE(3, 0); // PERF_RECORD_COMM
-  comm.writeUInt16LE(32, 6);
-  ring.write(comm);
-  ring.write(sample(4));
+  const comm = encodeComm(5, 5, 'renamed', 9n);
+  const fork = encodeTask('fork', { pid: 5, tid: 6, ppid: 5, ptid: 5 }, 10n);
+  const exit = encodeTask('exit', { pid: 5, tid: 6, ppid: 5, ptid: 5 }, 11n);
+  const mmap = Buffer.alloc(32);
+  mmap.writeUInt32LE(1, 0); // PERF_RECORD_MMAP: not asked for, passed over
+  mmap.writeUInt16LE(32, 6);
+  for (const record of [comm, mmap, sample(4), fork, exit]) ring.write(record);
   ring.publish();
-  assert.deepEqual(ring.drain().bytes, sample(4));
+  const result = ring.drain();
+  assert.deepEqual(result.bytes, Buffer.concat([comm, sample(4), fork, exit]));
+  assert.equal(result.sideBandRecords, 3);
 });
 
 test('a corrupt header resets the ring to the head and counts, without looping or crashing', () => {

@@ -18,7 +18,8 @@ export interface NativeProtocol {
   drainCountsLength(ringCount: number): number;
   ringCountSlot(ring: number, which: string): number;
   bufferFilledSlot(ringCount: number): number;
-  sampleIdSlot(ring: number, eventIndex: number, eventCount: number): number;
+  sideBandRecordsSlot(ringCount: number): number;
+  sampleIdSlot(ring: number, target: number, eventIndex: number, targetCount: number, eventCount: number): number;
 }
 
 /** The exports of `perf_bridge_test`. */

@@ -128,7 +128,34 @@ test('probe-level rules are checked when the probe is created', () => {
   assert.throws(() => kprobe('vfs read'), /not a kernel symbol name/);
   assert.throws(() => uprobe('/tmp/my prog', 0x10), /a space would split it/);
   assert.throws(() => uprobe('/tmp/prog\nr vfs_read', 0x10), /a newline is a control character/);
-  assert.throws(() => uprobe('bash', 0x10), /has no '\/'.*\.\/bash/s);
+  assert.throws(() => uprobe('my:prog', 0x10), /neither a path.*nor a library name.*\.\/my:prog/s);
+});
+
+test('a uprobe target without a / is a library name, resolved when the session opens', () => {
+  const def = uprobe('libc', 'malloc');
+  assert.deepEqual(def.location, { type: 'usym', path: 'libc', symbol: 'malloc', offset: 0 });
+  assert.throws(() => print(uprobe('libc.so.6', 0x1234)), /is a library name; the kernel needs the file's path/);
+});
+
+test('filter() stores the expression on the definition; only an empty one is refused here', () => {
+  const base = uretprobe('/bin/true', 'main').arg('ret', retval().as('s64'));
+  const filtered = base.filter('ret < 0');
+  assert.equal(filtered.filterExpression, 'ret < 0');
+  assert.equal(base.filterExpression, undefined, 'the builder it came from is unchanged');
+  assert.equal(filtered.filter('ret > 1').filterExpression, 'ret > 1', 'a second call replaces the first');
+  assert.equal(filtered.arg('x', reg('di')).filterExpression, 'ret < 0', 'kept through later steps');
+  assert.equal(filtered.build().filterExpression, 'ret < 0');
+  assert.equal(plainDefinition(filtered).filterExpression, 'ret < 0');
+  assert.equal(print(kprobe('vfs_read').filter('common_pid != 1')), 'p vfs_read', 'not part of the kernel text');
+  // Any non-empty text passes here: the session checks it against the event's format.
+  assert.equal(kprobe('vfs_read').filter('no such field == 1').filterExpression, 'no such field == 1');
+  for (const empty of ['', '   ']) {
+    assert.throws(
+      () => kprobe('vfs_read').filter(empty),
+      (error: unknown) => (error as { code?: string }).code === 'BAD_FILTER',
+    );
+  }
+  assert.throws(() => kprobe('vfs_read').filter(42 as unknown as string), /not a string/);
 });
 
 test('builders are immutable and build() returns a plain frozen definition', () => {

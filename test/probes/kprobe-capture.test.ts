@@ -57,9 +57,10 @@ function openSome(dir: string): { path: string; flags: number; fd: number }[] {
 }
 
 /**
- * Runs `work` with a session on the probes, filtered to this thread, and returns every event in
- * time order. The thread does nothing but `work` while the events are enabled (its own syscalls,
- * synchronously), so the events are exactly those of `work`.
+ * Runs `work` with a session on the probes for this process, keeps this thread's events (pid covers
+ * every thread, Node's helpers included), and returns them in time order. The thread does nothing
+ * but `work` while the events are enabled (its own syscalls, synchronously), so the events are
+ * exactly those of `work`.
  */
 function capture<T>(
   options: Parameters<typeof openSession>[0],
@@ -72,7 +73,7 @@ function capture<T>(
   const session = openSession({ pid: process.pid, inherit: false, ...options });
   const events: CapturedEvent[] = [];
   session.onBatch((batch) => {
-    events.push(...batch);
+    events.push(...batch.filter((event) => event.tid === process.pid));
   });
   session.start();
   let result: T;
@@ -114,6 +115,21 @@ test(openPathTitle, { skip: noKprobes }, () => {
   });
 });
 
+test('a kprobe filter on a string and a flag bit keeps exactly the opens it matches', { skip: noKprobes }, () => {
+  const open = kprobe('do_filp_open')
+    .arg('path', deref(deref(reg('si'))).as('string'))
+    .arg('flags', deref(reg('dx')).as('x32'))
+    .filter('path ~ "*/created" && flags & 1');
+  const { result: opened, events } = withTempDir((dir) => capture({ probes: { open } }, () => openSome(dir)));
+  // Ground truth from the plan: the opens of .../created for writing only (O_WRONLY is 1).
+  const expected = opened.filter((o) => o.path.endsWith('/created') && (o.flags & 1) === 1);
+  assert.equal(expected.length, 2);
+  assert.deepEqual(
+    events.map((e) => e.fields.path),
+    expected.map((o) => o.path),
+  );
+});
+
 test('kretprobe $retval gives each open its result; maxactive is passed to the kernel', { skip: noKprobes }, () => {
   const ret = kretprobe('do_sys_openat2', { maxactive: 16 }).arg('ret', retval().as('s64'));
   let listed: string[] = [];
@@ -128,7 +144,7 @@ test('kretprobe $retval gives each open its result; maxactive is passed to the k
     }),
   );
   assert.equal(listed.length, 1);
-  assert.match(listed[0]!, /^r16:perfbridge_\d+_\d+\/r_do_sys_openat2_0 do_sys_openat2 ret=\$retval:s64$/);
+  assert.match(listed[0]!, /^r16:perfbridge_\d+_\d+\/kretprobe_ret do_sys_openat2 ret=\$retval:s64$/);
   const returns = events.map((e) => e.fields.ret as bigint);
   // First the listing's open (an fd), then each of openSome()'s with exactly its result.
   assert.equal(returns.length, LISTING_OPENS + opened.length, `returns ${returns.join(',')}`);

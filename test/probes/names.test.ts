@@ -1,13 +1,7 @@
-// Default names as the kernel generates them, and making names explicit.
+// Default names as the kernel generates them (perf-bridge's own are in session-names.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  defaultEventName,
-  kernelDefaultGroup,
-  namesOf,
-  resolveNames,
-  sanitizeEventName,
-} from '../../src/probes/names.js';
+import { defaultEventName, kernelDefaultGroup, namesOf, sanitizeEventName } from '../../src/probes/names.js';
 import { parse } from '../../src/probes/parse.js';
 import { print, printDeleteCommand, probeEventsFile } from '../../src/probes/print.js';
 import { isResolved, resolveUprobeSymbols } from '../../src/probes/resolve.js';
@@ -55,9 +49,11 @@ test('the kernel default groups', () => {
   );
 });
 
-test('resolveNames fills in the owner group and the generated event name', () => {
-  const def = resolveNames(parse('p do_sys_open x=%di'), 'perfbridge_1234');
-  assert.equal(print(def), 'p:perfbridge_1234/p_do_sys_open_0 do_sys_open x=%di');
+test("namesOf gives the definition's names, else the default group and the kernel's event name", () => {
+  assert.deepEqual(namesOf(parse('p do_sys_open x=%di'), 'perfbridge_1234'), {
+    group: 'perfbridge_1234',
+    event: 'p_do_sys_open_0',
+  });
   assert.deepEqual(namesOf(parse('p:mine/ev do_sys_open'), 'perfbridge_1'), { group: 'mine', event: 'ev' });
   assert.deepEqual(namesOf(parse('p:mine/ do_sys_open')), { group: 'mine', event: 'p_do_sys_open_0' });
   assert.deepEqual(namesOf(parse('p /bin/bash:0x10')), { group: 'uprobes', event: 'p_bash_0x10' });

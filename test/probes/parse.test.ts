@@ -132,6 +132,67 @@ test('kernel and user probes are told apart by the / in the location', () => {
   assert.equal(parse('t sched_switch').kind, 'tprobe');
 });
 
+test('a bare PATH:SYMBOL or LIBRARY:SYMBOL is an entry uprobe, as on the command line', () => {
+  const bare = (text: string) => {
+    const def = parse(text);
+    return { kind: def.kind, isReturn: def.isReturn, location: def.location, args: def.args.length };
+  };
+  const usym = (path: string, symbol: string, offset = 0) => ({
+    kind: 'uprobe',
+    isReturn: false,
+    location: { type: 'usym', path, symbol, offset },
+    args: 0,
+  });
+  assert.deepEqual(bare('/usr/bin/bash:readline'), usym('/usr/bin/bash', 'readline'));
+  assert.deepEqual(bare('  ./a.out:main+4 '), usym('./a.out', 'main', 4));
+  assert.deepEqual(bare('libc:malloc'), usym('libc', 'malloc'));
+  assert.deepEqual(bare('libc.so.6:malloc'), usym('libc.so.6', 'malloc'));
+  // Starting with a probe letter is not enough to be a definition: 'perl' is no 'p:'.
+  assert.deepEqual(bare('perl:Perl_runops_standard'), usym('perl', 'Perl_runops_standard'));
+  assert.deepEqual(parse('/bin/bash:0x10').location, { type: 'uoffset', path: '/bin/bash', offset: 0x10 });
+  const ret = parse('/bin/bash:readline%return');
+  assert.deepEqual([ret.kind, ret.isReturn, ret.returnSyntax], ['uprobe', true, 'suffix']);
+  // Definitions stay definitions: a head, or more than one token.
+  assert.throws(() => parse('p:libc:malloc'), /not followed by a probe location/);
+  assert.throws(() => parse('libc:malloc x=%di'), /does not start with a probe type/);
+  assert.throws(() => parse('do_sys_open'), /does not start with a probe type/);
+});
+
+test('a library before the : is a uprobe; MOD:SYM without a . stays a kprobe on module MOD', () => {
+  assert.deepEqual(parse('p libc.so.6:malloc size=%di').location, {
+    type: 'usym',
+    path: 'libc.so.6',
+    symbol: 'malloc',
+    offset: 0,
+  });
+  assert.equal(parse('r libc.so.6:malloc').kind, 'uprobe');
+  assert.deepEqual(parse('p ext4:ext4_sync_file').location, {
+    type: 'ksym',
+    module: 'ext4',
+    symbol: 'ext4_sync_file',
+    offset: 0,
+  });
+  assert.deepEqual(parse('p libc:malloc').location, { type: 'ksym', module: 'libc', symbol: 'malloc', offset: 0 });
+  assert.deepEqual(parse('p ext4:ext4_file_open.isra.0+4').location, {
+    type: 'ksym',
+    module: 'ext4',
+    symbol: 'ext4_file_open.isra.0',
+    offset: 4,
+  });
+  assert.deepEqual(parse('p:ext4/sync ext4:ext4_sync_file').location.type, 'ksym');
+  assert.equal(parse('f ext4:ext4_file_open').kind, 'fprobe');
+});
+
+test('a uprobe on a library name does not print until the name is resolved to a file', () => {
+  assert.throws(
+    () => print(parse('p libc.so.6:0x1234')),
+    (error: unknown) =>
+      error instanceof Error &&
+      (error as { code?: string }).code === 'UNRESOLVED_LIBRARY' &&
+      /library name.*needs the file's path/s.test(error.message),
+  );
+});
+
 test('return probes record how they were written', () => {
   assert.deepEqual([parse('r vfs_read').isReturn, parse('r vfs_read').returnSyntax], [true, 'prefix']);
   assert.deepEqual([parse('p vfs_read%return').isReturn, parse('p vfs_read%return').returnSyntax], [true, 'suffix']);

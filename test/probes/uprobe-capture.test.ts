@@ -149,12 +149,95 @@ test('one session mixes tracepoints and uprobes', { skip: noUprobes }, async () 
   gated.open();
   await gated.done;
   session.close();
-  const probeName = [...counts.keys()].find((name) => name.startsWith('perfbridge_'));
-  assert.ok(probeName, `an array probe is named group:event, got ${[...counts.keys()].join(', ')}`);
-  // The kernel names it p_<basename cut at the first ".-_">_0x<offset>.
-  assert.match(probeName, /^perfbridge_\d+_\d+:p_loadgen_0x[0-9a-f]+$/);
-  assert.equal(counts.get(probeName), 100);
+  // An array probe is reported under the name perf-bridge gave it: its kind and symbol.
+  assert.deepEqual([...counts.keys()].sort(), ['syscalls:sys_exit_write', 'uprobe_pb_target']);
+  assert.equal(counts.get('uprobe_pb_target'), 100);
   assert.equal(counts.get('syscalls:sys_exit_write'), 1, 'the closing report line');
+});
+
+test(
+  'an entry and a return probe on one symbol, given with labels only, capture both',
+  { skip: noUprobes },
+  async () => {
+    const N = 2_000;
+    const binary = loadgen();
+    const gated = spawnGated(binary, ['call', String(N)]);
+    const session = openSession({
+      probes: {
+        enter: uprobe(binary, 'pb_target').arg('value', reg('si').as('s64')),
+        leave: uretprobe(binary, 'pb_target').arg('ret', retval().as('s64')),
+      },
+      pid: gated.child.pid!,
+    });
+    const seen = { enter: [] as bigint[], leave: [] as bigint[] };
+    const times = { enter: [] as bigint[], leave: [] as bigint[] };
+    session.onBatch((batch) => {
+      for (const event of batch) {
+        if (event.event === 'enter') {
+          seen.enter.push(event.fields.value);
+          times.enter.push(event.time);
+        } else {
+          seen.leave.push(event.fields.ret);
+          times.leave.push(event.time);
+        }
+      }
+    });
+    session.start();
+    const listed = ourProbeLines(OWN_GROUPS);
+    assert.equal(listed.length, 2, listed.join('\n'));
+    assert.match(listed.join('\n'), /^p:perfbridge_\d+_\d+\/uprobe_enter .*\nr:perfbridge_\d+_\d+\/uretprobe_leave /);
+    gated.open();
+    await gated.done;
+    session.close();
+    assert.equal(ourProbeLines(OWN_GROUPS).length, 0);
+    const inOrder = (values: bigint[], at: bigint[]) =>
+      values
+        .map((value, i) => ({ value, time: at[i]! }))
+        .sort(byTime)
+        .map((v) => v.value);
+    const values = Array.from({ length: N }, (_, i) => callValue(i));
+    assert.deepEqual(inOrder(seen.enter, times.enter), values);
+    assert.deepEqual(inOrder(seen.leave, times.leave), [...callReturns(N)]);
+  },
+);
+
+test(
+  'PATH:SYMBOL alone and with r, in an array: entry and return events under their default names',
+  { skip: noUprobes },
+  async () => {
+    const N = 500;
+    const binary = loadgen();
+    const gated = spawnGated(binary, ['call', String(N)]);
+    const session = openSession({ probes: [`${binary}:pb_target`, `r ${binary}:pb_target`], pid: gated.child.pid! });
+    const counts = new Map<string, number>();
+    session.onBatch((batch) => {
+      batch.forEach((event) => counts.set(event.event, (counts.get(event.event) ?? 0) + 1));
+    });
+    session.start();
+    gated.open();
+    await gated.done;
+    session.close();
+    assert.deepEqual(Object.fromEntries(counts), { uprobe_pb_target: N, uretprobe_pb_target: N });
+  },
+);
+
+test('a bare PATH:SYMBOL under a label captures every call', { skip: noUprobes }, async () => {
+  const N = 300;
+  const binary = loadgen();
+  const gated = spawnGated(binary, ['call', String(N)]);
+  const session = openSession({ probes: { calls: `${binary}:pb_target` }, pid: gated.child.pid! });
+  let calls = 0;
+  session.onBatch((batch) => {
+    for (const event of batch) {
+      assert.equal(event.event, 'calls');
+      calls++;
+    }
+  });
+  session.start();
+  gated.open();
+  await gated.done;
+  session.close();
+  assert.equal(calls, N);
 });
 
 test(

@@ -1,7 +1,9 @@
 /** Opening, closing and failing: nothing leaks, errors say what to do. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
@@ -54,21 +56,36 @@ function unusedPid(): number {
   throw new Error('every pid is in use');
 }
 
+test('a pid no process has is refused before anything is opened', () => {
+  const before = openFds();
+  const pid = unusedPid(); // below pid_max, so its range is fine: only /proc can tell
+  assert.throws(() => openSession({ events: [GETPPID], pid, inherit: false }), {
+    name: 'OptionError',
+    option: 'pid',
+    message: new RegExp(`no process ${pid} is running`),
+  });
+  assert.deepEqual(openFds(), before);
+});
+
 test('a perf_event_open failure carries errno, code and syscall, and closes what was opened', () => {
   const before = openFds();
-  // CPU 0 is online, but a pid that does not exist (below pid_max, so the options accept it) makes
-  // the kernel refuse with ESRCH.
-  assert.throws(
-    () => openSession({ events: [GETPPID], pid: unusedPid(), inherit: false }),
-    (error: unknown) => {
-      assert.ok(error instanceof KernelError);
-      assert.equal(error.syscall, 'perf_event_open');
-      assert.equal(error.code, 'ESRCH');
-      assert.match(error.message, /opening syscalls:sys_enter_getppid on CPU \d/);
-      assert.match(error.message, /target process does not exist/);
-      return true;
-    },
-  );
+  // A directory that is not a cgroup: the kernel refuses its fd as a cgroup with EBADF, on the
+  // first CPU, after the cgroup directory was opened (and must be closed again).
+  const notACgroup = mkdtempSync(join(tmpdir(), 'perf-bridge-not-a-cgroup-'));
+  try {
+    assert.throws(
+      () => openSession({ events: [GETPPID], cgroup: notACgroup }),
+      (error: unknown) => {
+        assert.ok(error instanceof KernelError);
+        assert.equal(error.syscall, 'perf_event_open');
+        assert.equal(error.code, 'EBADF');
+        assert.match(error.message, /opening syscalls:sys_enter_getppid on CPU \d/);
+        return true;
+      },
+    );
+  } finally {
+    rmSync(notACgroup, { recursive: true });
+  }
   assert.deepEqual(openFds(), before);
 });
 

@@ -3,6 +3,7 @@
  * and returns what they produced in the comparable form of the generated expectations.
  */
 import { type ColumnSlot, decodeColumns } from '../../../src/decode/column-records.js';
+import { batchContext } from '../../helpers/batch-context.js';
 import { ColumnArena } from '../../../src/decode/columns.js';
 import { compileColumns } from '../../../src/decode/compile-columns.js';
 import { compileDecoder } from '../../../src/decode/compile.js';
@@ -50,7 +51,7 @@ export function walkObjects(
   });
   const out: TraceEvent[] = [];
   const errors = { malformed: 0 };
-  decodeRecords(bytes, viewOf(bytes), length, slots, out, errors);
+  decodeRecords(bytes, viewOf(bytes), length, slots, batchContext(), out, errors);
   const events = out.map(({ event, pid, tid, cpu, time, fields }) => ({
     event,
     pid,
@@ -83,7 +84,7 @@ export function walkColumns(bytes: Buffer, length = bytes.length): WalkOutcome {
     for (const id of event.ids) slots.set(id, slot);
   });
   const errors = { malformed: 0 };
-  const batch = decodeColumns(bytes, viewOf(bytes), length, slots, errors);
+  const batch = decodeColumns(bytes, viewOf(bytes), length, slots, batchContext(), errors);
   const byEvent = groupByEvent([]);
   for (const event of EVENTS) {
     const columns = batch.events.get(event.name);

@@ -73,7 +73,7 @@ const streamRecord: fc.Arbitrary<StreamRecord> = fc.oneof(
     weight: 1,
     arbitrary: fc.integer({ min: 1, max: 8 }).map((words) => {
       const bytes = Buffer.alloc(words * 8);
-      bytes.writeUInt32LE(3, 0); // PERF_RECORD_COMM: skipped by the reader
+      bytes.writeUInt32LE(1, 0); // PERF_RECORD_MMAP: not asked for, skipped by the reader
       bytes.writeUInt16LE(bytes.length, 6);
       return { kind: 'other' as const, lost: 0, bytes };
     }),

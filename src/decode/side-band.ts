@@ -1,0 +1,58 @@
+/**
+ * The side-band records that come with the samples: PERF_RECORD_COMM (a task was renamed, or
+ * exec'd), PERF_RECORD_FORK and PERF_RECORD_EXIT. Every event is opened with sample_id_all and
+ * sample_type IDENTIFIER | TID | TIME | CPU | RAW, so each of them ends with a 32-byte sample id:
+ * pid and tid, time, cpu, identifier (RAW is for samples only). Layouts after the 8-byte header:
+ *
+ *   COMM:        pid, tid (u32 each), comm (NUL-padded to 8 bytes), sample id
+ *   FORK / EXIT: pid, ppid, tid, ptid (u32 each), time (u64), sample id
+ */
+
+/** perf_event_header.type of a sample. */
+export const PERF_RECORD_SAMPLE = 9;
+const PERF_RECORD_COMM = 3;
+const PERF_RECORD_EXIT = 4;
+const PERF_RECORD_FORK = 7;
+/** The sample id every side-band record ends with: tid (8), time (8), cpu (8), identifier (8). */
+const SAMPLE_ID_BYTES = 32;
+/** Offset of the time inside the sample id. */
+const SAMPLE_ID_TIME = 8;
+
+/** What a table of process names does with the side-band records of a batch. */
+export interface SideBandListener {
+  /** Thread `tid` is called `comm` from `time` on (a rename, or an exec when `exec`). */
+  renamed(tid: number, comm: string, time: number): void;
+  /** Thread `tid` was created by thread `parentTid` at `time`. */
+  forked(tid: number, parentTid: number, time: number): void;
+  /** Thread `tid` ended at `time`. */
+  exited(tid: number, time: number): void;
+}
+
+/** A u64 time as a number: exact below 2^53 ns (104 days of uptime), within 2 ns after. */
+export function timeAt(view: DataView, offset: number): number {
+  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * 0x100000000;
+}
+
+/**
+ * Hands every side-band record among `length` bytes of drained records to `listener`, in batch
+ * order. Samples and records that do not fit are passed over (the sample walk counts those).
+ */
+export function readSideBand(bytes: Buffer, view: DataView, length: number, listener: SideBandListener): void {
+  for (let pos = 0; pos + 8 <= length;) {
+    const size = view.getUint16(pos + 6, true);
+    if (size < 8 || pos + size > length) return;
+    const type = view.getUint32(pos, true);
+    if (type === PERF_RECORD_COMM && size >= 16 + SAMPLE_ID_BYTES) {
+      const end = pos + size - SAMPLE_ID_BYTES;
+      const nul = bytes.indexOf(0, pos + 16);
+      const comm = bytes.toString('utf8', pos + 16, nul < 0 || nul > end ? end : nul);
+      listener.renamed(view.getUint32(pos + 12, true), comm, timeAt(view, end + SAMPLE_ID_TIME));
+    } else if ((type === PERF_RECORD_FORK || type === PERF_RECORD_EXIT) && size >= 32) {
+      const tid = view.getUint32(pos + 16, true);
+      const time = timeAt(view, pos + 24);
+      if (type === PERF_RECORD_FORK) listener.forked(tid, view.getUint32(pos + 20, true), time);
+      else listener.exited(tid, time);
+    }
+    pos += size;
+  }
+}
