@@ -12,32 +12,33 @@
  * the `:` has a `.` (`libc.so.6:malloc`) is a uprobe on that library, since no kernel module name
  * has one. `MOD:SYMBOL` without a `.` stays a kprobe on module MOD, as the kernel reads it.
  */
-import type { ProbeArg, ProbeDefinition, ProbeKind, ProbeLocation } from './definition.js';
+import type { ProbeArg, ProbeDefinition } from './definition.js';
 import { ProbeDefinitionError, syntaxError } from './errors.js';
-import { parseKernelUnsigned, toSafeInteger } from './numbers.js';
 import { parseArgToken } from './parse-arg.js';
+import { didYouMeanLocation, parseHead, type Head } from './parse-head.js';
+import { parsePlace, type Place } from './parse-location.js';
 import { checkDefinitionText, validate } from './validate.js';
 import { cutInput } from '../errors.js';
 
+// A space-separated word of the text and where it starts, so errors can point into the text.
 interface Token {
   readonly text: string;
   readonly start: number;
 }
 
-interface Head {
-  readonly letter: 'p' | 'r' | 'f' | 't';
-  readonly maxactive?: number;
-  readonly group?: string;
-  readonly event?: string;
-  /** Where the group and event names start, for error positions. */
-  readonly nameStart: number;
-  readonly eventStart: number;
+// The tokens of a definition by role; `head` is the location token again for a bare target.
+interface Tokens {
+  readonly head: Token;
+  readonly place: Token | undefined;
+  readonly args: readonly Token[];
 }
 
-interface Place {
-  readonly kind: ProbeKind;
-  readonly location: ProbeLocation;
-  readonly returnSuffix: boolean;
+// The parsed head and the tokens it came from, to point validation errors at the right token.
+interface Layout {
+  readonly head: Head;
+  readonly headToken: Token;
+  readonly placeToken: Token;
+  readonly argTokens: readonly Token[];
 }
 
 /**
@@ -77,11 +78,25 @@ export function isBareUprobe(text: string): boolean {
   return trimmed.includes(':') && !/\s/.test(trimmed) && !DEFINITION_HEAD.test(trimmed);
 }
 
+/** The head a bare `PATH:SYMBOL` implies: an entry probe without names. */
+const BARE_HEAD: Head = { letter: 'p', nameStart: 0, eventStart: 0 };
+
 function parseChecked(text: string, bare: boolean): ProbeDefinition {
+  const tokens = splitTokens(text, bare);
+  const headToken = tokens.head;
+  const head = bare ? BARE_HEAD : within(headToken, () => parseHead(headToken.text));
+  const placeToken = requireLocation(text, head, tokens);
+  const place = within(placeToken, () => parsePlace(head.letter, placeToken.text, bare));
+  const args: ProbeArg[] = tokens.args.map((token, index) => within(token, () => parseArgToken(token.text, index)));
+  const def = assemble(head, place, args);
+  return validateInText(def, text, { head, headToken, placeToken, argTokens: tokens.args });
+}
+
+function splitTokens(text: string, bare: boolean): Tokens {
   const tokens = tokenize(text);
   // A bare target (one token, so tokens[0] exists) is its own location, with the head `p` implied.
-  const [headToken, placeToken, ...argTokens] = bare ? [tokens[0]!, ...tokens] : tokens;
-  if (headToken === undefined) {
+  const [head, place, ...args] = bare ? [tokens[0]!, ...tokens] : tokens;
+  if (head === undefined) {
     syntaxError(
       'EMPTY',
       0,
@@ -89,29 +104,34 @@ function parseChecked(text: string, bare: boolean): ProbeDefinition {
       'write e.g. "p:mygroup/myevent do_sys_openat2" or "p /bin/bash:0x4245c0"',
     );
   }
-  const head: Head = bare
-    ? { letter: 'p', nameStart: 0, eventStart: 0 }
-    : within(headToken, () => parseHead(headToken.text));
-  if (placeToken === undefined) {
+  return { head, place, args };
+}
+
+// The location token, after refusing a definition that has none.
+function requireLocation(text: string, head: Head, tokens: Tokens): Token {
+  const place = tokens.place;
+  if (place === undefined) {
     syntaxError(
       'NO_LOCATION',
       text.length,
-      `'${cutInput(headToken.text)}' is not followed by a probe location.`,
+      `'${cutInput(tokens.head.text)}' is not followed by a probe location.`,
       missingLocationHint(text, head),
     );
   }
-  if (FETCH_ARG_START.test(placeToken.text)) {
+  if (FETCH_ARG_START.test(place.text)) {
     syntaxError(
       'NO_LOCATION',
-      placeToken.start,
-      `'${cutInput(placeToken.text)}' is an argument (NAME=FETCHARG), not a probe location.`,
+      place.start,
+      `'${cutInput(place.text)}' is an argument (NAME=FETCHARG), not a probe location.`,
       missingLocationHint(text, head),
     );
   }
-  const place = within(placeToken, () => parsePlace(head.letter, placeToken.text, bare));
-  const args: ProbeArg[] = argTokens.map((token, index) => within(token, () => parseArgToken(token.text, index)));
+  return place;
+}
+
+function assemble(head: Head, place: Place, args: ProbeArg[]): ProbeDefinition {
   const isReturn = head.letter === 'r' || place.returnSuffix;
-  const def: ProbeDefinition = {
+  return {
     kind: place.kind,
     isReturn,
     ...(isReturn && { returnSyntax: place.returnSuffix ? 'suffix' : 'prefix' }),
@@ -121,11 +141,15 @@ function parseChecked(text: string, bare: boolean): ProbeDefinition {
     location: place.location,
     args,
   };
+}
+
+// Validates the parsed definition, giving its errors the text and the position of the token at fault.
+function validateInText(def: ProbeDefinition, text: string, layout: Layout): ProbeDefinition {
   try {
     return validate(def);
   } catch (error) {
     if (!(error instanceof ProbeDefinitionError)) throw error;
-    throw error.inText(text, positionOf(error, headToken, head, placeToken, argTokens));
+    throw error.inText(text, positionOf(error, layout));
   }
 }
 
@@ -143,22 +167,10 @@ function missingLocationHint(text: string, head: Head): string {
   return didYouMeanLocation(text);
 }
 
-/** "Did you mean" the definition with the ':' after the probe type made a space (`p:SYM` → `p SYM`). */
-function didYouMeanLocation(text: string): string {
-  const trimmed = text.trim();
-  const colon = trimmed.indexOf(':');
-  const meant = `${trimmed.slice(0, colon)} ${trimmed.slice(colon + 1)}`;
-  const names = `${trimmed.slice(0, colon)}:NAME`;
-  return `did you mean \`${cutInput(meant)}\`? '${names}' names the event; the probe point comes after a space`;
-}
-
 // Maps a validation error back to the token it is about.
 function positionOf(
   error: ProbeDefinitionError,
-  headToken: Token,
-  head: Head,
-  placeToken: Token,
-  argTokens: readonly Token[],
+  { head, headToken, placeToken, argTokens }: Layout,
 ): number | undefined {
   switch (error.where?.part) {
     case 'head':
@@ -198,314 +210,4 @@ function within<T>(token: Token, parse: () => T): T {
     }
     throw error;
   }
-}
-
-function parseHead(token: string): Head {
-  const letter = token[0] ?? '';
-  if (letter === '-') {
-    syntaxError(
-      'DELETE_COMMAND',
-      0,
-      `'${cutInput(token)}' is a delete command, not a probe definition.`,
-      'to remove a probe use printDeleteCommand(); a definition starts with p, r, f or t',
-    );
-  }
-  if (letter === '!') {
-    syntaxError(
-      'DELETE_COMMAND',
-      0,
-      `'${cutInput(token)}' starts with '!', which removes triggers and filters; it is not a probe definition.`,
-      'a definition starts with p, r, f or t',
-    );
-  }
-  if (letter === 'e' || letter === 's') {
-    syntaxError(
-      'UNSUPPORTED_PROBE_TYPE',
-      0,
-      `'${letter}' (${letter === 'e' ? 'event probe' : 'synthetic event'}) definitions ` +
-        'are not supported by this model.',
-      'use p/r (kprobe, uprobe), f (fprobe) or t (tracepoint probe)',
-    );
-  }
-  if (letter !== 'p' && letter !== 'r' && letter !== 'f' && letter !== 't') {
-    syntaxError(
-      'BAD_PROBE_TYPE',
-      0,
-      `'${cutInput(token)}' does not start with a probe type.`,
-      'start with p (probe), r (return probe), f (function entry/exit) or t (tracepoint)',
-    );
-  }
-  const colon = token.indexOf(':');
-  const digits = token.slice(1, colon < 0 ? token.length : colon);
-  let maxactive: number | undefined;
-  if (digits.length > 0) {
-    if (!/^[0-9]/.test(digits)) {
-      syntaxError(
-        'BAD_PROBE_TYPE',
-        1,
-        `Unexpected '${cutInput(digits)}' after the probe type '${letter}' in '${cutInput(token)}'.`,
-        `write ${letter}:GROUP/EVENT, or just ${letter}`,
-      );
-    }
-    maxactive = toSafeInteger(parseKernelUnsigned(digits));
-    if (maxactive === undefined) {
-      syntaxError(
-        'BAD_MAXACT',
-        1,
-        `'${cutInput(digits)}' in '${cutInput(token)}' is not a maxactive count.`,
-        'write r<N>: with N from 1 to 4096, e.g. r16:mygroup/myevent',
-      );
-    }
-  }
-  const base = { letter, ...(maxactive !== undefined && { maxactive }) } as const;
-  if (colon < 0) return { ...base, nameStart: 0, eventStart: 0 };
-  const names = token.slice(colon + 1);
-  const nameStart = colon + 1;
-  if (names.length === 0) {
-    syntaxError(
-      'NO_EVENT_NAME',
-      nameStart,
-      `'${cutInput(token)}' has ':' but no event name after it.`,
-      `write ${cutInput(token)}EVENT or ${cutInput(token)}GROUP/EVENT, or drop the ':'`,
-    );
-  }
-  // Like the kernel, '.' separates group and event when there is no '/'.
-  let sep = names.indexOf('/');
-  if (sep < 0) sep = names.indexOf('.');
-  if (sep < 0) return { ...base, event: names, nameStart, eventStart: nameStart };
-  if (sep === 0) {
-    // 'p:/bin/bash:readline' is a uprobe location written where the event name goes.
-    const hint =
-      names.startsWith('/') && names.includes(':')
-        ? didYouMeanLocation(token)
-        : `write ${cutInput(token.slice(0, nameStart))}GROUP${names}, or drop the '${names[0]}'`;
-    syntaxError(
-      'NO_GROUP_NAME',
-      nameStart,
-      `'${cutInput(token)}' has '${names[0]}' but no group name before it.`,
-      hint,
-    );
-  }
-  const event = names.slice(sep + 1);
-  return {
-    ...base,
-    group: names.slice(0, sep),
-    ...(event.length > 0 && { event }),
-    nameStart,
-    eventStart: nameStart + sep + 1,
-  };
-}
-
-/** True when a p/r location names a library (`libc.so.6:malloc`): module names never hold a '.'. */
-function namesLibrary(token: string): boolean {
-  const colon = token.indexOf(':');
-  return colon > 0 && token.slice(0, colon).includes('.');
-}
-
-function parsePlace(letter: Head['letter'], token: string, bare: boolean): Place {
-  if (letter === 't') {
-    if (token.includes('%')) {
-      syntaxError(
-        'BAD_ADDR_SUFFIX',
-        token.indexOf('%'),
-        `'${cutInput(token.slice(token.indexOf('%')))}' cannot follow tracepoint '${cutInput(token)}'.`,
-        'tracepoint probes have no return form; remove the suffix',
-      );
-    }
-    return { kind: 'tprobe', location: { type: 'tracepoint', name: token }, returnSuffix: false };
-  }
-  if (letter !== 'f' && (bare || token.includes('/') || namesLibrary(token))) {
-    // Only the part after the path's last ':' can hold the suffix; a path may contain '%'.
-    const colon = token.lastIndexOf(':');
-    const returnSuffix = hasReturnSuffix(token, colon < 0 ? token.length : colon, true);
-    return { kind: 'uprobe', location: parseUprobePlace(token), returnSuffix };
-  }
-  const returnSuffix = hasReturnSuffix(token, 0, false);
-  const body = returnSuffix ? token.slice(0, token.indexOf('%')) : token;
-  if (letter === 'f') {
-    const [module, symbol] = splitModule(body);
-    // Module names may contain '-'; only the symbol part can carry an offset.
-    const sign = symbol.search(/[+-]/);
-    if (sign >= 0) {
-      syntaxError(
-        'BAD_PROBE_ADDR',
-        body.length - symbol.length + sign,
-        `fprobe location '${cutInput(token)}' has an offset.`,
-        'fprobes attach to function entry or exit only; use a kprobe (p SYMBOL+OFFSET) to probe inside a function',
-      );
-    }
-    return {
-      kind: 'fprobe',
-      location: { type: 'function', ...(module !== undefined && { module }), symbol },
-      returnSuffix,
-    };
-  }
-  return { kind: 'kprobe', location: parseKprobePlace(body, token), returnSuffix };
-}
-
-// True when the token ends in '%return' (searching from `from`); any other '%' suffix is BAD_ADDR_SUFFIX.
-// Uprobes may have '(REF)' after the suffix.
-function hasReturnSuffix(token: string, from: number, allowRefCounter: boolean): boolean {
-  const pct = token.indexOf('%', from);
-  if (pct < 0) return false;
-  const suffix = allowRefCounter ? token.slice(pct).replace(/\(.*$/, '') : token.slice(pct);
-  if (suffix !== '%return') {
-    syntaxError(
-      'BAD_ADDR_SUFFIX',
-      pct,
-      `'${cutInput(suffix)}' is not a valid suffix in '${cutInput(token)}'.`,
-      "the only suffix is '%return', which makes a return probe",
-    );
-  }
-  return true;
-}
-
-function splitModule(body: string): [string | undefined, string] {
-  const colon = body.indexOf(':');
-  if (colon < 0) return [undefined, body];
-  if (colon === 0) {
-    syntaxError(
-      'BAD_MODULE',
-      0,
-      `'${cutInput(body)}' has ':' but no module name before it.`,
-      'write MODULE:SYMBOL, or just SYMBOL',
-    );
-  }
-  return [body.slice(0, colon), body.slice(colon + 1)];
-}
-
-function parseKprobePlace(body: string, token: string): ProbeLocation {
-  // Like modern kernels: a number is an address; anything else is a symbol, so modules whose
-  // names start with a digit (9p, 8021q) work as MODULE:SYMBOL.
-  if (/^[0-9]/.test(body) && !body.includes(':')) {
-    const address = parseKernelUnsigned(body);
-    if (address === undefined) {
-      const extra = /[+%-]/.test(token);
-      syntaxError(
-        'BAD_PROBE_ADDR',
-        0,
-        `'${cutInput(token)}' is not a kernel address${extra ? ': an address takes no offset or suffix' : ''}.`,
-        extra
-          ? 'probe SYMBOL+OFFSET instead, add the offset to the address yourself, or use r for a return probe'
-          : 'write the address as one number, e.g. 0xffffffff81234560',
-      );
-    }
-    return { type: 'kaddr', address };
-  }
-  const [module, rest] = splitModule(body);
-  const sign = rest.search(/[+-]/);
-  const symbol = sign < 0 ? rest : rest.slice(0, sign);
-  const shift = module === undefined ? 0 : module.length + 1;
-  if (symbol.length === 0) {
-    syntaxError('BAD_SYMBOL', shift, `'${cutInput(token)}' has no symbol name.`, 'write [MODULE:]SYMBOL[+OFFSET]');
-  }
-  let offset = 0;
-  if (sign >= 0) {
-    if (rest[sign] === '-') {
-      syntaxError(
-        'BAD_PROBE_ADDR',
-        shift + sign,
-        `Negative offset '${cutInput(rest.slice(sign))}' in kprobe location '${cutInput(token)}'.`,
-        'offsets count forward from the symbol: write SYMBOL+N',
-      );
-    }
-    const parsed = toSafeInteger(parseKernelUnsigned(rest.slice(sign + 1)));
-    if (parsed === undefined) {
-      syntaxError(
-        'BAD_PROBE_ADDR',
-        shift + sign + 1,
-        `'${cutInput(rest.slice(sign + 1))}' is not an offset in kprobe location '${cutInput(token)}'.`,
-        'write SYMBOL+N with one number N, e.g. vfs_read+0x10',
-      );
-    }
-    offset = parsed;
-  }
-  return { type: 'ksym', ...(module !== undefined && { module }), symbol, offset };
-}
-
-function parseUprobePlace(token: string): ProbeLocation {
-  // Like the kernel, the *last* ':' separates the path (which may contain ':').
-  const colon = token.lastIndexOf(':');
-  if (colon < 0) {
-    syntaxError(
-      'BAD_PATH',
-      token.length,
-      `Uprobe location '${cutInput(token)}' has no ':OFFSET'.`,
-      'write PATH:OFFSET (a file offset, e.g. /bin/bash:0x4245c0) or PATH:SYMBOL[+OFFSET]',
-    );
-  }
-  const path = token.slice(0, colon);
-  if (path.length === 0) {
-    syntaxError('BAD_PATH', 0, `Uprobe location '${cutInput(token)}' has no path before ':'.`, 'write PATH:OFFSET');
-  }
-  let rest = token.slice(colon + 1);
-  let refCtrOffset: number | undefined;
-  const paren = rest.indexOf('(');
-  if (paren >= 0) {
-    const close = rest.indexOf(')', paren);
-    const at = colon + 1 + paren;
-    if (close < 0) {
-      syntaxError(
-        'BAD_REFCNT',
-        at,
-        `Reference counter '${cutInput(rest.slice(paren))}' in '${cutInput(token)}' is missing its ')'.`,
-        'write PATH:OFFSET(REF_CTR_OFFSET)',
-      );
-    }
-    if (close !== rest.length - 1) {
-      syntaxError(
-        'BAD_REFCNT',
-        colon + 2 + close,
-        `'${cutInput(rest.slice(close + 1))}' after the reference counter in '${cutInput(token)}' is not allowed.`,
-        "end the location with ')'; '%return' goes before '('",
-      );
-    }
-    const ref = toSafeInteger(parseKernelUnsigned(rest.slice(paren + 1, close)));
-    if (ref === undefined) {
-      syntaxError(
-        'BAD_REFCNT',
-        at + 1,
-        `'${cutInput(rest.slice(paren + 1, close))}' is not a reference counter offset in '${cutInput(token)}'.`,
-        'write the semaphore file offset as one number, e.g. (0x1a2b4)',
-      );
-    }
-    // The kernel treats (0) as "no reference counter"; the canonical text omits it.
-    if (ref !== 0) refCtrOffset = ref;
-    rest = rest.slice(0, paren);
-  }
-  const pct = rest.indexOf('%');
-  if (pct >= 0) rest = rest.slice(0, pct); // checked by hasReturnSuffix
-  const withRef = refCtrOffset === undefined ? {} : { refCtrOffset };
-  if (/^[0-9]/.test(rest)) {
-    const offset = toSafeInteger(parseKernelUnsigned(rest));
-    if (offset === undefined) {
-      syntaxError(
-        'BAD_UPROBE_OFFS',
-        colon + 1,
-        `'${cutInput(rest)}' is not a file offset in uprobe location '${cutInput(token)}'.`,
-        'write PATH:OFFSET with one number, e.g. /bin/bash:0x4245c0',
-      );
-    }
-    return { type: 'uoffset', path, offset, ...withRef };
-  }
-  if (rest.length === 0) {
-    syntaxError(
-      'BAD_UPROBE_OFFS',
-      colon + 1,
-      `Uprobe location '${cutInput(token)}' has nothing after ':'.`,
-      'write PATH:OFFSET or PATH:SYMBOL[+OFFSET]',
-    );
-  }
-  const plus = rest.indexOf('+');
-  const symbol = plus < 0 ? rest : rest.slice(0, plus);
-  const offset = plus < 0 ? 0 : toSafeInteger(parseKernelUnsigned(rest.slice(plus + 1)));
-  if (offset === undefined) {
-    syntaxError(
-      'BAD_UPROBE_OFFS',
-      colon + 2 + plus,
-      `'${cutInput(rest.slice(plus + 1))}' is not an offset in '${cutInput(token)}'.`,
-      'write PATH:SYMBOL+N with one number N',
-    );
-  }
-  return { type: 'usym', path, symbol, offset, ...withRef };
 }

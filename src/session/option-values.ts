@@ -5,6 +5,7 @@
 import { suggestNames } from '../elf/suggest.js';
 import { cutInput, OptionError, type OptionErrorCode, quoteInput } from '../errors.js';
 import type { ProbeInput } from '../probes/probe-set.js';
+import { isEventPattern } from '../tracefs/event-globs.js';
 import { parseEventName } from '../tracefs/events.js';
 import { onlineCpus } from './cpus.js';
 
@@ -103,9 +104,6 @@ export function eventsOption(value: unknown): { name: string; filter?: string }[
   });
 }
 
-/** Characters that make an event name a glob over tracefs `events/`. */
-const GLOB_CHARACTERS = /[*?[]/;
-
 /**
  * An event name or glob, checked for shape before anything is read from tracefs: a plain name
  * fully (EventNameError), a glob as far as it can be before it is expanded.
@@ -119,22 +117,23 @@ function checkedEventName(name: unknown, where: string): string {
       "name events as 'group:name', e.g. 'sched:sched_switch', or { event: 'group:name', filter: '...' }",
     );
   }
-  if (GLOB_CHARACTERS.test(name)) parseEventName(name.replace(/[*?[\]]/g, 'x'));
-  else parseEventName(name);
+  // A glob's shape is checked with its wildcards as name characters; what it matches, when expanded.
+  parseEventName(isEventPattern(name) ? name.replace(/[*?[\]!^]/g, 'x') : name);
   return name;
 }
 
-/** `{ event, filter }`: the filter is checked against the event's format once it is read. */
+/** `{ event, filter }`: the filter's text is checked against the event's format once that is read. */
 function filteredEventEntry(entry: Record<string, unknown>, where: string): { name: string; filter?: string } {
   refuseUnknownKeys(entry, ['event', 'filter'], where);
   const name = checkedEventName(entry.event, `${where}.event`);
   const filter = entry.filter;
   if (filter === undefined) return { name };
-  if (typeof filter !== 'string' || filter.trim() === '') {
+  // Only the type here: what the text says is checked against the event's format (FilterError).
+  if (typeof filter !== 'string') {
     refuse(
       'BAD_OPTION_TYPE',
       `${where}.filter`,
-      `the filter of ${quoteInput(name)} must be a non-empty string, got ${shown(filter)}`,
+      `the filter of ${quoteInput(name)} must be a string, got ${shown(filter)}`,
       "write it in the kernel's filter language, e.g. 'common_pid != 1 && count > 4096'",
     );
   }
