@@ -31,7 +31,7 @@ export interface FilteredEvent<Name extends string = string> {
 /**
  * Dynamic probes to create for a session: kernel text (`p:...`, `r:...`, `PATH:SYMBOL` uprobes)
  * or definitions from the builder. In a record, each key names the probe's events; in an array,
- * events are named `group:event` as created.
+ * events are named after the probe (`uprobe_readline`), or `group:event` in a group you named.
  */
 export type ProbeInputs = readonly ProbeInput[] | Readonly<Record<string, ProbeInput>>;
 
@@ -81,10 +81,14 @@ export interface SessionOptions<Name extends string = string> {
   enableOnExec?: boolean;
   /**
    * Leave out the events of the calling process, every thread of it (default true): a tracer that
-   * sees its own work traces itself.
+   * sees its own work traces itself. Applies to sessions on every process or on a cgroup; with
+   * `pid` or `command` the session sees only what it was pointed at.
    */
   excludeSelf?: boolean;
-  /** Leave out the events of these processes too, every thread of each (e.g. the reader of our output). */
+  /**
+   * Leave out the events of these processes too, every thread of each (e.g. the reader of our
+   * output), in sessions on every process or on a cgroup.
+   */
   excludePids?: readonly number[];
   /**
    * Batches held for an async iterator that has not asked for them yet. Past this, the reader

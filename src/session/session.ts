@@ -197,7 +197,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
    * record. On a restart the names read count from now, so older samples keep theirs.
    */
   private seedNames(): void {
-    const { pids } = this.options;
+    const pids = this.held ? [this.held.pid] : this.options.pids;
     const comms = readComms(pids.length > 0 ? pids : undefined);
     if (this.started) this.names.seed(comms, Number(process.hrtime.bigint()));
     else this.names.seed(comms);

@@ -38,26 +38,21 @@ export interface CaptureTargets {
  * @throws OptionError for a process that is not running or a cgroup that cannot be opened.
  */
 export function openTargets(options: ResolvedTargets, commandPid: number | undefined): CaptureTargets {
-  const excludedPids = excludedProcesses(options);
-  const exclusion = { excludedPids, exclusionFilter: exclusionFilter(excludedPids) };
   // A command is held before its exec: it has one thread, and its children follow by inherit.
   if (commandPid !== undefined) return { targets: [commandPid], cgroup: false, ...NO_EXCLUSION, close: noop };
   if (options.pids.length > 0) {
     const targets = options.pids.flatMap((pid) => threadsOf(pid));
     return { targets: [...new Set(targets)], cgroup: false, ...NO_EXCLUSION, close: noop };
   }
-  if (options.cgroup !== undefined) {
-    const fd = openCgroup(options.cgroup);
-    return {
-      targets: [fd],
-      cgroup: true,
-      ...exclusion,
-      close: () => {
-        closeSync(fd);
-      },
-    };
-  }
-  return { targets: [-1], cgroup: false, ...exclusion, close: noop };
+  // Only sessions that see every process (or a cgroup's, which may hold ours) exclude any.
+  const excludedPids = excludedProcesses(options);
+  const exclusion = { excludedPids, exclusionFilter: exclusionFilter(excludedPids) };
+  if (options.cgroup === undefined) return { targets: [-1], cgroup: false, ...exclusion, close: noop };
+  const fd = openCgroup(options.cgroup);
+  const close = () => {
+    closeSync(fd);
+  };
+  return { targets: [fd], cgroup: true, ...exclusion, close };
 }
 
 const NO_EXCLUSION = { excludedPids: [], exclusionFilter: undefined };
@@ -66,7 +61,7 @@ function noop(): void {
   // nothing to close
 }
 
-/** This process (unless excludeSelf is false) and the excludePids; only those still running. */
+/** This process (unless excludeSelf is false) and the excludePids, each once. */
 function excludedProcesses(options: ResolvedTargets): number[] {
   const pids = options.excludeSelf ? [process.pid, ...options.excludePids] : options.excludePids;
   return [...new Set(pids)];
