@@ -8,7 +8,7 @@ import { LIMITS, type AnyProbeDefinition, type ProbeLocation } from './definitio
 import { fail } from './errors.js';
 import { describeCharacter } from './line-characters.js';
 import { U64_MAX } from './numbers.js';
-import { KERNEL_SYMBOL } from './validate-arg.js';
+import { KERNEL_SYMBOL } from './validate-arg-fetch.js';
 import { cutInput } from '../errors.js';
 
 /** ELF symbol names as perf-bridge's resolver takes them (`name`, `name@VER`, `name@@VER`, C++/Rust mangled). */
