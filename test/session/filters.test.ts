@@ -13,8 +13,10 @@ import { FilterError } from '../../src/filter/errors.js';
 import { uprobe } from '../../src/probes/builder.js';
 import { reg, deref } from '../../src/probes/fetch.js';
 import { type FieldsMap, type Session, openSession } from '../../src/session/session.js';
+import { callLabel, callValue } from '../helpers/loadgen-calls.js';
 import { loadgen } from '../helpers/programs.js';
 import { exited, spawnGated } from '../helpers/processes.js';
+import { byTime } from '../helpers/time-order.js';
 import { ourProbeLines } from '../helpers/tracefs-state.js';
 
 const GETPPID = 'syscalls:sys_enter_getppid';
@@ -34,6 +36,17 @@ function collect<M extends FieldsMap>(session: Session<M>): TraceEvent[] {
  */
 function comparable(events: readonly TraceEvent[]): string[] {
   return events.map((e) => JSON.stringify({ pid: e.pid, tid: e.tid, cpu: e.cpu, fields: e.fields }, bigints)).sort();
+}
+
+/** One pb_target call as the uprobe reports it. */
+interface Call {
+  label: string;
+  value: bigint;
+}
+
+/** The calls a uprobe session saw, in time order. */
+function callsOf(events: readonly TraceEvent[]): Call[] {
+  return [...events].sort(byTime).map((e) => ({ label: String(e.fields.label), value: e.fields.value as bigint }));
 }
 
 function bigints(_key: string, value: unknown): unknown {
@@ -91,37 +104,42 @@ test('tracepoint strings with == and ~ globs: the same events as the predicate',
   });
 });
 
-test('uprobe string and s64 fetch args: the same events as the predicate', { skip: noUprobes }, async () => {
-  const binary = loadgen();
-  const probe = () =>
-    uprobe(binary, 'pb_target')
-      .arg('label', deref(reg('di')).as('string'))
-      .arg('value', reg('si').as('s64'));
-  const filters: [string, (e: TraceEvent) => boolean][] = [
-    ['value > 1000 && value < 9000', (e) => (e.fields.value as bigint) > 1000n && (e.fields.value as bigint) < 9000n],
-    [
-      'label ~ "item-1*" || value < -4990',
-      (e) => String(e.fields.label).startsWith('item-1') || (e.fields.value as bigint) < -4990n,
-    ],
-    ['label == "item-7"', (e) => e.fields.label === 'item-7'],
-  ];
-  const load = spawnGated(binary, ['call', '5000']);
-  const all = openSession({ probes: { call: probe() } });
-  const everything = collect(all);
-  const filtered = filters.map(([filter]) => openSession({ probes: { call: probe().filter(filter) } }));
-  const kept = filtered.map(collect);
-  for (const session of [all, ...filtered]) session.start();
-  load.open();
-  await load.done;
-  for (const session of [all, ...filtered]) session.close();
-  assert.equal(everything.length, 5000);
-  filters.forEach(([filter, predicate], i) => {
-    const expected = comparable(everything.filter(predicate));
-    assert.ok(expected.length > 0, `${filter}: keeps something`);
-    assert.deepEqual(comparable(kept[i]!), expected, filter);
-  });
-  assert.deepEqual(ourProbeLines(`perfbridge_${process.pid}_`), [], 'every probe removed');
-});
+test(
+  'uprobe string and s64 fetch args: the same calls as the predicate, against every call made',
+  { skip: noUprobes },
+  async () => {
+    const N = 5000;
+    const binary = loadgen();
+    const probe = () =>
+      uprobe(binary, 'pb_target')
+        .arg('label', deref(reg('di')).as('string'))
+        .arg('value', reg('si').as('s64'));
+    const filters: [string, (call: Call) => boolean][] = [
+      ['value > 1000 && value < 9000', (call) => call.value > 1000n && call.value < 9000n],
+      ['label ~ "item-1*" || value < -4990', (call) => call.label.startsWith('item-1') || call.value < -4990n],
+      ['label == "item-7"', (call) => call.label === 'item-7'],
+    ];
+    const load = spawnGated(binary, ['call', String(N)]);
+    const all = openSession({ probes: { call: probe() } });
+    const everything = collect(all);
+    const filtered = filters.map(([filter]) => openSession({ probes: { call: probe().filter(filter) } }));
+    const kept = filtered.map(collect);
+    for (const session of [all, ...filtered]) session.start();
+    load.open();
+    await load.done;
+    for (const session of [all, ...filtered]) session.close();
+    // Ground truth: the generator's calls, in order (one thread, so time order is call order).
+    const calls: Call[] = Array.from({ length: N }, (_, i) => ({ label: callLabel(i), value: callValue(i) }));
+    assert.deepEqual(callsOf(everything), calls, 'the unfiltered session saw every call');
+    filters.forEach(([filter, predicate], i) => {
+      const expected = calls.filter(predicate);
+      assert.ok(expected.length > 0, `${filter}: keeps something`);
+      assert.deepEqual(callsOf(kept[i]!), expected, filter);
+      assert.deepEqual(callsOf(everything).filter(predicate), expected, `${filter}: the predicate on the session`);
+    });
+    assert.deepEqual(ourProbeLines(`perfbridge_${process.pid}_`), [], 'every probe removed');
+  },
+);
 
 test('a bad filter is refused before anything is opened, pointing at the mistake', () => {
   assert.throws(
