@@ -62,7 +62,7 @@ interface Recording {
 /** Counts the records of a batch and collects their sample ids. */
 function scanBatch(view: DataView, length: number, ids: Set<number>): number {
   let records = 0;
-  const walk = new SampleWalk(view, length, false);
+  const walk = new SampleWalk(view, length);
   for (; walk.next(); records++) ids.add(walk.id);
   return records;
 }
@@ -87,7 +87,7 @@ async function record(
   const drain = () => {
     // Bounded: each call empties at most one buffer-full; the rings hold a bounded amount.
     for (let i = 0; i < 100_000 && capture !== undefined; i++) {
-      const length = capture.drain(buffer.buffer, counts);
+      const length = capture.drain(buffer.buffer, counts, new ArrayBuffer(0)); // no side-band was opened
       if (length > 0) {
         const bytes = Buffer.from(buffer.subarray(0, length));
         const view = new DataView(bytes.buffer, bytes.byteOffset, length);
@@ -179,7 +179,7 @@ function measure(recording: Recording, minMs: number): DecodeFigure[] {
   const columnSlots = new Map(recording.ids.map((id) => [id, columnSlot]));
   const errors = { malformed: 0 };
   // As a session decodes: names looked up per record (the load's, read once), itself excluded.
-  const context = { names: new ProcessNames(), mixed: false, excludedPids: [process.pid] };
+  const context = { names: new ProcessNames(), excludedPids: [process.pid] };
   // Results go to a sink so the engine cannot treat the decode as dead code.
   let sink: unknown;
   const object = time(

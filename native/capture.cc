@@ -280,24 +280,29 @@ bool Capture::ConsumeReadiness() {
   return hangup;
 }
 
-// drain(out: ArrayBuffer, counts: Float64Array) -> bytes written. `counts` is laid out as
-// native/protocol.h describes: every ring's running totals, then the buffer-filled flag.
+// drain(out: ArrayBuffer, counts: Float64Array, sideBandOut: ArrayBuffer) -> sample bytes written
+// to `out`. `counts` is laid out as native/protocol.h describes: every ring's running totals, the
+// buffer-filled flag, and the bytes of side-band records written to `sideBandOut`.
 Napi::Value Capture::Drain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (closed_) return Napi::Number::New(env, 0);
   Napi::ArrayBuffer out = CheckedArrayBuffer(info[0], "drain: out");
   Napi::Float64Array counts = CheckedFloat64Array(info[1], "drain: counts");
+  Napi::ArrayBuffer sideBandOut = CheckedArrayBuffer(info[2], "drain: sideBandOut");
   const size_t ringCount = rings_.size();
   if (counts.ElementLength() < protocol::DrainCountsLength(ringCount)) {
     throw Napi::RangeError::New(env, "drain: counts array is too short");
   }
-  const DrainOutcome outcome = DrainRings(static_cast<uint8_t*>(out.Data()), out.ByteLength());
+  // Samples first, then the side-band: every name record written before a sample that was read
+  // is then read too, so each sample can be named at its own time.
+  const DrainOutcome samples = DrainSamples(static_cast<uint8_t*>(out.Data()), out.ByteLength());
+  const size_t sideBandBytes = DrainSideBand(static_cast<uint8_t*>(sideBandOut.Data()), sideBandOut.ByteLength());
   for (size_t r = 0; r < ringCount; r++) {
     protocol::StoreRingCounts(rings_[r].samples.counts, rings_[r].sideBand.counts, r, counts.Data());
   }
-  counts[protocol::BufferFilledSlot(ringCount)] = outcome.outputFull ? 1 : 0;
-  counts[protocol::SideBandRecordsSlot(ringCount)] = static_cast<double>(outcome.sideBandRecords);
-  return Napi::Number::New(env, static_cast<double>(outcome.bytesWritten));
+  counts[protocol::BufferFilledSlot(ringCount)] = samples.outputFull ? 1 : 0;
+  counts[protocol::SideBandBytesSlot(ringCount)] = static_cast<double>(sideBandBytes);
+  return Napi::Number::New(env, static_cast<double>(samples.bytesWritten));
 }
 
 DrainOutcome Capture::DrainStream(Stream& stream, uint8_t* out, size_t capacity) {
@@ -307,23 +312,27 @@ DrainOutcome Capture::DrainStream(Stream& stream, uint8_t* out, size_t capacity)
   return DrainRing(meta, data, stream.dataBytes, out, capacity, &stream.counts);
 }
 
-DrainOutcome Capture::DrainRings(uint8_t* out, size_t capacity) {
+DrainOutcome Capture::DrainSamples(uint8_t* out, size_t capacity) {
   DrainOutcome total;
   const size_t ringCount = rings_.size();
   for (size_t k = 0; k < ringCount && !total.outputFull; k++) {
     const size_t r = (nextRing_ + k) % ringCount;
-    // The side-band first: the names it carries are looked up by time, so its order is free.
-    for (Stream* stream : {&rings_[r].sideBand, &rings_[r].samples}) {
-      const DrainOutcome outcome = DrainStream(*stream, out + total.bytesWritten, capacity - total.bytesWritten);
-      total.bytesWritten += outcome.bytesWritten;
-      total.sideBandRecords += outcome.sideBandRecords;
-      total.outputFull = outcome.outputFull;
-      if (outcome.outputFull) break;
-    }
-    if (total.outputFull) nextRing_ = r;  // resume with the ring that did not fit
+    const DrainOutcome outcome =
+        DrainStream(rings_[r].samples, out + total.bytesWritten, capacity - total.bytesWritten);
+    total.bytesWritten += outcome.bytesWritten;
+    total.outputFull = outcome.outputFull;
+    if (outcome.outputFull) nextRing_ = r;  // resume with the ring that did not fit
   }
   if (!total.outputFull) nextRing_ = (nextRing_ + 1) % (ringCount == 0 ? 1 : ringCount);
   return total;
+}
+
+size_t Capture::DrainSideBand(uint8_t* out, size_t capacity) {
+  // `out` holds every side-band ring's whole data area (the caller sizes it so), so this never
+  // stops early: a ring reader takes at most one ring's worth per call.
+  size_t written = 0;
+  for (Ring& ring : rings_) written += DrainStream(ring.sideBand, out + written, capacity - written).bytesWritten;
+  return written;
 }
 
 Napi::Value Capture::Close(const Napi::CallbackInfo& info) {

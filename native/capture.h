@@ -61,8 +61,10 @@ class Capture : public Napi::ObjectWrap<Capture> {
   void MapStream(Napi::Env env, Stream& stream, uint64_t dataBytes, int cpu);
   void WatchRing(Napi::Env env, const Ring& ring, size_t ringIndex);
 
-  // Drains the rings into `out`, starting at nextRing_, until they are empty or `out` is full.
-  DrainOutcome DrainRings(uint8_t* out, size_t capacity);
+  // Drains the sample rings into `out`, starting at nextRing_, until they are empty or `out` is full.
+  DrainOutcome DrainSamples(uint8_t* out, size_t capacity);
+  // Drains every side-band ring into `out`; returns the bytes written.
+  size_t DrainSideBand(uint8_t* out, size_t capacity);
   // Drains one stream into `out`; the outcome's outputFull says it stopped for lack of room.
   DrainOutcome DrainStream(Stream& stream, uint8_t* out, size_t capacity);
   // Calls `visit` with every perf fd, ring by ring.

@@ -2,7 +2,7 @@
 // TypeScript in src/native-protocol.ts; test/native/protocol.test.ts checks that the two agree.
 //
 // Drain counts (a Float64Array of DrainCountsLength(ringCount) doubles), ring-major:
-//   [ring 0: lostRecords, lostSamples, corruptResets, sideBandLost][ring 1: ...]...[bufferFilled][sideBandRecords]
+//   [ring 0: lostRecords, lostSamples, corruptResets, sideBandLost][ring 1: ...]...[bufferFilled][sideBandBytes]
 // Sample ids (the BigUint64Array of Capture.ids()), ring-major, then target-major: every event of
 // target 0 on ring 0, every event of target 1 on ring 0, ..., then ring 1.
 #pragma once
@@ -30,9 +30,9 @@ constexpr size_t RingCountSlot(size_t ring, RingCount which) { return kCountsPer
 // filled before the rings were empty (so the next drain returns more), else 0.
 constexpr size_t BufferFilledSlot(size_t ringCount) { return kCountsPerRing * ringCount; }
 
-// Index in the drain counts of how many side-band records (COMM, FORK, EXIT) the last drain wrote
-// among the samples: 0 lets the reader skip looking for them.
-constexpr size_t SideBandRecordsSlot(size_t ringCount) { return kCountsPerRing * ringCount + 1; }
+// Index in the drain counts of the bytes of side-band records (COMM, FORK, EXIT) the last drain
+// wrote to its side-band buffer.
+constexpr size_t SideBandBytesSlot(size_t ringCount) { return kCountsPerRing * ringCount + 1; }
 
 // Index in Capture.ids() of the sample id of event `eventIndex` (of `eventCount`) opened for target
 // `target` (of `targetCount`) on ring `ring`.

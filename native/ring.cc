@@ -57,7 +57,7 @@ DrainOutcome DrainRing(perf_event_mmap_page* meta, const uint8_t* data, uint64_t
       }
       CopyFromRing(data, mask, tail, out + outcome.bytesWritten, header.size);
       outcome.bytesWritten += header.size;
-      if (header.type != PERF_RECORD_SAMPLE) outcome.sideBandRecords++;
+      if (header.type != PERF_RECORD_SAMPLE) outcome.sideBandBytes += header.size;
     } else if (header.type == kLostRecord && header.size >= sizeof header + 16) {
       uint64_t lost;
       CopyFromRing(data, mask, tail + sizeof header + 8, &lost, sizeof lost);  // after the id

@@ -18,8 +18,8 @@ struct RingCounts {
 // Result of draining one ring into a caller-owned byte buffer.
 struct DrainOutcome {
   size_t bytesWritten = 0;
-  bool outputFull = false;     // stopped early: a record did not fit in the output buffer
-  size_t sideBandRecords = 0;  // PERF_RECORD_COMM / FORK / EXIT records among those written
+  bool outputFull = false;   // stopped early: a record did not fit in the output buffer
+  size_t sideBandBytes = 0;  // bytes of PERF_RECORD_COMM / FORK / EXIT records among those written
 };
 
 // Copies every complete PERF_RECORD_SAMPLE, and the COMM, FORK and EXIT side-band records that

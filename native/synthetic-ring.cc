@@ -28,7 +28,7 @@ Napi::Value DrainSyntheticRing(const Napi::CallbackInfo& info) {
       DrainRing(meta, data, dataSize, static_cast<uint8_t*>(out.Data()), out.ByteLength(), &totals);
   protocol::StoreRingCounts(totals, RingCounts{}, 0, counts.Data());
   counts[protocol::BufferFilledSlot(1)] = outcome.outputFull ? 1 : 0;
-  counts[protocol::SideBandRecordsSlot(1)] = static_cast<double>(outcome.sideBandRecords);
+  counts[protocol::SideBandBytesSlot(1)] = static_cast<double>(outcome.sideBandBytes);
   return Napi::Number::New(env, static_cast<double>(outcome.bytesWritten));
 }
 

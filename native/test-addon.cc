@@ -44,8 +44,8 @@ Napi::Value BufferFilledSlot(const Napi::CallbackInfo& info) {
   return SizeValue(info.Env(), protocol::BufferFilledSlot(IndexArgument(info, 0, "ringCount")));
 }
 
-Napi::Value SideBandRecordsSlot(const Napi::CallbackInfo& info) {
-  return SizeValue(info.Env(), protocol::SideBandRecordsSlot(IndexArgument(info, 0, "ringCount")));
+Napi::Value SideBandBytesSlot(const Napi::CallbackInfo& info) {
+  return SizeValue(info.Env(), protocol::SideBandBytesSlot(IndexArgument(info, 0, "ringCount")));
 }
 
 Napi::Value SampleIdSlot(const Napi::CallbackInfo& info) {
@@ -65,7 +65,7 @@ Napi::Object ProtocolObject(Napi::Env env) {
   exported.Set("drainCountsLength", Napi::Function::New(env, DrainCountsLength, "drainCountsLength"));
   exported.Set("ringCountSlot", Napi::Function::New(env, RingCountSlot, "ringCountSlot"));
   exported.Set("bufferFilledSlot", Napi::Function::New(env, BufferFilledSlot, "bufferFilledSlot"));
-  exported.Set("sideBandRecordsSlot", Napi::Function::New(env, SideBandRecordsSlot, "sideBandRecordsSlot"));
+  exported.Set("sideBandBytesSlot", Napi::Function::New(env, SideBandBytesSlot, "sideBandBytesSlot"));
   exported.Set("sampleIdSlot", Napi::Function::New(env, SampleIdSlot, "sampleIdSlot"));
   return exported;
 }

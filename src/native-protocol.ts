@@ -6,7 +6,7 @@
  * Drain counts (`Float64Array` of {@link drainCountsLength} doubles), ring-major:
  *
  * ```
- * [ring 0: lostRecords, lostSamples, corruptResets, sideBandLost][ring 1: …]…[bufferFilled][sideBandRecords]
+ * [ring 0: lostRecords, lostSamples, corruptResets, sideBandLost][ring 1: …]…[bufferFilled][sideBandBytes]
  * ```
  *
  * Sample ids (`BigUint64Array` from `Capture.ids()`), ring-major, then target-major: every event
@@ -48,10 +48,10 @@ export function bufferFilledSlot(ringCount: number): number {
 }
 
 /**
- * Index in the drain counts array of the number of side-band records (COMM, FORK, EXIT) the last
- * drain wrote among the samples; 0 lets the reader skip looking for them.
+ * Index in the drain counts array of the bytes of side-band records (COMM, FORK, EXIT) the last
+ * drain wrote to its side-band buffer.
  */
-export function sideBandRecordsSlot(ringCount: number): number {
+export function sideBandBytesSlot(ringCount: number): number {
   return COUNTS_PER_RING * ringCount + 1;
 }
 

@@ -71,13 +71,15 @@ export interface NativeCapture {
   /** Disables every event and stops watching; pending records stay in the rings. */
   disable(): void;
   /**
-   * Copies every complete sample and side-band record of every ring into `out` and returns the
-   * byte count. `counts` (`drainCountsLength(ringCount)` long, see native-protocol.ts) gets each
-   * ring's running totals at `ringCountSlot`, at `bufferFilledSlot` a 1 when `out` filled before the
-   * rings were empty (call again for the rest), else 0, and at `sideBandRecordsSlot` how many
-   * side-band records were copied.
+   * Copies every complete sample record of every ring into `out` and returns the byte count; then
+   * every side-band record (COMM, FORK, EXIT) into `sideBandOut`, which must hold every side-band
+   * ring whole (`ringCount * sideBandPages` pages). Samples first: a name record written before a
+   * sample that was read is read too. `counts` (`drainCountsLength(ringCount)` long, see
+   * native-protocol.ts) gets each ring's running totals at `ringCountSlot`, at `bufferFilledSlot` a
+   * 1 when `out` filled before the rings were empty (call again for the rest), else 0, and at
+   * `sideBandBytesSlot` the bytes written to `sideBandOut`.
    */
-  drain(out: ArrayBuffer, counts: Float64Array): number;
+  drain(out: ArrayBuffer, counts: Float64Array, sideBandOut: ArrayBuffer): number;
   /**
    * Samples the kernel dropped per ring (PERF_FORMAT_LOST, Linux 6.0+), read now from every fd;
    * null on older kernels or after close.

@@ -71,7 +71,7 @@ function countRows(
   let countedId = -1;
   let counted: Pending | undefined;
   const excluded = context.excludedPids;
-  const walk = new SampleWalk(view, length, context.mixed);
+  const walk = new SampleWalk(view, length);
   while (walk.next()) {
     if (excluded.length > 0 && isExcluded(excluded, view.getUint32(walk.pos + SampleLayout.pid, true))) continue;
     const id = walk.id;
@@ -102,7 +102,7 @@ function fillRows(
   context: BatchContext,
   errors: BatchErrors | undefined,
 ): void {
-  const walk = new SampleWalk(view, length, context.mixed);
+  const walk = new SampleWalk(view, length);
   const names = new NameCursor(context.names);
   const excluded = context.excludedPids;
   // Consecutive records mostly belong to one event: keep its columns in locals between records.

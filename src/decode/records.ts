@@ -8,7 +8,7 @@
 import type { FieldsDecoder } from './compile.js';
 import type { DecodeErrorCounter } from './field-readers.js';
 import { type NameSpan, type ProcessNames, nameAt } from './process-names.js';
-import { PERF_RECORD_SAMPLE, timeAt } from './side-band.js';
+import { timeAt } from './side-band.js';
 
 /** Offsets of the sample fields inside a record (see the module comment). */
 export const SampleLayout = {
@@ -37,8 +37,7 @@ function recordSize(view: DataView, pos: number, length: number): number {
 /**
  * The walk over the sample records of `length` bytes of a batch, in ring order, reading only
  * inside [0, length). It stops at the end, or at a record whose size overruns the batch or is too
- * small for a sample: nothing after such a record can be trusted. In a batch that holds side-band
- * records too (`mixed`), it passes over them. A cursor rather than a
+ * small for a sample: nothing after such a record can be trusted. A cursor rather than a
  * callback, so that each decoder keeps its own state in locals and V8 inlines next() into its loop.
  */
 export class SampleWalk {
@@ -54,25 +53,21 @@ export class SampleWalk {
   constructor(
     private readonly view: DataView,
     private readonly length: number,
-    private readonly mixed: boolean,
   ) {}
 
-  /** Moves to the next sample; false when there is none that can be trusted. */
+  /** Moves to the next record; false when there is none that can be trusted. */
   next(): boolean {
-    for (;;) {
-      const pos = this.pos + this.size;
-      this.pos = pos;
-      const size = recordSize(this.view, pos, this.length);
-      if (size < 0) {
-        this.size = 0;
-        return false;
-      }
-      this.size = size;
-      if (this.mixed && this.view.getUint32(pos, true) !== PERF_RECORD_SAMPLE) continue;
-      this.id = sampleId(this.view, pos);
-      this.rawSize = this.view.getUint32(pos + SampleLayout.rawSize, true);
-      return true;
+    const pos = this.pos + this.size;
+    this.pos = pos;
+    const size = recordSize(this.view, pos, this.length);
+    if (size < 0) {
+      this.size = 0;
+      return false;
     }
+    this.size = size;
+    this.id = sampleId(this.view, pos);
+    this.rawSize = this.view.getUint32(pos + SampleLayout.rawSize, true);
+    return true;
   }
 
   /** The current sample's time as a number of ns (see {@link timeAt}). */
@@ -122,13 +117,11 @@ export interface EventSlot {
 }
 
 /**
- * What decoding a batch needs besides its bytes: the records' process names, whether side-band
- * records are mixed in, and the processes whose samples are dropped (self-exclusion).
+ * What decoding a batch needs besides its bytes: the records' process names, and the processes
+ * whose samples are dropped (self-exclusion).
  */
 export interface BatchContext {
   names: ProcessNames;
-  /** The batch holds side-band records among the samples. */
-  mixed: boolean;
   /** Thread group ids whose samples are left out (the kernel filter misses threads started later). */
   excludedPids: readonly number[];
 }
@@ -177,7 +170,7 @@ export function decodeRecords(
   out: TraceEvent[],
   errors: BatchErrors,
 ): void {
-  const walk = new SampleWalk(view, length, context.mixed);
+  const walk = new SampleWalk(view, length);
   const names = new NameCursor(context.names);
   const excluded = context.excludedPids;
   // Consecutive records mostly belong to one event: skip the map lookup for repeats.

@@ -8,8 +8,6 @@
  *   FORK / EXIT: pid, ppid, tid, ptid (u32 each), time (u64), sample id
  */
 
-/** perf_event_header.type of a sample. */
-export const PERF_RECORD_SAMPLE = 9;
 const PERF_RECORD_COMM = 3;
 const PERF_RECORD_EXIT = 4;
 const PERF_RECORD_FORK = 7;
@@ -34,8 +32,8 @@ export function timeAt(view: DataView, offset: number): number {
 }
 
 /**
- * Hands every side-band record among `length` bytes of drained records to `listener`, in batch
- * order. Samples and records that do not fit are passed over (the sample walk counts those).
+ * Hands every side-band record among `length` bytes of drained side-band records to `listener`,
+ * in their order. Records of other types are passed over; a record that does not fit ends the walk.
  */
 export function readSideBand(bytes: Buffer, view: DataView, length: number, listener: SideBandListener): void {
   for (let pos = 0; pos + 8 <= length;) {

@@ -47,7 +47,7 @@ function syntheticBatch(
  * excluded pid no record has keeps the exclusion check in the optimised code, as sessions use it.
  */
 function warmUpContext(): BatchContext {
-  return { names: new ProcessNames(), mixed: false, excludedPids: [0xffffffff] };
+  return { names: new ProcessNames(), excludedPids: [0xffffffff] };
 }
 
 /** Runs an event's object decoder over synthetic records until V8 has optimised it. */

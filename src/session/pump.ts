@@ -9,7 +9,7 @@ import type { ProcessNames } from '../decode/process-names.js';
 import { type BatchContext, decodeRecords, type TraceEvent } from '../decode/records.js';
 import { readSideBand } from '../decode/side-band.js';
 import type { NativeCapture } from '../native.js';
-import { bufferFilledSlot, sideBandRecordsSlot } from '../native-protocol.js';
+import { bufferFilledSlot, sideBandBytesSlot } from '../native-protocol.js';
 import type { Delivery } from './delivery.js';
 import type { EventSlots } from './event-slots.js';
 import type { SessionCounters } from './stats.js';
@@ -55,9 +55,11 @@ export class Pump<E extends TraceEvent> {
   private readonly view = new DataView(this.memory);
   /** Index of the drain count that says the buffer filled before the rings were empty. */
   private readonly bufferFilled: number;
-  /** Index of the drain count of side-band records in the batch. */
-  private readonly sideBandRecords: number;
-  /** Names, exclusions, and whether the batch being decoded holds side-band records. */
+  /** Every side-band ring's records of one drain: the names the batch's samples are given. */
+  private readonly sideBand: { memory: ArrayBuffer; bytes: Buffer; view: DataView };
+  /** Index of the drain count of the side-band bytes of a drain. */
+  private readonly sideBandBytes: number;
+  /** Names and exclusions for the decoders. */
   private readonly context: BatchContext;
   private prunedAt = performance.now();
   /** Drain calls per pass: enough for every ring full, plus one. */
@@ -71,18 +73,20 @@ export class Pump<E extends TraceEvent> {
   private continuation: NodeJS.Immediate | undefined;
 
   /**
-   * @param ringBytes the data bytes of all rings together.
+   * @param sizes the data bytes of all sample rings together, and of all side-band rings.
    * @param sortByTime deliver objects in one time order across CPUs and batches.
    */
-  constructor(parts: PumpParts<E>, ringBytes: number, sortByTime: boolean) {
+  constructor(parts: PumpParts<E>, sizes: { ringBytes: number; sideBandBytes: number }, sortByTime: boolean) {
     this.capture = parts.capture;
     this.slots = parts.slots;
     this.delivery = parts.delivery;
     this.counters = parts.counters;
     this.bufferFilled = bufferFilledSlot(parts.capture.ringCount);
-    this.sideBandRecords = sideBandRecordsSlot(parts.capture.ringCount);
-    this.context = { names: parts.names, mixed: false, excludedPids: parts.excludedPids };
-    this.maxDrainCalls = Math.ceil(ringBytes / BATCH_BYTES) + 1;
+    this.sideBandBytes = sideBandBytesSlot(parts.capture.ringCount);
+    const sideBand = new ArrayBuffer(sizes.sideBandBytes);
+    this.sideBand = { memory: sideBand, bytes: Buffer.from(sideBand), view: new DataView(sideBand) };
+    this.context = { names: parts.names, excludedPids: parts.excludedPids };
+    this.maxDrainCalls = Math.ceil(sizes.ringBytes / BATCH_BYTES) + 1;
     this.timeOrder = sortByTime ? new TimeOrder() : undefined;
   }
 
@@ -157,11 +161,12 @@ export class Pump<E extends TraceEvent> {
     let more = true;
     // A listener that closes the session detaches the pump: stop there.
     for (let calls = 0; more && calls < this.maxDrainCalls && this.capture !== undefined; calls++) {
-      const length = capture.drain(this.memory, this.counters.drainCounts);
-      more = this.counters.drainCounts[this.bufferFilled] === 1;
-      this.context.mixed = this.counters.drainCounts[this.sideBandRecords]! > 0;
+      const counts = this.counters.drainCounts;
+      const length = capture.drain(this.memory, counts, this.sideBand.memory);
+      more = counts[this.bufferFilled] === 1;
       // Names change before the samples are named: each sample looks its name up at its own time.
-      if (this.context.mixed) readSideBand(this.bytes, this.view, length, this.context.names);
+      const { bytes, view } = this.sideBand;
+      readSideBand(bytes, view, counts[this.sideBandBytes]!, this.context.names);
       if (length > 0) this.decodeAndDeliver(length, collect);
     }
     if (performance.now() - this.prunedAt >= PRUNE_INTERVAL_MS) {

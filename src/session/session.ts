@@ -16,7 +16,7 @@ import { type CommandExit, type HeldCommand, startHeldCommand } from '../process
 import { readComms } from '../process/comms.js';
 import { Delivery } from './delivery.js';
 import { EventSlots } from './event-slots.js';
-import { openCapture } from './open-capture.js';
+import { SIDE_BAND_PAGES, openCapture } from './open-capture.js';
 import { type ResolvedSessionOptions, type SessionOptions, resolveSessionOptions } from './options.js';
 import { Pump } from './pump.js';
 import { resolveEvents } from './resolve-events.js';
@@ -84,10 +84,12 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     this.slots = new EventSlots(resolved, capture.ids());
     this.counters = new SessionCounters(capture.ringCount);
     this.delivery = new Delivery(this.counters, options.maxQueuedBatches);
-    const ringBytes = options.ringPages * native().ringLayout.pageSize * options.cpus.length;
+    const { pageSize } = native().ringLayout;
+    const ringBytes = options.ringPages * pageSize * options.cpus.length;
+    const sideBandBytes = SIDE_BAND_PAGES * pageSize * options.cpus.length;
     const parts = { capture, slots: this.slots, delivery: this.delivery, counters: this.counters };
     const naming = { names: this.names, excludedPids };
-    this.pump = new Pump({ ...parts, ...naming }, ringBytes, options.sortByTime);
+    this.pump = new Pump({ ...parts, ...naming }, { ringBytes, sideBandBytes }, options.sortByTime);
     this.unregisterExit = closeAtExit(this);
     this.probes = probeSet && new SessionProbes(this, probeSet);
   }

@@ -25,23 +25,25 @@ function sample(tid: number, time: bigint, pid = tid): Buffer {
   return encodeSample({ id: 1, pid, tid, time, cpu: 0, raw: GETPPID_RAW });
 }
 
-/** Applies the batch's side-band records, then decodes its samples, as the pump does. */
+/**
+ * Applies the side-band records among `records`, then decodes the samples, as the pump does with
+ * the two buffers one drain fills (PERF_RECORD_SAMPLE is type 9).
+ */
 function decodeMixed(names: ProcessNames, records: Buffer[], excludedPids: number[] = []): TraceEvent[] {
-  const batch = Buffer.concat(records);
+  const isSample = (record: Buffer) => record.readUInt32LE(0) === 9;
+  const sideBand = Buffer.concat(records.filter((record) => !isSample(record)));
+  readSideBand(
+    sideBand,
+    new DataView(sideBand.buffer, sideBand.byteOffset, sideBand.byteLength),
+    sideBand.length,
+    names,
+  );
+  const batch = Buffer.concat(records.filter(isSample));
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-  readSideBand(batch, view, batch.length, names);
   const out: TraceEvent[] = [];
   const errors = { malformed: 0 };
-  decodeRecords(
-    batch,
-    view,
-    batch.length,
-    new Map([[1, getppidSlot()]]),
-    { names, mixed: true, excludedPids },
-    out,
-    errors,
-  );
-  assert.equal(errors.malformed, 0, 'side-band records are not samples, and not malformed either');
+  decodeRecords(batch, view, batch.length, new Map([[1, getppidSlot()]]), { names, excludedPids }, out, errors);
+  assert.equal(errors.malformed, 0);
   return out;
 }
 

@@ -99,7 +99,7 @@ test('the sample walk visits each record once, flags an oversized raw part, stop
   const sizeTooBig = encodeSample({ id: 9, pid: 1, tid: 1, time: 1n, cpu: 0, raw: getppidRaw(110) });
   sizeTooBig.writeUInt16LE(60000, 6);
   const batch = Buffer.concat([first, rawTooBig, sizeTooBig, first]);
-  const walk = new SampleWalk(new DataView(batch.buffer, batch.byteOffset, batch.byteLength), batch.length, false);
+  const walk = new SampleWalk(new DataView(batch.buffer, batch.byteOffset, batch.byteLength), batch.length);
   const seen: { id: number; pos: number; rawStart: number; rawSize: number; rawFits: boolean }[] = [];
   while (walk.next()) {
     seen.push({ id: walk.id, pos: walk.pos, rawStart: walk.rawStart, rawSize: walk.rawSize, rawFits: walk.rawFits() });
@@ -111,7 +111,7 @@ test('the sample walk visits each record once, flags an oversized raw part, stop
   assert.ok(walk.endedEarly(), 'the record whose size overruns the batch ends the walk');
 
   const whole = Buffer.concat([first, first]);
-  const complete = new SampleWalk(new DataView(whole.buffer, whole.byteOffset, whole.byteLength), whole.length, false);
+  const complete = new SampleWalk(new DataView(whole.buffer, whole.byteOffset, whole.byteLength), whole.length);
   let records = 0;
   while (complete.next()) records++;
   assert.equal(records, 2);

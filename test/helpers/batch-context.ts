@@ -3,11 +3,11 @@ import { ProcessNames } from '../../src/decode/process-names.js';
 import type { BatchContext } from '../../src/decode/records.js';
 
 /**
- * A context whose process names are `names` (tid → comm), valid at every time; no side-band
- * records, nothing excluded unless `excludedPids` says so.
+ * A context whose process names are `names` (tid → comm), valid at every time; nothing excluded
+ * unless `excludedPids` says so.
  */
 export function batchContext(names: Readonly<Record<number, string>> = {}, excludedPids: number[] = []): BatchContext {
   const table = new ProcessNames();
   table.seed(new Map(Object.entries(names).map(([tid, comm]) => [Number(tid), { comm }])));
-  return { names: table, mixed: false, excludedPids };
+  return { names: table, excludedPids };
 }

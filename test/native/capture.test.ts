@@ -59,7 +59,7 @@ function drainSamples(capture: NativeCapture, cpus: number[], eventCount: number
   const counts = new Float64Array(drainCountsLength(capture.ringCount));
   const samples: { eventIndex: number; pid: number; cpu: number }[] = [];
   do {
-    const view = new DataView(out, 0, capture.drain(out, counts));
+    const view = new DataView(out, 0, capture.drain(out, counts, new ArrayBuffer(0)));
     for (let at = 0; at < view.byteLength; at += view.getUint16(at + RECORD.size, true)) {
       const cpu = view.getUint32(at + RECORD.cpu, true);
       const ring = cpus.indexOf(cpu);
@@ -133,10 +133,15 @@ test('an option or argument of the wrong type throws a TypeError naming it, and 
   const capture = new Capture(captureOptions(), noListener);
   try {
     const counts = new Float64Array(drainCountsLength(capture.ringCount));
-    assert.throws(() => capture.drain('out' as never, counts), /^TypeError: drain: out must be an ArrayBuffer$/);
+    const none = new ArrayBuffer(0);
+    assert.throws(() => capture.drain('out' as never, counts, none), /^TypeError: drain: out must be an ArrayBuffer$/);
+    assert.throws(
+      () => capture.drain(new ArrayBuffer(64), counts, null as never),
+      /^TypeError: drain: sideBandOut must be an ArrayBuffer$/,
+    );
     const wrongArray = new Float32Array(counts.length);
     assert.throws(
-      () => capture.drain(new ArrayBuffer(64), wrongArray as never),
+      () => capture.drain(new ArrayBuffer(64), wrongArray as never, none),
       /drain: counts must be a Float64Array/,
     );
   } finally {

@@ -12,7 +12,7 @@ import {
   drainCountsLength,
   ringCountSlot,
   sampleIdSlot,
-  sideBandRecordsSlot,
+  sideBandBytesSlot,
 } from '../../src/native-protocol.js';
 import { testAddon } from './test-addon.js';
 
@@ -34,7 +34,7 @@ test('the drain count slots are the same in C++ and TypeScript', () => {
   for (const ringCount of RING_COUNTS) {
     assert.equal(protocol.drainCountsLength(ringCount), drainCountsLength(ringCount), `${ringCount} rings`);
     assert.equal(protocol.bufferFilledSlot(ringCount), bufferFilledSlot(ringCount), `${ringCount} rings`);
-    assert.equal(protocol.sideBandRecordsSlot(ringCount), sideBandRecordsSlot(ringCount), `${ringCount} rings`);
+    assert.equal(protocol.sideBandBytesSlot(ringCount), sideBandBytesSlot(ringCount), `${ringCount} rings`);
     for (let ring = 0; ring < Math.min(ringCount, 8); ring++) {
       for (const which of ringCountNames) {
         assert.equal(protocol.ringCountSlot(ring, which), ringCountSlot(ring, which), `ring ${ring} ${which}`);
@@ -66,7 +66,7 @@ test('the sample id slots are the same in C++ and TypeScript', () => {
 test('every drain count and every sample id has a slot of its own, and the slots fill the array', () => {
   for (const ringCount of RING_COUNTS.filter((count) => count <= 64)) {
     const counts = Array.from({ length: ringCount }, (_, ring) => ringCountNames.map((w) => ringCountSlot(ring, w)));
-    const slots = [...counts.flat(), bufferFilledSlot(ringCount), sideBandRecordsSlot(ringCount)].sort((a, b) => a - b);
+    const slots = [...counts.flat(), bufferFilledSlot(ringCount), sideBandBytesSlot(ringCount)].sort((a, b) => a - b);
     assert.deepEqual(slots, [...Array(drainCountsLength(ringCount)).keys()], `${ringCount} rings`);
     for (const eventCount of EVENT_COUNTS) {
       for (const targets of TARGET_COUNTS) {

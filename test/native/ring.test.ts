@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { native } from '../../src/native.js';
-import { bufferFilledSlot, drainCountsLength, ringCountSlot, sideBandRecordsSlot } from '../../src/native-protocol.js';
+import { bufferFilledSlot, drainCountsLength, ringCountSlot, sideBandBytesSlot } from '../../src/native-protocol.js';
 import { encodeLost, encodeLostSamples, encodeSample, encodeComm, encodeTask } from '../helpers/sample-records.js';
 import { testAddon } from './test-addon.js';
 
@@ -65,7 +65,7 @@ class SyntheticRing {
       lostSamples: counts[ringCountSlot(0, 'lostSamples')],
       corruptResets: counts[ringCountSlot(0, 'corruptResets')],
       outputFull: counts[bufferFilledSlot(1)] === 1,
-      sideBandRecords: counts[sideBandRecordsSlot(1)],
+      sideBandBytes: counts[sideBandBytesSlot(1)],
     };
   }
 }
@@ -125,7 +125,7 @@ test('lost records are counted, not copied', () => {
   assert.equal(result.lostSamples, 5);
 });
 
-test('side-band records (COMM, FORK, EXIT) are copied and counted; records of other types are skipped', () => {
+test('side-band records (COMM, FORK, EXIT) are copied and their bytes counted; records of other types are skipped', () => {
   const ring = new SyntheticRing(4096);
   const comm = encodeComm(5, 5, 'renamed', 9n);
   const fork = encodeTask('fork', { pid: 5, tid: 6, ppid: 5, ptid: 5 }, 10n);
@@ -137,7 +137,7 @@ test('side-band records (COMM, FORK, EXIT) are copied and counted; records of ot
   ring.publish();
   const result = ring.drain();
   assert.deepEqual(result.bytes, Buffer.concat([comm, sample(4), fork, exit]));
-  assert.equal(result.sideBandRecords, 3);
+  assert.equal(result.sideBandBytes, comm.length + fork.length + exit.length);
 });
 
 test('a corrupt header resets the ring to the head and counts, without looping or crashing', () => {

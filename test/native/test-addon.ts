@@ -18,7 +18,7 @@ export interface NativeProtocol {
   drainCountsLength(ringCount: number): number;
   ringCountSlot(ring: number, which: string): number;
   bufferFilledSlot(ringCount: number): number;
-  sideBandRecordsSlot(ringCount: number): number;
+  sideBandBytesSlot(ringCount: number): number;
   sampleIdSlot(ring: number, target: number, eventIndex: number, targetCount: number, eventCount: number): number;
 }
 
