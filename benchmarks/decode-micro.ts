@@ -7,9 +7,14 @@
  * fixed cost per batch weighs more.)
  *
  * `npm run bench` runs these after its scenarios; alone (as root), pinned to the reader's CPU as
- * the bench pins itself: `node .test-build/benchmarks/decode-micro.js [--quick]`.
+ * the bench pins itself: `node .test-build/benchmarks/decode-micro.js [--quick]`. To compare two
+ * builds of the decoders on identical batches, `--save DIR` keeps the recordings and
+ * `--replay DIR` times them again without the kernel (recordings differ from run to run: the
+ * loads interleave with other work differently).
  */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { type ColumnSlot, decodeColumns } from '../src/decode/column-records.js';
@@ -212,9 +217,19 @@ function measure(recording: Recording, minMs: number): DecodeFigure[] {
 
 /** Records the getppid and the uprobe event, then measures both decoders on each. */
 export async function decodeMicro(loadgenPath: string, quick: boolean): Promise<DecodeFigure[]> {
+  const recordings = await recordBoth(loadgenPath, quick);
+  return recordings.flatMap((recording) => measure(recording, minMsOf(quick)));
+}
+
+/** How long each decoder is timed on one recording. */
+function minMsOf(quick: boolean): number {
+  return quick ? 300 : 1500;
+}
+
+/** Records the getppid event's and the uprobe event's batches. */
+async function recordBoth(loadgenPath: string, quick: boolean): Promise<Recording[]> {
   const count = quick ? 200_000 : 1_000_000;
-  const minMs = quick ? 300 : 1500;
-  const figures: DecodeFigure[] = [];
+  const recordings: Recording[] = [];
 
   // A session resolves formats and creates the uprobe; it is never started; the recording
   // opens its own capture on the same tracefs events.
@@ -222,11 +237,8 @@ export async function decodeMicro(loadgenPath: string, quick: boolean): Promise<
   const tracepoint = openSession({ events: [GETPPID_TRACEPOINT] });
   try {
     const id = readEventId(parseEventName(GETPPID_TRACEPOINT));
-    figures.push(
-      ...measure(
-        await record(loadgenPath, getppid, GETPPID_TRACEPOINT, id, tracepoint.formats.get(GETPPID_TRACEPOINT)!),
-        minMs,
-      ),
+    recordings.push(
+      await record(loadgenPath, getppid, GETPPID_TRACEPOINT, id, tracepoint.formats.get(GETPPID_TRACEPOINT)!),
     );
   } finally {
     tracepoint.close();
@@ -241,23 +253,68 @@ export async function decodeMicro(loadgenPath: string, quick: boolean): Promise<
       .pop();
     if (tracefsName === undefined) throw new Error('decode micro: cannot find the uprobe perf-bridge created');
     const id = readEventId(parseEventName(tracefsName));
-    figures.push(
-      ...measure(
-        await record(loadgenPath, call, `uprobe ${UPROBE_LABEL}`, id, probe.formats.get(UPROBE_LABEL)!),
-        minMs,
-      ),
-    );
+    recordings.push(await record(loadgenPath, call, `uprobe ${UPROBE_LABEL}`, id, probe.formats.get(UPROBE_LABEL)!));
   } finally {
     probe.close();
   }
-  return figures;
+  return recordings;
+}
+
+/** What `--save` writes next to each recording's bytes (`<index>.bin`, the batches back to back). */
+interface SavedRecording {
+  event: string;
+  format: EventFormat;
+  lengths: number[];
+  ids: number[];
+  events: number;
+}
+
+/** Writes recordings to `dir` for {@link loadRecordings}. */
+function saveRecordings(dir: string, recordings: readonly Recording[]): void {
+  mkdirSync(dir, { recursive: true });
+  const manifest: SavedRecording[] = recordings.map((recording, i) => {
+    writeFileSync(
+      join(dir, `${i}.bin`),
+      Buffer.concat(recording.batches.map((batch) => batch.bytes.subarray(0, batch.length))),
+    );
+    const { event, format, ids, events } = recording;
+    return { event, format, ids, events, lengths: recording.batches.map((batch) => batch.length) };
+  });
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+}
+
+/** Reads what {@link saveRecordings} wrote; each batch gets a buffer of its own, as when recorded. */
+function loadRecordings(dir: string): Recording[] {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as SavedRecording[];
+  return manifest.map((saved, i) => {
+    const all = readFileSync(join(dir, `${i}.bin`));
+    let at = 0;
+    const batches = saved.lengths.map((length) => {
+      const bytes = Buffer.from(all.subarray(at, at + length));
+      at += length;
+      return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, length), length };
+    });
+    return { event: saved.event, format: saved.format, ids: saved.ids, events: saved.events, batches };
+  });
+}
+
+/** The value of command-line option `name`, or undefined. */
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? undefined : process.argv[at + 1];
 }
 
 /** Runs the microbenchmarks alone and prints one line per figure. */
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the decode microbenchmark needs root (tracepoints, a uprobe)');
+  const quick = process.argv.includes('--quick');
+  const replay = option('--replay');
+  const save = option('--save');
+  if (replay === undefined && process.getuid?.() !== 0)
+    throw new Error('the decode microbenchmark needs root (tracepoints, a uprobe)');
   execFileSync('taskset', ['-a', '-p', '-c', String(READER_CPU), String(process.pid)], { stdio: 'ignore' });
-  const figures = await decodeMicro(loadgen(), process.argv.includes('--quick'));
+  const recordings = replay === undefined ? await recordBoth(loadgen(), quick) : loadRecordings(replay);
+  if (save !== undefined) saveRecordings(save, recordings);
+  const figures = recordings.flatMap((recording) => measure(recording, minMsOf(quick)));
   for (const figure of figures) {
     const rate = (figure.eventsPerSecond / 1e6).toFixed(2);
     const cpuRate = (figure.eventsPerCpuSecond / 1e6).toFixed(2);

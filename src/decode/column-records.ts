@@ -1,11 +1,23 @@
 /**
- * Walking a drained batch of sample records into columns: one pass counts rows and raw bytes per
- * event, so every column is allocated once at its exact size; a second pass fills them.
+ * Walking a drained batch of sample records into columns. One walk indexes the batch: the rows of
+ * each event and their raw bytes, so that every column is allocated once at its exact size, and
+ * where each row's record is. Then each event's columns are filled from that index, one event at a
+ * time, in loops that do nothing but copy: the walk's checks and the event lookup happen once per
+ * record, not once per pass.
  */
 import { type ColumnArena, type ColumnBatch, type Column, type EventColumns, arenaBytes } from './columns.js';
-import type { CompiledColumns } from './compile-columns.js';
+import type { CompiledColumns, SampleColumns } from './compile-columns.js';
 import type { DecodeErrorCounter } from './field-readers.js';
-import { type BatchContext, type BatchErrors, NameCursor, SampleLayout, SampleWalk, isExcluded } from './records.js';
+import {
+  type BatchContext,
+  type BatchErrors,
+  ExclusionCursor,
+  NameCursor,
+  SampleLayout,
+  recordSize,
+  sampleId,
+} from './records.js';
+import { RowIndex } from './row-index.js';
 
 /** What the column walker needs to know about one opened event. */
 export interface ColumnSlot {
@@ -23,10 +35,11 @@ const NO_ROWS = new Uint32Array(0);
  * one stable shape, so V8 does not throw away the optimised walker when a field first appears
  * mid-capture (a deoptimisation, and slow batches while it is optimised again).
  */
-class Pending {
+class Pending implements SampleColumns {
   rows = 0;
   rawBytes = 0;
-  row = 0;
+  /** Where the event's rows start in the index once it is grouped by event. */
+  first = 0;
   cpu = NO_ROWS;
   pid = NO_ROWS;
   tid = NO_ROWS;
@@ -36,7 +49,17 @@ class Pending {
   fields: Record<string, Column> = {};
   stores: unknown[] = [];
 
-  constructor(readonly slot: ColumnSlot) {}
+  constructor(
+    readonly slot: ColumnSlot,
+    /** The event's number in this batch, in order of first appearance. */
+    readonly ordinal: number,
+  ) {}
+
+  /** Adds `rows` rows holding `rawBytes` bytes of raw data. */
+  count(rows: number, rawBytes: number): void {
+    this.rows += rows;
+    this.rawBytes += rawBytes;
+  }
 
   /** Lays out the sample columns and every field column in the event's reused arena. */
   allocate(): void {
@@ -58,91 +81,95 @@ class Pending {
   }
 }
 
-/** First pass: rows and raw bytes per event; returns the rows of known events. */
-function countRows(
+/** The events of one batch, in order of first appearance, and how sample ids map to them. */
+interface BatchEvents {
+  list: Pending[];
+  byId: Map<number, Pending>;
+}
+
+/** The event of sample id `id` (which a slot has), created on its first record. */
+function eventOf(id: number, slots: Map<number, ColumnSlot>, events: BatchEvents): Pending {
+  let entry = events.byId.get(id);
+  if (entry !== undefined) return entry;
+  const slot = slots.get(id)!;
+  // Several ids (one per ring) share a slot, and so one event.
+  entry = events.list.find((candidate) => candidate.slot === slot);
+  if (entry === undefined) events.list.push((entry = new Pending(slot, events.list.length)));
+  events.byId.set(id, entry);
+  return entry;
+}
+
+/**
+ * The walk: every row of a known event into `index` (in ring order) with its counts. A record with
+ * an unknown id or a raw part larger than itself, and a record whose size overruns the batch
+ * (which ends the walk), count as malformed when `errors` is given, whatever its process (as in
+ * decodeRecords). An event appears in the batch once a record of it from a process not excluded
+ * is seen, even if that record is malformed.
+ */
+function indexRows(
   view: DataView,
   length: number,
   slots: Map<number, ColumnSlot>,
   context: BatchContext,
-  pending: Map<ColumnSlot, Pending>,
-  byId: Map<number, Pending>,
-): number {
-  let total = 0;
-  let countedId = -1;
-  let counted: Pending | undefined;
-  const excluded = context.excludedPids;
-  const walk = new SampleWalk(view, length);
-  while (walk.next()) {
-    if (excluded.length > 0 && isExcluded(excluded, view.getUint32(walk.pos + SampleLayout.pid, true))) continue;
-    const id = walk.id;
-    let entry = id === countedId ? counted : byId.get(id);
-    if (entry === undefined) {
-      const slot = slots.get(id);
-      if (slot === undefined) continue;
-      entry = pending.get(slot);
-      if (entry === undefined) pending.set(slot, (entry = new Pending(slot)));
-      byId.set(id, entry);
-    }
-    countedId = id;
-    counted = entry;
-    if (!walk.rawFits()) continue;
-    entry.rows++;
-    entry.rawBytes += walk.rawSize;
-    total++;
-  }
-  return total;
-}
-
-/** Second pass: every record into its event's columns; counts what it has to skip. */
-function fillRows(
-  bytes: Buffer,
-  view: DataView,
-  length: number,
-  byId: Map<number, Pending>,
-  context: BatchContext,
+  index: RowIndex,
+  events: BatchEvents,
   errors: BatchErrors | undefined,
 ): void {
-  const walk = new SampleWalk(view, length);
-  const names = new NameCursor(context.names);
-  const excluded = context.excludedPids;
-  // Consecutive records mostly belong to one event: keep its columns in locals between records.
-  let lastId = -1;
+  const excluded = new ExclusionCursor(context.excludedPids);
+  const { positions, owners } = index;
+  // Consecutive records mostly belong to one event: look its id up once per run, and count its
+  // rows in locals, added to the event when the run ends.
+  let lastLow = -1;
+  let lastHigh = -1;
+  let known = false;
   let entry: Pending | undefined;
-  let cpu = NO_ROWS;
-  let pid = NO_ROWS;
-  let tid = NO_ROWS;
-  let time32 = NO_ROWS;
-  let comm: string[] = [];
-  while (walk.next()) {
-    const id = walk.id;
-    if (id !== lastId) {
-      entry = byId.get(id);
-      lastId = id;
-      if (entry !== undefined) ({ cpu, pid, tid, time32, comm } = entry);
+  let rows = 0;
+  let rawBytes = 0;
+  let ordinal = 0;
+  let count = 0;
+  let pos = 0;
+  for (let size = 0; (size = recordSize(view, pos, length, size)) >= 0; pos += size) {
+    const low = view.getUint32(pos + SampleLayout.id, true);
+    const high = view.getUint32(pos + SampleLayout.id + 4, true);
+    if (low !== lastLow || high !== lastHigh) {
+      if (entry !== undefined) entry.count(rows, rawBytes);
+      rows = rawBytes = 0;
+      lastLow = low;
+      lastHigh = high;
+      known = slots.has(sampleId(view, pos));
+      entry = events.byId.get(sampleId(view, pos));
+      ordinal = entry?.ordinal ?? 0;
     }
-    if (entry === undefined || !walk.rawFits()) {
+    if (!known) {
       if (errors) errors.malformed++;
       continue;
     }
-    const pos = walk.pos;
-    const processId = view.getUint32(pos + SampleLayout.pid, true);
-    if (excluded.length > 0 && isExcluded(excluded, processId)) continue;
-    const r = entry.row++;
-    const threadId = view.getUint32(pos + SampleLayout.tid, true);
-    cpu[r] = view.getUint32(pos + SampleLayout.cpu, true);
-    pid[r] = processId;
-    tid[r] = threadId;
-    comm[r] = names.nameOf(threadId, walk);
-    time32[2 * r] = view.getUint32(pos + SampleLayout.time, true);
-    time32[2 * r + 1] = view.getUint32(pos + SampleLayout.time + 4, true);
-    const errorCounter = errors ? entry.slot.errors : UNCOUNTED;
-    entry.slot.columns.fill(bytes, view, walk.rawStart, walk.rawSize, r, entry.stores, errorCounter);
+    const isExcluded = excluded.has(view.getUint32(pos + SampleLayout.pid, true));
+    if (!isExcluded && entry === undefined) {
+      entry = eventOf(sampleId(view, pos), slots, events);
+      ordinal = entry.ordinal;
+    }
+    const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
+    if (SampleLayout.raw + rawSize > size) {
+      if (errors) errors.malformed++;
+      continue;
+    }
+    if (isExcluded) continue;
+    rows++;
+    rawBytes += rawSize;
+    positions[count] = pos;
+    owners[count++] = ordinal;
   }
-  if (walk.endedEarly() && errors) errors.malformed++; // a record whose size overruns the batch ends the walk
+  if (entry !== undefined) entry.count(rows, rawBytes);
+  index.length = count;
+  if (pos < length && errors) errors.malformed++;
 }
 
 /** Where errors go when another decoder of the same batch already counted them. */
 const UNCOUNTED: DecodeErrorCounter = { count: 0 };
+
+/** The index every batch reuses (decoding is synchronous: one batch at a time). */
+const sharedIndex = new RowIndex();
 
 /**
  * Decodes `length` bytes of sample records into one {@link ColumnBatch}. Records with an unknown
@@ -158,14 +185,23 @@ export function decodeColumns(
   context: BatchContext,
   errors: BatchErrors | undefined,
 ): ColumnBatch {
-  const pending = new Map<ColumnSlot, Pending>();
-  const byId = new Map<number, Pending>();
-  const total = countRows(view, length, slots, context, pending, byId);
-  for (const entry of pending.values()) entry.allocate();
-  fillRows(bytes, view, length, byId, context, errors);
-  const events = new Map<string, EventColumns>();
-  for (const entry of pending.values()) {
-    events.set(entry.slot.name, {
+  const events: BatchEvents = { list: [], byId: new Map() };
+  const index = sharedIndex;
+  index.reset(length);
+  indexRows(view, length, slots, context, index, events, errors);
+  const positions = index.byOwner(events.list.map((entry) => entry.rows));
+  const names = new NameCursor(context.names);
+  let first = 0;
+  for (const entry of events.list) {
+    entry.first = first;
+    first += entry.rows;
+    entry.allocate();
+    const errorCounter = errors ? entry.slot.errors : UNCOUNTED;
+    entry.slot.columns.fill(bytes, view, positions, entry.first, entry.rows, entry, names, entry.stores, errorCounter);
+  }
+  const batch = new Map<string, EventColumns>();
+  for (const entry of events.list) {
+    batch.set(entry.slot.name, {
       length: entry.rows,
       cpu: entry.cpu,
       pid: entry.pid,
@@ -175,5 +211,5 @@ export function decodeColumns(
       fields: entry.fields,
     });
   }
-  return { length: total, events };
+  return { length: index.length, events: batch };
 }

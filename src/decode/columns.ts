@@ -40,7 +40,6 @@ abstract class PackedColumn<T> {
   data: Buffer;
   /** Rows filled so far. */
   length = 0;
-  private end = 0;
 
   constructor(rows: number, byteCapacity: number, arena: ColumnArena) {
     const offsets = arena.take((rows + 1) * 4);
@@ -58,18 +57,18 @@ abstract class PackedColumn<T> {
   /** Appends bytes [from, to) of `source` as the next row. */
   push(source: Buffer, from: number, to: number): void {
     const bytes = to - from;
+    // Where the rows end so far: kept in `offsets` only, which pushText() appends to as well.
+    let end = this.offsets[this.length]!;
     if (bytes > 32) {
-      source.copy(this.data, this.end, from, to);
-      this.end += bytes;
+      source.copy(this.data, end, from, to);
+      end += bytes;
     } else {
       // Short values (comm, most paths) copy faster by hand than through Buffer.copy's checks
       // (benchmarks/decode-micro.ts: columnar on the uprobe event's string, against this threshold at 0).
       const data = this.data;
-      let end = this.end;
       for (let i = from; i < to; i++) data[end++] = source[i]!;
-      this.end = end;
     }
-    this.offsets[++this.length] = this.end;
+    this.offsets[++this.length] = end;
   }
 
   /** Row i decoded. */
@@ -84,6 +83,32 @@ export class StringColumn extends PackedColumn<string> {
   get(i: number): string {
     return this.data.toString('utf8', this.offsets[i], this.offsets[i + 1]);
   }
+}
+
+/**
+ * Appends the text at [from, to) of `source` (read as words through `view`, a DataView on the same
+ * memory with the same offsets), up to its first NUL, as the next row of `column`: one pass that
+ * finds the NUL while it copies, four bytes at a time until the word that holds it.
+ */
+export function pushText(column: StringColumn, source: Buffer, view: DataView, from: number, to: number): void {
+  const data = column.data;
+  let end = column.offsets[column.length]!;
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    const word = view.getUint32(i, true);
+    if (((word - 0x01010101) & ~word & 0x80808080) !== 0) break; // one of its bytes is 0
+    data[end] = word;
+    data[end + 1] = word >>> 8;
+    data[end + 2] = word >>> 16;
+    data[end + 3] = word >>> 24;
+    end += 4;
+  }
+  for (; i < to; i++) {
+    const byte = source[i]!;
+    if (byte === 0) break;
+    data[end++] = byte;
+  }
+  column.offsets[++column.length] = end;
 }
 
 /** A field of raw bytes or an array of elements: row i as a view of its bytes. */

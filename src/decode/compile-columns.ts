@@ -1,23 +1,50 @@
 /**
- * Compiles one column filler per event: generated code that writes a record's fields into row r
- * of the event's columns. 64-bit values are copied as two 32-bit halves into a Uint32Array view
- * of the BigInt column, so no BigInt is created per event.
+ * Compiles one column filler per event: generated code that writes the fields of an event's rows
+ * into its columns, one loop over the rows. 64-bit values are copied as two 32-bit halves into a
+ * Uint32Array view of the BigInt column, so no BigInt is created per event.
  */
-import { BytesColumn, type Column, type ColumnArena, StringColumn, arenaBytes } from './columns.js';
-import { type DecodeErrorCounter, cStringEnd, dynamicLength, dynamicOffset, resolveDynamic } from './field-readers.js';
+import { BytesColumn, type Column, type ColumnArena, StringColumn, arenaBytes, pushText } from './columns.js';
+import type { DecodeErrorCounter } from './field-readers.js';
 import { type EventFormat, type FieldDecoding, type FormatField, assertNumericLayout, fieldEnd } from './format.js';
 import { generateFunction, intReadExpression, perRecordBody } from './generated-code.js';
+import { type NameCursor, SampleLayout } from './records.js';
 
-/** Fills row `r` of `stores` from the record's raw data at [s, s + n) of the batch. */
+/** The columns every event has, which a filler writes next to the event's own fields. */
+export interface SampleColumns {
+  cpu: Uint32Array;
+  pid: Uint32Array;
+  tid: Uint32Array;
+  /** The time column as 32-bit halves, low first. */
+  time32: Uint32Array;
+  comm: string[];
+}
+
+/**
+ * Fills rows [0, rows) of an event's columns from the sample records at `positions[first, first +
+ * rows)` of the batch, which the walk checked (each record's raw data lies inside it): the sample
+ * columns, with each row's thread name from `names`, and the fields into `stores`.
+ */
 export type ColumnFiller = (
   b: Buffer,
   v: DataView,
-  s: number,
-  n: number,
-  r: number,
+  positions: Int32Array,
+  first: number,
+  rows: number,
+  samples: SampleColumns,
+  names: NameCursor,
   stores: unknown[],
   e: DecodeErrorCounter,
 ) => void;
+
+/** Generated code writing row `r` of the sample columns from the record at `at`. */
+const SAMPLE_ROW = `
+        const threadId = v.getUint32(at + ${SampleLayout.tid}, true);
+        cpu[r] = v.getUint32(at + ${SampleLayout.cpu}, true);
+        pid[r] = v.getUint32(at + ${SampleLayout.pid}, true);
+        tid[r] = threadId;
+        comm[r] = names.nameOf(threadId, v, at);
+        time32[2 * r] = v.getUint32(at + ${SampleLayout.time}, true);
+        time32[2 * r + 1] = v.getUint32(at + ${SampleLayout.time + 4}, true);`;
 
 /** How to allocate an event's field columns and fill them. */
 export interface CompiledColumns {
@@ -52,21 +79,32 @@ function wrap(column: Column): { column: Column; store: unknown } {
   return { column, store: column };
 }
 
-/** Copies the text at [from, to) up to its first NUL as the next row. */
-function pushText(column: StringColumn, b: Buffer, from: number, to: number): void {
-  column.push(b, from, cStringEnd(b, from, to));
-}
-
-/** Copies the value a resolved `__data_loc` names as the next row (an empty row for -1). */
-function pushDynamic(column: StringColumn | BytesColumn, b: Buffer, s: number, location: number): void {
-  if (location < 0) {
+/**
+ * Copies the value a `__data_loc` / `__rel_loc` word at `fieldOffset` names in the record [s, s + n)
+ * as the next row of `column` (text up to its first NUL); an empty row, and an error counted, when
+ * it points outside the record (as resolveDynamic does).
+ */
+function pushDynamic(
+  column: StringColumn | BytesColumn,
+  b: Buffer,
+  v: DataView,
+  s: number,
+  n: number,
+  fieldOffset: number,
+  relative: boolean,
+  e: DecodeErrorCounter,
+): void {
+  const loc = v.getUint32(s + fieldOffset, true);
+  const length = loc >>> 16;
+  const offset = (loc & 0xffff) + (relative ? fieldOffset + 4 : 0);
+  if (offset + length > n) {
+    e.count++;
     column.push(b, 0, 0);
-    return;
+  } else if (column.kind === 'string') {
+    pushText(column, b, v, s + offset, s + offset + length);
+  } else {
+    column.push(b, s + offset, s + offset + length);
   }
-  const from = s + dynamicOffset(location);
-  const to = from + dynamicLength(location);
-  if (column instanceof StringColumn) pushText(column, b, from, to);
-  else column.push(b, from, to);
 }
 
 function plan(
@@ -75,7 +113,7 @@ function plan(
 ): { allocate: Allocator; bytes: (rows: number, rawBytes: number) => number; write: string; empty: string } {
   const at = `s + ${field.offset}`;
   const d: FieldDecoding = field.decoding;
-  const store = `t[${i}]`;
+  const store = `t${i}`;
   const text = (): Allocator => (rows, rawBytes, arena) => wrap(new StringColumn(rows, rawBytes, arena));
   const bytes = (): Allocator => (rows, rawBytes, arena) => wrap(new BytesColumn(rows, rawBytes, arena));
   const packedBytes = (rows: number, rawBytes: number) => StringColumn.arenaBytes(rows, rawBytes);
@@ -107,7 +145,7 @@ function plan(
       return {
         allocate: text(),
         bytes: packedBytes,
-        write: `pushText(${store}, b, ${at}, ${at} + ${d.size});`,
+        write: `pushText(${store}, b, v, ${at}, ${at} + ${d.size});`,
         empty: `${store}.push(b, 0, 0);`,
       };
     case 'array':
@@ -123,7 +161,7 @@ function plan(
         ? {
             allocate: text(),
             bytes: packedBytes,
-            write: `pushText(${store}, b, ${at}, s + n);`,
+            write: `pushText(${store}, b, v, ${at}, s + n);`,
             empty: `${store}.push(b, 0, 0);`,
           }
         : {
@@ -136,7 +174,7 @@ function plan(
       return {
         allocate: d.text ? text() : bytes(),
         bytes: packedBytes,
-        write: `pushDynamic(${store}, b, s, resolveDynamic(v, s, n, ${field.offset}, ${d.relative}, e));`,
+        write: `pushDynamic(${store}, b, v, s, n, ${field.offset}, ${d.relative}, e);`,
         empty: `${store}.push(b, 0, 0);`,
       };
   }
@@ -151,9 +189,20 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
   const partial = plans
     .map((p, i) => `if (n >= ${fieldEnd(fields[i]!)}) { ${p.write} } else { ${p.empty} }`)
     .join('\n');
+  // One loop per event over its rows, each record read once; every column in a local.
+  const locals = fields.map((_, i) => `const t${i} = t[${i}];`).join(' ');
   const fill = generateFunction(
-    { pushText, pushDynamic, resolveDynamic },
-    `return function fillColumns(b, v, s, n, r, t, e) {${perRecordBody(fields, whole, partial, 'undefined')}\n    };`,
+    { pushDynamic, pushText },
+    `return function fillColumns(b, v, p, first, rows, c, names, t, e) {
+      const { cpu, pid, tid, time32, comm } = c;
+      ${locals}
+      for (let r = 0; r < rows; r++) {
+        const at = p[first + r];${SAMPLE_ROW}
+        const s = at + ${SampleLayout.raw};
+        const n = v.getUint32(at + ${SampleLayout.rawSize}, true);
+        ${perRecordBody(fields, whole, partial, 'continue;')}
+      }
+    };`,
   ) as ColumnFiller;
   return {
     arenaBytes: (rows, rawBytes) => plans.reduce((total, p) => total + p.bytes(rows, rawBytes), 0),

@@ -4,15 +4,10 @@
  * fields, and per-field checks only when a record is shorter than the format says.
  */
 import { type EventFormat, type FieldDecoding, type FormatField, assertNumericLayout, fieldEnd } from './format.js';
-import {
-  type DecodeErrorCounter,
-  readArray,
-  readCString,
-  readDynamicArray,
-  readDynamicString,
-  resolveDynamic,
-} from './field-readers.js';
+import { type DecodeErrorCounter, dynamicText, readArray, readDynamicArray, resolveDynamic } from './field-readers.js';
 import { generateFunction, intReadExpression, perRecordBody } from './generated-code.js';
+import { sharedStrings } from './string-cache.js';
+import { WideField, WideReader } from './wide-ints.js';
 
 /** Decodes the raw tracepoint data at [start, start + size) of the batch into a fields object. */
 export type FieldsDecoder = (
@@ -29,29 +24,33 @@ function key(name: string): string {
   return SAFE_KEY.test(name) && name !== '__proto__' ? name : `[${JSON.stringify(name)}]`;
 }
 
-/** The JS expression reading a field, assuming the field lies inside the record. */
+/**
+ * The JS expression reading a field, assuming the field lies inside the record. Text goes through
+ * the shared string cache (`strings`), 64-bit integers through the field's own WideField
+ * (`wide<index>`).
+ */
 function readExpression(field: FormatField, index: number): string {
   const at = `s + ${field.offset}`;
   const d = field.decoding;
   switch (d.kind) {
     case 'int':
-      return intReadExpression(d.size, d.signed, at);
+      return d.size === 8 ? `wide${index}.read(b, v, ${at})` : intReadExpression(d.size, d.signed, at);
     case 'bool':
       return `b[${at}] !== 0`;
     case 'chars':
-      return `readCString(b, ${at}, ${at} + ${d.size})`;
+      return `strings.text(b, v, ${at}, ${at} + ${d.size})`;
     case 'array':
       return `readArray(b, ${at}, ${d.count * d.element.size}, elements[${index}])`;
     case 'bytes':
       return `readArray(b, ${at}, ${d.size}, undefined)`;
     case 'flexible':
-      return d.text ? `readCString(b, ${at}, s + n)` : `readArray(b, ${at}, n - ${field.offset}, elements[${index}])`;
-    case 'dynamic': {
-      const location = `resolveDynamic(v, s, n, ${field.offset}, ${d.relative}, e)`;
       return d.text
-        ? `readDynamicString(b, s, ${location})`
-        : `readDynamicArray(b, s, ${location}, elements[${index}])`;
-    }
+        ? `strings.text(b, v, ${at}, s + n)`
+        : `readArray(b, ${at}, n - ${field.offset}, elements[${index}])`;
+    case 'dynamic':
+      return d.text
+        ? `dynamicText(strings, b, v, s, n, ${field.offset}, ${d.relative}, e)`
+        : `readDynamicArray(b, s, resolveDynamic(v, s, n, ${field.offset}, ${d.relative}, e), elements[${index}])`;
   }
 }
 
@@ -86,14 +85,36 @@ export function compileDecoder(format: Pick<EventFormat, 'fields'>): FieldsDecod
     const d = field.decoding;
     return d.kind === 'array' || d.kind === 'dynamic' || d.kind === 'flexible' ? d.element : undefined;
   });
+  const reader = new WideReader();
+  const wide = Object.fromEntries(
+    fields.flatMap((field, i) => {
+      const d = field.decoding;
+      return d.kind === 'int' && d.size === 8 ? [[`wide${i}`, new WideField(reader, d.signed)]] : [];
+    }),
+  );
+  const bindings = {
+    readArray,
+    resolveDynamic,
+    readDynamicArray,
+    dynamicText,
+    strings: sharedStrings,
+    elements,
+    ...wide,
+  };
+  // The short-record path in a function of its own: the decoder stays small enough for V8 to
+  // inline it, and what it calls, into the record walker.
+  const decodePartial = generateFunction(
+    bindings,
+    `return function decodePartial(b, v, s, n, e) {\n      return { ${partial.join(', ')} };\n    };`,
+  );
   const body = perRecordBody(
     fields,
     `const fields = { ${whole.join(', ')} };`,
-    `const fields = { ${partial.join(', ')} };`,
-    'fields',
+    'const fields = decodePartial(b, v, s, n, e);',
+    'return fields;',
   );
   return generateFunction(
-    { readCString, readArray, resolveDynamic, readDynamicString, readDynamicArray, elements },
+    { ...bindings, decodePartial },
     `return function decodeFields(b, v, s, n, e) {${body}\n    };`,
   ) as FieldsDecoder;
 }

@@ -3,17 +3,11 @@
  * record's raw data as [start, end) of the batch and never reads outside it.
  */
 import type { ScalarType } from './c-types.js';
+import type { StringCache } from './string-cache.js';
 
 /** Counts decode errors of one event; the generated decoder increments it. */
 export interface DecodeErrorCounter {
   count: number;
-}
-
-/** Where the C string starting at `from` ends: its first NUL, or `to`. */
-export function cStringEnd(bytes: Buffer, from: number, to: number): number {
-  let end = from;
-  while (end < to && bytes[end] !== 0) end++;
-  return end;
 }
 
 /** Decodes bytes [from, to) as UTF-8 up to the first NUL. */
@@ -92,11 +86,29 @@ export function resolveDynamic(
   return offset * LENGTH_SPAN + length;
 }
 
-/** The text a resolved `__data_loc` names in the record at `start`, up to its first NUL ('' for -1). */
-export function readDynamicString(bytes: Buffer, start: number, location: number): string {
-  if (location < 0) return '';
-  const from = start + dynamicOffset(location);
-  return readCString(bytes, from, from + dynamicLength(location));
+/**
+ * The text a `__data_loc` / `__rel_loc` word at `fieldOffset` names in the record [start, start +
+ * size), up to its first NUL, through `strings`; '' (after counting an error) when it points
+ * outside the record, as {@link resolveDynamic} checks.
+ */
+export function dynamicText(
+  strings: StringCache,
+  bytes: Buffer,
+  view: DataView,
+  start: number,
+  size: number,
+  fieldOffset: number,
+  relative: boolean,
+  errors: DecodeErrorCounter,
+): string {
+  const loc = view.getUint32(start + fieldOffset, true);
+  const length = loc >>> 16;
+  const offset = (loc & 0xffff) + (relative ? fieldOffset + 4 : 0);
+  if (offset + length > size) {
+    errors.count++;
+    return '';
+  }
+  return strings.text(bytes, view, start + offset, start + offset + length);
 }
 
 /** The elements a resolved `__data_loc` names in the record at `start` (none for -1). */

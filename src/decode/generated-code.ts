@@ -23,22 +23,34 @@ export function intReadExpression(size: 1 | 2 | 4 | 8, signed: boolean, at: stri
 }
 
 /**
- * The body of a generated function over one record's raw data `[s, s + n)` that counts errors in
- * `e`: `whole` runs when the record holds every one of `fields` (one bounds check for all of
- * them), `partial` (checking each field) when it is shorter, which is an error. Errors count
- * records, not fields: a record with several bad fields adds one. Both paths return `result`.
+ * The generated code handling one record's raw data `[s, s + n)`, counting errors in `e`: `whole`
+ * runs when the record holds every one of `fields` (one bounds check for all of them), `partial`
+ * (checking each field) when it is shorter, which is an error. Errors count records, not fields: a
+ * record with several bad fields adds one. Both paths end with `exit` (a return, or a continue in
+ * a loop over records). Only `__data_loc` fields can find an error in a whole record: without them
+ * the count is not looked at there.
  */
-export function perRecordBody(fields: readonly FormatField[], whole: string, partial: string, result: string): string {
+export function perRecordBody(fields: readonly FormatField[], whole: string, partial: string, exit: string): string {
+  if (!fields.some((field) => field.decoding.kind === 'dynamic')) {
+    return `
+      if (n >= ${recordMinSize(fields)}) {
+        ${whole}
+        ${exit}
+      }
+      ${partial}
+      e.count++;
+      ${exit}`;
+  }
   return `
       const errorsBefore = e.count;
       if (n >= ${recordMinSize(fields)}) {
         ${whole}
         if (e.count > errorsBefore) e.count = errorsBefore + 1;
-        return ${result};
+        ${exit}
       }
       ${partial}
       e.count = errorsBefore + 1;
-      return ${result};`;
+      ${exit}`;
 }
 
 /**
