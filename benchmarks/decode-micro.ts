@@ -23,7 +23,7 @@ import { compileColumns } from '../src/decode/compile-columns.js';
 import { ColumnArena } from '../src/decode/columns.js';
 import type { EventFormat } from '../src/decode/format.js';
 import { ProcessNames } from '../src/decode/process-names.js';
-import { type EventSlot, SampleWalk, type TraceEvent, decodeRecords } from '../src/decode/records.js';
+import { type EventSlot, type TraceEvent, decodeRecords, recordSize, sampleId } from '../src/decode/records.js';
 import { native } from '../src/native.js';
 import { onlineCpus } from '../src/session/cpus.js';
 import { BATCH_BYTES } from '../src/session/pump.js';
@@ -67,8 +67,9 @@ interface Recording {
 /** Counts the records of a batch and collects their sample ids. */
 function scanBatch(view: DataView, length: number, ids: Set<number>): number {
   let records = 0;
-  const walk = new SampleWalk(view, length);
-  for (; walk.next(); records++) ids.add(walk.id);
+  for (let pos = 0, size = 0; (size = recordSize(view, pos, length, size)) >= 0; pos += size, records++) {
+    ids.add(sampleId(view, pos));
+  }
   return records;
 }
 

@@ -121,6 +121,7 @@ function indexRows(
   // rows in locals, added to the event when the run ends.
   let lastLow = -1;
   let lastHigh = -1;
+  let id = -1;
   let known = false;
   let entry: Pending | undefined;
   let rows = 0;
@@ -136,17 +137,18 @@ function indexRows(
       rows = rawBytes = 0;
       lastLow = low;
       lastHigh = high;
-      known = slots.has(sampleId(view, pos));
-      entry = events.byId.get(sampleId(view, pos));
+      id = sampleId(view, pos);
+      known = slots.has(id);
+      entry = events.byId.get(id);
       ordinal = entry?.ordinal ?? 0;
     }
     if (!known) {
       if (errors) errors.malformed++;
       continue;
     }
-    const isExcluded = excluded.has(view.getUint32(pos + SampleLayout.pid, true));
-    if (!isExcluded && entry === undefined) {
-      entry = eventOf(sampleId(view, pos), slots, events);
+    const left = excluded.has(view.getUint32(pos + SampleLayout.pid, true));
+    if (!left && entry === undefined) {
+      entry = eventOf(id, slots, events);
       ordinal = entry.ordinal;
     }
     const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
@@ -154,7 +156,7 @@ function indexRows(
       if (errors) errors.malformed++;
       continue;
     }
-    if (isExcluded) continue;
+    if (left) continue;
     rows++;
     rawBytes += rawSize;
     positions[count] = pos;

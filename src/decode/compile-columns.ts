@@ -4,7 +4,7 @@
  * Uint32Array view of the BigInt column, so no BigInt is created per event.
  */
 import { BytesColumn, type Column, type ColumnArena, StringColumn, arenaBytes, pushText } from './columns.js';
-import type { DecodeErrorCounter } from './field-readers.js';
+import { type DecodeErrorCounter, dynamicLength, dynamicOffset, resolveDynamic } from './field-readers.js';
 import { type EventFormat, type FieldDecoding, type FormatField, assertNumericLayout, fieldEnd } from './format.js';
 import { generateFunction, intReadExpression, perRecordBody } from './generated-code.js';
 import { type NameCursor, SampleLayout } from './records.js';
@@ -82,7 +82,7 @@ function wrap(column: Column): { column: Column; store: unknown } {
 /**
  * Copies the value a `__data_loc` / `__rel_loc` word at `fieldOffset` names in the record [s, s + n)
  * as the next row of `column` (text up to its first NUL); an empty row, and an error counted, when
- * it points outside the record (as resolveDynamic does).
+ * it points outside the record.
  */
 function pushDynamic(
   column: StringColumn | BytesColumn,
@@ -94,17 +94,15 @@ function pushDynamic(
   relative: boolean,
   e: DecodeErrorCounter,
 ): void {
-  const loc = v.getUint32(s + fieldOffset, true);
-  const length = loc >>> 16;
-  const offset = (loc & 0xffff) + (relative ? fieldOffset + 4 : 0);
-  if (offset + length > n) {
-    e.count++;
+  const location = resolveDynamic(v, s, n, fieldOffset, relative, e);
+  if (location < 0) {
     column.push(b, 0, 0);
-  } else if (column.kind === 'string') {
-    pushText(column, b, v, s + offset, s + offset + length);
-  } else {
-    column.push(b, s + offset, s + offset + length);
+    return;
   }
+  const from = s + dynamicOffset(location);
+  const to = from + dynamicLength(location);
+  if (column.kind === 'string') pushText(column, b, v, from, to);
+  else column.push(b, from, to);
 }
 
 function plan(

@@ -101,14 +101,10 @@ export function dynamicText(
   relative: boolean,
   errors: DecodeErrorCounter,
 ): string {
-  const loc = view.getUint32(start + fieldOffset, true);
-  const length = loc >>> 16;
-  const offset = (loc & 0xffff) + (relative ? fieldOffset + 4 : 0);
-  if (offset + length > size) {
-    errors.count++;
-    return '';
-  }
-  return strings.text(bytes, view, start + offset, start + offset + length);
+  const location = resolveDynamic(view, start, size, fieldOffset, relative, errors);
+  if (location < 0) return '';
+  const from = start + dynamicOffset(location);
+  return strings.text(bytes, view, from, from + dynamicLength(location));
 }
 
 /** The elements a resolved `__data_loc` names in the record at `start` (none for -1). */

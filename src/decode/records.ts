@@ -42,59 +42,6 @@ export function recordSize(view: DataView, pos: number, length: number, expected
   return size < SampleLayout.raw || pos + size > length ? -1 : size;
 }
 
-/**
- * The walk over the sample records of `length` bytes of a batch, in ring order, reading only
- * inside [0, length). It stops at the end, or at a record whose size overruns the batch or is too
- * small for a sample: nothing after such a record can be trusted. The two decoders write this walk out in locals
- * (decodeRecords below, indexRows in column-records.ts) with the same {@link recordSize} and
- * {@link sampleId}: a cursor's fields cost them a few ns per record.
- */
-export class SampleWalk {
-  /** Offset of the current record in the batch. */
-  pos = 0;
-  /** Size of the current record in bytes (0 before the first record and after the last). */
-  size = 0;
-  /** Sample id of the current record. */
-  id = -1;
-  /** Bytes of raw tracepoint data the current record says it carries (see {@link rawFits}). */
-  rawSize = 0;
-
-  constructor(
-    private readonly view: DataView,
-    private readonly length: number,
-  ) {}
-
-  /** Moves to the next record; false when there is none that can be trusted. */
-  next(): boolean {
-    const pos = this.pos + this.size;
-    this.pos = pos;
-    const size = recordSize(this.view, pos, this.length, this.size);
-    if (size < 0) {
-      this.size = 0;
-      return false;
-    }
-    this.size = size;
-    this.id = sampleId(this.view, pos);
-    this.rawSize = this.view.getUint32(pos + SampleLayout.rawSize, true);
-    return true;
-  }
-
-  /** Where the current record's raw data starts in the batch. */
-  get rawStart(): number {
-    return this.pos + SampleLayout.raw;
-  }
-
-  /** Whether the current record's raw data lies inside the record; decoders skip one that does not. */
-  rawFits(): boolean {
-    return SampleLayout.raw + this.rawSize <= this.size;
-  }
-
-  /** Once next() returned false: whether a record that could not be trusted ended the walk early. */
-  endedEarly(): boolean {
-    return this.pos < this.length;
-  }
-}
-
 /** One decoded event. `fields` holds the event's own fields, without `common_*`. */
 export interface TraceEvent<Name extends string = string, Fields = Record<string, unknown>> {
   /** `group:name` of the event. */
@@ -182,8 +129,9 @@ export interface BatchErrors {
  * unknown id or a raw part larger than itself is counted in `errors` and skipped; a record whose
  * size overruns the batch ends the walk (nothing after it can be trusted) and is counted too.
  *
- * The walk is {@link SampleWalk}'s, written out in locals: the per-record cost is what this
- * path is measured on (benchmarks/decode-micro.ts), and the cursor's fields cost a few ns per record.
+ * The walk over the records is written out in locals (as in column-records.ts), with
+ * {@link recordSize} and {@link sampleId}: a cursor object's fields cost a few ns per record, and
+ * the per-record cost is what this path is measured on (benchmarks/decode-micro.ts).
  */
 export function decodeRecords(
   bytes: Buffer,

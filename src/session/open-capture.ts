@@ -105,10 +105,11 @@ function withFilter(spec: NativeEventSpec, filter: string | undefined): NativeEv
 
 /** The error for a failed open: the event and CPU named, and for a refused filter its text. */
 function openError(error: unknown, events: readonly ResolvedEvent[]): Error {
-  const { eventIndex, cpu } = error as { eventIndex?: number; cpu?: number };
+  const { eventIndex, cpu, syscall } = error as { eventIndex?: number; cpu?: number; syscall?: string };
   const event = eventIndex === undefined ? undefined : events[eventIndex];
   if (event === undefined) return kernelErrorFrom(error, 'opening perf events');
-  if (String((error as { message?: unknown }).message).includes('PERF_EVENT_IOC_SET_FILTER')) {
+  // The one ioctl the addon reports with the event it concerns is PERF_EVENT_IOC_SET_FILTER.
+  if (syscall === 'ioctl') {
     return kernelErrorFrom(error, `the kernel refused the filter of ${event.name} (${event.filter ?? ''})`, {
       hint: 'check the expression against `perf-bridge format EVENT`: perf-bridge checked it, this kernel differs',
     });

@@ -9,28 +9,12 @@ import { parseFormat } from '../../src/decode/format.js';
 import { type EventSlot, type TraceEvent, decodeRecords } from '../../src/decode/records.js';
 import { batchContext } from '../helpers/batch-context.js';
 import { fixture } from '../helpers/fixtures.js';
-import { encodeSample } from '../helpers/sample-records.js';
+import { encodeSample, execRaw, getppidRaw } from '../helpers/sample-records.js';
 
 const FORMATS: [string, string][] = [
   ['exec', fixture('formats/linux-6.18', 'sched_sched_process_exec.format')],
   ['getppid', fixture('formats/linux-6.18', 'syscalls_sys_enter_getppid.format')],
 ];
-
-function execRaw(filename: string, pid: number): Buffer {
-  const name = Buffer.from(`${filename}\0`);
-  const raw = Buffer.alloc(20 + name.length);
-  raw.writeUInt32LE((name.length << 16) | 20, 8);
-  raw.writeInt32LE(pid, 12);
-  raw.writeInt32LE(pid - 1, 16);
-  name.copy(raw, 20);
-  return raw;
-}
-
-function getppidRaw(nr: number): Buffer {
-  const raw = Buffer.alloc(12);
-  raw.writeInt32LE(nr, 8);
-  return raw;
-}
 
 /** Ids 1 and 2 (two rings) are exec, 3 is getppid; 9 is unknown. */
 const IDS: [number, number][] = [

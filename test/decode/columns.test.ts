@@ -9,21 +9,11 @@ import { compileDecoder } from '../../src/decode/compile.js';
 import { parseFormat } from '../../src/decode/format.js';
 import { decodeRecords, type TraceEvent } from '../../src/decode/records.js';
 import { fixture } from '../helpers/fixtures.js';
-import { encodeSample } from '../helpers/sample-records.js';
+import { encodeSample, execRaw } from '../helpers/sample-records.js';
 
 const EXEC_FORMAT = fixture('formats/linux-6.18', 'sched_sched_process_exec.format');
 const SWITCH_FORMAT = fixture('formats/linux-6.18', 'sched_sched_switch.format');
 const SYS_ENTER_FORMAT = fixture('formats/linux-6.18', 'raw_syscalls_sys_enter.format');
-
-function execRaw(filename: string, pid: number): Buffer {
-  const name = Buffer.from(`${filename}\0`);
-  const raw = Buffer.alloc(20 + name.length);
-  raw.writeUInt32LE((name.length << 16) | 20, 8);
-  raw.writeInt32LE(pid, 12);
-  raw.writeInt32LE(pid - 1, 16);
-  name.copy(raw, 20);
-  return raw;
-}
 
 function switchRaw(prev: string, state: bigint): Buffer {
   const raw = Buffer.alloc(64);

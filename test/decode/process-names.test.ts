@@ -12,9 +12,7 @@ import { ProcessNames } from '../../src/decode/process-names.js';
 import { type EventSlot, type TraceEvent, decodeRecords } from '../../src/decode/records.js';
 import { readSideBand } from '../../src/decode/side-band.js';
 import { fixture } from '../helpers/fixtures.js';
-import { encodeComm, encodeSample, encodeTask } from '../helpers/sample-records.js';
-
-const GETPPID_RAW = Buffer.alloc(12);
+import { encodeComm, encodeSample, encodeTask, getppidRaw } from '../helpers/sample-records.js';
 
 function getppidSlot(): EventSlot {
   const format = parseFormat(fixture('formats/linux-6.18', 'syscalls_sys_enter_getppid.format'));
@@ -22,7 +20,7 @@ function getppidSlot(): EventSlot {
 }
 
 function sample(tid: number, time: bigint, pid = tid): Buffer {
-  return encodeSample({ id: 1, pid, tid, time, cpu: 0, raw: GETPPID_RAW });
+  return encodeSample({ id: 1, pid, tid, time, cpu: 0, raw: getppidRaw(110) });
 }
 
 /**

@@ -3,10 +3,10 @@ import { test } from 'node:test';
 
 import { compileDecoder } from '../../src/decode/compile.js';
 import { parseFormat } from '../../src/decode/format.js';
-import { SampleWalk, decodeRecords, type EventSlot, type TraceEvent } from '../../src/decode/records.js';
+import { decodeRecords, recordSize, type EventSlot, type TraceEvent } from '../../src/decode/records.js';
 import { fixture } from '../helpers/fixtures.js';
 import { batchContext } from '../helpers/batch-context.js';
-import { encodeSample } from '../helpers/sample-records.js';
+import { encodeSample, getppidRaw } from '../helpers/sample-records.js';
 
 function slot(name: string, formatFile: string): EventSlot {
   return {
@@ -15,12 +15,6 @@ function slot(name: string, formatFile: string): EventSlot {
     errors: { count: 0 },
     delivered: 0,
   };
-}
-
-function getppidRaw(nr: number): Uint8Array {
-  const raw = Buffer.alloc(12);
-  raw.writeInt32LE(nr, 8);
-  return raw;
 }
 
 test('records are attributed by sample id and carry pid, tid, cpu and time', () => {
@@ -92,28 +86,19 @@ test('unknown ids and lying sizes are counted and skipped, never read past the b
   assert.equal(errors.malformed, 3);
 });
 
-test('the sample walk visits each record once, flags an oversized raw part, stops at an overrun', () => {
+test('recordSize takes a record that fits, and refuses one that overruns the batch or is too small for a sample', () => {
   const first = encodeSample({ id: 7, pid: 1, tid: 1, time: 1n, cpu: 0, raw: getppidRaw(110) });
-  const rawTooBig = encodeSample({ id: 8, pid: 1, tid: 1, time: 1n, cpu: 0, raw: getppidRaw(110) });
-  rawTooBig.writeUInt32LE(4000, 40);
-  const sizeTooBig = encodeSample({ id: 9, pid: 1, tid: 1, time: 1n, cpu: 0, raw: getppidRaw(110) });
-  sizeTooBig.writeUInt16LE(60000, 6);
-  const batch = Buffer.concat([first, rawTooBig, sizeTooBig, first]);
-  const walk = new SampleWalk(new DataView(batch.buffer, batch.byteOffset, batch.byteLength), batch.length);
-  const seen: { id: number; pos: number; rawStart: number; rawSize: number; rawFits: boolean }[] = [];
-  while (walk.next()) {
-    seen.push({ id: walk.id, pos: walk.pos, rawStart: walk.rawStart, rawSize: walk.rawSize, rawFits: walk.rawFits() });
-  }
-  assert.deepEqual(seen, [
-    { id: 7, pos: 0, rawStart: 44, rawSize: 12, rawFits: true },
-    { id: 8, pos: first.length, rawStart: first.length + 44, rawSize: 4000, rawFits: false },
-  ]);
-  assert.ok(walk.endedEarly(), 'the record whose size overruns the batch ends the walk');
-
-  const whole = Buffer.concat([first, first]);
-  const complete = new SampleWalk(new DataView(whole.buffer, whole.byteOffset, whole.byteLength), whole.length);
-  let records = 0;
-  while (complete.next()) records++;
-  assert.equal(records, 2);
-  assert.equal(complete.endedEarly(), false);
+  const tooSmall = Buffer.from(first);
+  tooSmall.writeUInt16LE(40, 6);
+  const overrun = Buffer.from(first);
+  overrun.writeUInt16LE(60000, 6);
+  const batch = Buffer.concat([first, first, tooSmall, overrun]);
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  const size = first.length;
+  assert.equal(recordSize(view, 0, batch.length, 0), size, 'the first record, nothing expected');
+  assert.equal(recordSize(view, size, batch.length, size), size, 'the next one, of the size expected');
+  assert.equal(recordSize(view, 2 * size, batch.length, size), -1, 'a size below a sample header');
+  assert.equal(recordSize(view, 3 * size, batch.length, size), -1, 'a size past the end of the batch');
+  assert.equal(recordSize(view, size, 2 * size - 8, size), -1, 'an expected size that does not fit either');
+  assert.equal(recordSize(view, batch.length - 8, batch.length, 0), -1, 'less than a header left');
 });

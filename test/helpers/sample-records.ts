@@ -84,3 +84,24 @@ export function encodeTask(
   record.writeBigUInt64LE(time, 24);
   return Buffer.concat([record, sampleIdTrailer(task.pid, task.tid, time)]);
 }
+
+/**
+ * The raw part of a `sched:sched_process_exec` record in the Linux 6.18 layout
+ * (test/fixtures/formats/linux-6.18): common fields, `__data_loc char[] filename`, pid, old_pid.
+ */
+export function execRaw(filename: string, pid: number): Buffer {
+  const name = Buffer.from(`${filename}\0`);
+  const raw = Buffer.alloc(20 + name.length);
+  raw.writeUInt32LE((name.length << 16) | 20, 8);
+  raw.writeInt32LE(pid, 12);
+  raw.writeInt32LE(pid - 1, 16);
+  name.copy(raw, 20);
+  return raw;
+}
+
+/** The raw part of a `syscalls:sys_enter_getppid` record (Linux 6.18): common fields, `__syscall_nr`. */
+export function getppidRaw(nr: number): Buffer {
+  const raw = Buffer.alloc(12);
+  raw.writeInt32LE(nr, 8);
+  return raw;
+}
