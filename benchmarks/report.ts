@@ -3,19 +3,12 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { DecodeFigure } from './decode-micro.js';
-import type { RunFigures } from './figures.js';
 import type { MachineInfo } from './machine.js';
 import type { PeerStatus } from './peers.js';
 import type { RunResult, RunnerId } from './runners/types.js';
 import type { Scenario } from './scenarios.js';
-import {
-  CPU_FACTOR,
-  DECODE_COLUMNAR_TARGET,
-  DECODE_OBJECT_TARGET,
-  P99_LIMIT_MS,
-  type TargetCheck,
-  findCheck,
-} from './targets.js';
+import type { CombinedFigures, Range } from './repeats.js';
+import { CPU_FACTOR, DECODE_TARGETS, P99_LIMIT_MS, type TargetCheck, findCheck, findDecodeCheck } from './targets.js';
 import { SAME_RING_LABEL } from './runners/perf-record.js';
 import type { ProducerReport } from './workload.js';
 
@@ -24,8 +17,8 @@ export interface ScenarioResult {
   scenario: Scenario;
   /** Untraced runs of the same load; `rate` is their median events per second. */
   untraced: { runs: ProducerReport[]; rate: number };
-  /** The run shown per runner (the median one when repeated). */
-  runs: RunFigures[];
+  /** The figures shown per runner: medians with their ranges when repeated (repeats.ts). */
+  runs: CombinedFigures[];
   /** Every run, when --repeat ran each cell more than once. */
   allRuns: RunResult[];
   /** Runners that did not run, and why. */
@@ -40,7 +33,7 @@ export interface BenchReport {
   startedAt: string;
   durationSeconds: number;
   quick: boolean;
-  /** How many times each runner ran each scenario; figures are from the median-CPU run. */
+  /** How many times each runner ran each scenario; figures are medians over the runs. */
   repeat: number;
   machine: MachineInfo;
   peers: Record<'perf' | 'bpftrace', PeerStatus>;
@@ -61,10 +54,19 @@ const LABELS: Record<RunnerId, string> = {
   'perf-record-filter': 'perf record + filter',
   'perf-record-2m': SAME_RING_LABEL,
   bpftrace: 'bpftrace',
+  'cli-jsonl': 'pb cli jsonl',
 };
 
-function mark(check: TargetCheck | undefined): string {
-  return check === undefined ? '' : check.pass ? ' ✓' : ' ✗';
+/** ✓ for a met target; for a missed one ✗ and the bound it needed, as `show` writes numbers. */
+function mark(check: TargetCheck | undefined, show: (n: number) => string = (n) => fixed(n, 3)): string {
+  if (check === undefined) return '';
+  const relation = check.relation === '>=' ? '≥' : check.relation === '<=' ? '≤' : '=';
+  return check.pass ? ' ✓' : ` ✗ (${relation} ${show(check.limit)})`;
+}
+
+/** A figure with its min–max over repeated runs, when there were several. */
+function withRange(value: string, span: Range | undefined, digits: number): string {
+  return span === undefined ? value : `${value} (${fixed(span.min, digits)}–${fixed(span.max, digits)})`;
 }
 
 function int(n: number | null | undefined): string {
@@ -118,8 +120,9 @@ function filterRows(result: ScenarioResult): string[][] {
   ];
   for (const run of result.runs) {
     const deliveredMarks =
-      mark(findCheck(result.checks, 'delivered', run)) + mark(findCheck(result.checks, 'filtered', run));
-    const lostMarks = mark(findCheck(result.checks, 'lost', run)) + mark(findCheck(result.checks, 'zero-loss', run));
+      mark(findCheck(result.checks, 'delivered', run), int) + mark(findCheck(result.checks, 'filtered', run), int);
+    const lostMarks =
+      mark(findCheck(result.checks, 'lost', run), int) + mark(findCheck(result.checks, 'zero-loss', run), int);
     rows.push([
       LABELS[run.runner],
       int(run.delivered) + deliveredMarks,
@@ -130,8 +133,9 @@ function filterRows(result: ScenarioResult): string[][] {
       `${fixed(run.slowdown, 2)}x`,
       fixed(run.readerCpuSeconds, 3),
       fixed(run.cpuPerMillionProduced, 3),
-      fixed(run.cpuPerMillion, 3) + mark(findCheck(result.checks, 'cpu', run)),
-      fixed(run.latency?.p99Ms, 2) + mark(findCheck(result.checks, 'p99', run)),
+      withRange(fixed(run.cpuPerMillion, 3), run.ranges?.cpuPerMillion, 3) + mark(findCheck(result.checks, 'cpu', run)),
+      withRange(fixed(run.latency?.p99Ms, 2), run.ranges?.p99Ms, 1) +
+        mark(findCheck(result.checks, 'p99', run), (n) => fixed(n, 0)),
       fixed(run.peakRssKb === null ? null : run.peakRssKb / 1024, 1),
     ]);
   }
@@ -178,17 +182,19 @@ function captureRows(result: ScenarioResult): string[][] {
     ],
   ];
   for (const run of result.runs) {
-    const lostMarks = mark(findCheck(result.checks, 'lost', run)) + mark(findCheck(result.checks, 'zero-loss', run));
+    const lostMarks =
+      mark(findCheck(result.checks, 'lost', run), int) + mark(findCheck(result.checks, 'zero-loss', run), int);
     rows.push([
       LABELS[run.runner],
-      int(run.delivered) + mark(findCheck(result.checks, 'delivered', run)),
+      int(run.delivered) + mark(findCheck(result.checks, 'delivered', run), int),
       int(run.lostKernel),
       int(run.lostGap) + lostMarks,
       fixed(run.producerRate / 1e6, 3),
       `${fixed(run.slowdown, 2)}x`,
-      fixed(run.cpuPerMillion, 3) + mark(findCheck(result.checks, 'cpu', run)),
-      fixed(run.latency?.p50Ms, 2),
-      fixed(run.latency?.p99Ms, 2) + mark(findCheck(result.checks, 'p99', run)),
+      withRange(fixed(run.cpuPerMillion, 3), run.ranges?.cpuPerMillion, 3) + mark(findCheck(result.checks, 'cpu', run)),
+      withRange(fixed(run.latency?.p50Ms, 2), run.ranges?.p50Ms, 1),
+      withRange(fixed(run.latency?.p99Ms, 2), run.ranges?.p99Ms, 1) +
+        mark(findCheck(result.checks, 'p99', run), (n) => fixed(n, 0)),
       fixed(run.peakRssKb === null ? null : run.peakRssKb / 1024, 1),
     ]);
   }
@@ -198,8 +204,9 @@ function captureRows(result: ScenarioResult): string[][] {
 function decodeBlock(figures: readonly DecodeFigure[], checks: readonly TargetCheck[]): string {
   const rows: string[][] = [['event', 'mode', 'events', 'batches', 'M events/s', 'target', 'M ev/CPU-s']];
   for (const figure of figures) {
-    const check = checks.find((c) => c.runner === `decode-${figure.mode}`);
-    const target = check === undefined ? '' : `≥ ${fixed(check.limit / 1e6, 0)}${mark(check)}`;
+    // The check of this row's own event and mode: an event without a target shows none.
+    const check = findDecodeCheck(checks, figure);
+    const target = check === undefined ? '' : `≥ ${fixed(check.limit / 1e6, 0)}${check.pass ? ' ✓' : ' ✗'}`;
     rows.push([
       figure.event,
       figure.mode,
@@ -217,9 +224,9 @@ function decodeBlock(figures: readonly DecodeFigure[], checks: readonly TargetCh
 }
 
 function describe(check: TargetCheck): string {
-  const where = [check.scenario, check.runner].filter(Boolean).join(' / ');
+  const where = [check.scenario, check.event, check.runner].filter(Boolean).join(' / ');
   const show = (n: number) =>
-    Number.isInteger(n) ? int(n) : check.target === 'decode' ? `${fixed(n / 1e6, 2)} M/s` : fixed(n, 3);
+    check.target === 'decode' ? `${fixed(n / 1e6, 2)} M/s` : Number.isInteger(n) ? int(n) : fixed(n, 3);
   return `${where}: ${check.target} ${show(check.value)}, needs ${check.relation} ${show(check.limit)}`;
 }
 
@@ -228,7 +235,10 @@ function headerLines(report: BenchReport): string[] {
   const m = report.machine;
   const commit = m.commit ? ` (${m.commit})` : '';
   const quick = report.quick ? ' (--quick)' : '';
-  const runs = report.repeat === 1 ? 'one run per cell' : `${report.repeat} runs per cell, the median-CPU one shown`;
+  const runs =
+    report.repeat === 1
+      ? 'one run per cell'
+      : `${report.repeat} runs per cell: medians (min–max); delivered and lost from the worst run`;
   const load = `load average at start ${m.loadAverageAtStart.join(' ')}, at end ${report.loadAverageAtEnd.join(' ')}`;
   return [
     `perf-bridge ${m.perfBridge}${commit} capture benchmark${quick}, ${report.startedAt}, ` +
@@ -257,8 +267,10 @@ export function renderReport(report: BenchReport): string {
   if (report.decodeError) lines.push(`decode microbenchmark FAILED: ${report.decodeError}`, '');
   if (report.decode.length > 0) {
     lines.push(decodeBlock(report.decode, report.decodeChecks));
-    const targets = `object ≥ ${DECODE_OBJECT_TARGET / 1e6} M/s, columnar ≥ ${DECODE_COLUMNAR_TARGET / 1e6} M/s`;
-    lines.push(`  targets on syscalls:sys_enter_getppid: ${targets}`, '');
+    for (const [event, target] of Object.entries(DECODE_TARGETS)) {
+      lines.push(`  targets on ${event}: object ≥ ${target.object / 1e6} M/s, columnar ≥ ${target.columnar / 1e6} M/s`);
+    }
+    lines.push('');
   }
   const { passed, missed, misses } = report.targets;
   lines.push(`targets: ${passed} met, ${missed} missed`);

@@ -15,10 +15,10 @@ import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../test/helpers/fixtures.js';
 import { buildProgram, loadgen } from '../test/helpers/programs.js';
 import { type DecodeFigure, decodeMicro } from './decode-micro.js';
-import { deriveFigures } from './figures.js';
 import { machineInfo } from './machine.js';
 import { median } from './measure.js';
 import { ensurePeers } from './peers.js';
+import { combineRuns } from './repeats.js';
 import { type BenchReport, type ScenarioResult, renderReport, writeReport } from './report.js';
 import { bpftraceRunner } from './runners/bpftrace.js';
 import { perfBridgeRunner } from './runners/perf-bridge.js';
@@ -36,7 +36,8 @@ producer runs on CPU 1, every reader on CPU 0. Needs root.
 
 options:
   --quick              small loads, one run each (about a minute)
-  --repeat N           run each cell N times and show the run with the median CPU per event
+  --repeat N           run each cell N times: medians with their min–max, targets checked on the
+                       medians, delivered and lost from the worst run
   --only IDS           comma-separated scenario ids (${scenarios(false)
     .map((s) => s.id)
     .join(', ')})
@@ -49,6 +50,7 @@ options:
   --results DIR        where the JSON goes (default benchmarks/results)
   -h, --help           this help`;
 
+/** Every runner, in table order; a runner added later (the CLI's) goes in here and in RunnerId. */
 const RUNNERS: Runner[] = [
   perfBridgeRunner('object', true),
   perfBridgeRunner('object'),
@@ -117,13 +119,8 @@ async function untracedRate(loadgenPath: string, scenario: Scenario): Promise<Sc
   return { runs, rate: median(runs.map((r) => r.produced / r.seconds)) };
 }
 
-/** Runs one runner `repeat` times on a scenario; keeps the run with the median CPU per event. */
-async function runCell(
-  runner: Runner,
-  scenario: Scenario,
-  context: RunContext,
-  repeat: number,
-): Promise<{ shown: RunResult; all: RunResult[] }> {
+/** Runs one runner `repeat` times on a scenario. */
+async function runCell(runner: Runner, scenario: Scenario, context: RunContext, repeat: number): Promise<RunResult[]> {
   const all: RunResult[] = [];
   for (let i = 0; i < repeat; i++) {
     const started = Date.now();
@@ -134,9 +131,7 @@ async function runCell(
     log(`  ${runner.label.padEnd(12)} ${delivered}, reader ${cpu} (${wall})`);
     all.push(result);
   }
-  const perEvent = (r: RunResult) => r.readerCpuSeconds / Math.max(1, r.delivered);
-  const sorted = [...all].sort((a, b) => perEvent(a) - perEvent(b));
-  return { shown: sorted[(sorted.length - 1) >> 1]!, all };
+  return all;
 }
 
 async function main(): Promise<void> {
@@ -179,8 +174,8 @@ async function main(): Promise<void> {
           continue;
         }
         try {
-          const { shown, all } = await runCell(runner, scenario, context, options.repeat);
-          result.runs.push(deriveFigures(shown, untraced.rate));
+          const all = await runCell(runner, scenario, context, options.repeat);
+          result.runs.push(combineRuns(all, untraced.rate));
           result.allRuns.push(...all);
         } catch (error) {
           log(`  ${runner.label} FAILED: ${(error as Error).message}`);

@@ -65,12 +65,19 @@ CaptureOptions ReadCaptureOptions(const Napi::Object& object) {
   options.sideBandPages = U32Option(object, "sideBandPages", kOptions + "sideBandPages", 0);
   options.wakeupEvents = U32Option(object, "wakeupEvents", kOptions + "wakeupEvents", 0);
   options.wakeupBytes = U32Option(object, "wakeupBytes", kOptions + "wakeupBytes", 0);
+  const Napi::Value deadline = object.Get("drainDeadlineMs");
+  bool badDeadline = false;
+  if (!deadline.IsUndefined()) {
+    const double deadlineMs = CheckedNumber(deadline, kOptions + "drainDeadlineMs").DoubleValue();
+    badDeadline = !(deadlineMs > 0 && deadlineMs <= 3.6e6);
+    if (!badDeadline) options.drainDeadlineNs = static_cast<uint64_t>(deadlineMs * 1e6);
+  }
   const auto powerOfTwo = [](uint32_t pages) { return pages != 0 && (pages & (pages - 1)) == 0; };
   if (options.events.empty() || options.cpus.empty() || options.targets.empty() || !powerOfTwo(options.ringPages) ||
-      (options.sideBand && !powerOfTwo(options.sideBandPages))) {
+      (options.sideBand && !powerOfTwo(options.sideBandPages)) || badDeadline) {
     throw Napi::TypeError::New(object.Env(),
-                               "Capture: events, cpus, targets and power-of-two ringPages (and sideBandPages with "
-                               "sideBand) are required");
+                               "Capture: events, cpus, targets, power-of-two ringPages (and sideBandPages with "
+                               "sideBand) are required; drainDeadlineMs, when given, is in (0, 3600000]");
   }
   return options;
 }

@@ -39,10 +39,18 @@ struct CaptureOptions {
   uint32_t sideBandPages = 0;  // data pages per side-band ring (with sideBand): a power of two
   uint32_t wakeupEvents = 0;
   uint32_t wakeupBytes = 0;
+  // The longest a sample may wait in a ring before onReadable is called for it, in nanoseconds;
+  // 0: no deadline, onReadable at the wakeup point only.
+  uint64_t drainDeadlineNs = 0;
 };
 
+// Where PERF_RECORD_SAMPLE's time lies in the records of EventAttributes' sample_type: after the
+// header, the identifier and the pid/tid pair.
+constexpr uint64_t kSampleTimeOffset = sizeof(perf_event_header) + 8 + 8;
+
 // Reads and checks the options object: a value of the wrong type throws a TypeError naming it;
-// no events, no CPUs or a ringPages that is not a power of two throws a TypeError.
+// no events, no CPUs, a ringPages that is not a power of two or a drainDeadlineMs out of range throws
+// a TypeError.
 CaptureOptions ReadCaptureOptions(const Napi::Object& options);
 
 // The attributes to open each event with (disabled, one sample per hit, CLOCK_MONOTONIC times,

@@ -4,9 +4,12 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -32,6 +35,24 @@ int PerfEventOpen(perf_event_attr* attr, int pid, int cpu, bool cgroup) {
   error.Set("cpu", Napi::Number::New(env, cpu));
   error.Set("target", Napi::Number::New(env, target));
   throw error;
+}
+
+uint64_t MonotonicNs() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1000000000U + static_cast<uint64_t>(now.tv_nsec);
+}
+
+// A record due within this much is drained now: libuv's timers count whole milliseconds.
+constexpr uint64_t kDueSlackNs = 500000;
+
+// Handles must outlive uv_close until its callback; these free them there.
+template <typename Handle>
+void CloseHandle(Handle*& handle) {
+  if (handle == nullptr) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(handle),
+           [](uv_handle_t* closed) { delete reinterpret_cast<Handle*>(closed); });
+  handle = nullptr;
 }
 
 }  // namespace
@@ -73,6 +94,7 @@ void Capture::OpenAll(Napi::Env env, const Napi::Object& jsOptions) {
   // The attributes point into `options` (config1 strings), which outlives every open below.
   std::vector<perf_event_attr> attrs = EventAttributes(options);
   enableOnExec_ = options.enableOnExec;
+  drainDeadlineNs_ = options.drainDeadlineNs;
   pageSize_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   lostCounters_ = true;
   epoll_ = OwnedFd(epoll_create1(EPOLL_CLOEXEC));
@@ -216,6 +238,7 @@ Napi::Value Capture::Enable(const Napi::CallbackInfo& info) {
     });
   }
   StartPolling(env);
+  if (drainDeadlineNs_ > 0) StartTimer(env, drainDeadlineNs_);
   return env.Undefined();
 }
 
@@ -223,6 +246,7 @@ Napi::Value Capture::Disable(const Napi::CallbackInfo& info) {
   if (closed_) return info.Env().Undefined();
   ForEachFd([](int fd) { ioctl(fd, PERF_EVENT_IOC_DISABLE, 0); });
   StopPolling();
+  StopTimer();
   return info.Env().Undefined();
 }
 
@@ -251,13 +275,77 @@ void Capture::StopPolling() {
   polling_ = false;
 }
 
+void Capture::StartTimer(Napi::Env env, uint64_t delayNs) {
+  if (timer_ == nullptr) {
+    uv_loop_t* loop = nullptr;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env);
+    auto timer = std::make_unique<uv_timer_t>();
+    const int result = uv_timer_init(loop, timer.get());
+    if (result != 0) throw ErrnoError(env, -result, "uv_timer_init", "drain deadline");
+    timer->data = this;
+    timer_ = timer.release();
+  }
+  // The loop's clock was read before this iteration's callbacks ran: a drain may have taken a while.
+  uv_update_time(timer_->loop);
+  const uint64_t delayMs = (delayNs + 999999) / 1000000;
+  uv_timer_start(
+      timer_, [](uv_timer_t* handle) { static_cast<Capture*>(handle->data)->OnTimer(); }, delayMs, 0);
+  timing_ = true;
+}
+
+void Capture::StopTimer() {
+  if (!timing_) return;
+  uv_timer_stop(timer_);
+  timing_ = false;
+}
+
+RingBacklog Capture::Peek(const Stream& stream) const {
+  if (stream.fds.empty()) return RingBacklog{};
+  const uint8_t* base = static_cast<const uint8_t*>(stream.mapping.Base());
+  return PeekRing(reinterpret_cast<const perf_event_mmap_page*>(base), base + pageSize_, stream.dataBytes,
+                  kSampleTimeOffset);
+}
+
+uint64_t Capture::NextDue() const {
+  uint64_t due = UINT64_MAX;
+  for (const Ring& ring : rings_) {
+    // Name records are drained with the samples; alone, they are drained before their ring can fill.
+    if (Peek(ring.sideBand).bytes * 4 >= ring.sideBand.dataBytes && !ring.sideBand.fds.empty()) return 0;
+    const RingBacklog samples = Peek(ring.samples);
+    if (samples.bytes == 0) continue;
+    // Anything but a sample first (a loss record, or a corrupt ring) is reported at once.
+    if (samples.oldestSampleTime == 0) return 0;
+    due = std::min(due, samples.oldestSampleTime + drainDeadlineNs_);
+  }
+  return due;
+}
+
+void Capture::OnTimer() {
+  if (closed_ || !timing_) return;
+  const uint64_t due = NextDue();
+  const uint64_t now = MonotonicNs();
+  // Nothing waiting: look again a deadline from now, so a record arriving meanwhile is not late.
+  uint64_t delayNs = drainDeadlineNs_;
+  if (due <= now + kDueSlackNs) {
+    CallReadable(false);
+  } else if (due != UINT64_MAX) {
+    delayNs = due - now;
+  }
+  // The callback may have disabled or closed the capture.
+  if (!closed_ && timing_) StartTimer(Napi::Env(env_), delayNs);
+}
+
 void Capture::OnReadable(int status) {
   // A failed watch (status < 0: libuv has stopped it) counts as a hangup too, so the caller knows
-  // its own timer must drain from now on.
+  // the drain deadline alone drains from now on.
   const bool hangup = ConsumeReadiness() || status < 0;
-  // A hung-up fd (its task exited) stays readable forever: stop watching; the session's flush
-  // timer keeps draining what is left.
+  // A hung-up fd (its task exited) stays readable forever: stop watching; the drain deadline
+  // keeps draining what is left.
   if (hangup) StopPolling();
+  CallReadable(hangup);
+}
+
+void Capture::CallReadable(bool hangup) {
   Napi::Env env(env_);
   Napi::HandleScope scope(env);
   try {
@@ -293,6 +381,9 @@ Napi::Value Capture::Drain(const Napi::CallbackInfo& info) {
   if (counts.ElementLength() < protocol::DrainCountsLength(ringCount)) {
     throw Napi::RangeError::New(env, "drain: counts array is too short");
   }
+  for (size_t r = 0; r < ringCount; r++) {
+    counts[protocol::RingCountSlot(r, protocol::kFill)] = RingFill(rings_[r].samples);
+  }
   // Samples first, then the side-band: every name record written before a sample that was read
   // is then read too, so each sample can be named at its own time.
   const DrainOutcome samples = DrainSamples(static_cast<uint8_t*>(out.Data()), out.ByteLength());
@@ -303,6 +394,15 @@ Napi::Value Capture::Drain(const Napi::CallbackInfo& info) {
   counts[protocol::BufferFilledSlot(ringCount)] = samples.outputFull ? 1 : 0;
   counts[protocol::SideBandBytesSlot(ringCount)] = static_cast<double>(sideBandBytes);
   return Napi::Number::New(env, static_cast<double>(samples.bytesWritten));
+}
+
+double Capture::RingFill(const Stream& stream) {
+  if (stream.fds.empty()) return 0;
+  const auto* meta = static_cast<const perf_event_mmap_page*>(stream.mapping.Base());
+  const uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+  const uint64_t used = head - meta->data_tail;
+  // A corrupt head is reset by the drain that follows; report it as full meanwhile.
+  return used >= stream.dataBytes ? 1.0 : static_cast<double>(used) / static_cast<double>(stream.dataBytes);
 }
 
 DrainOutcome Capture::DrainStream(Stream& stream, uint8_t* out, size_t capacity) {
@@ -345,13 +445,11 @@ void Capture::CloseAll() {
   closed_ = true;
   napi_remove_env_cleanup_hook(env_, CleanupHook, this);
   ForEachFd([](int fd) { ioctl(fd, PERF_EVENT_IOC_DISABLE, 0); });
-  if (poll_ != nullptr) {
-    polling_ = false;
-    // uv_close stops the watcher while the epoll fd is still open; that fd is closed right after.
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-             [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
-    poll_ = nullptr;
-  }
+  polling_ = false;
+  timing_ = false;
+  // uv_close stops the watcher while the epoll fd is still open; that fd is closed right after.
+  CloseHandle(poll_);
+  CloseHandle(timer_);
   // Released now rather than when the JS object is collected; the rings stay, so ringCount does too.
   for (Ring& ring : rings_) {
     for (Stream* stream : {&ring.samples, &ring.sideBand}) {

@@ -65,6 +65,8 @@ class Capture : public Napi::ObjectWrap<Capture> {
   DrainOutcome DrainSamples(uint8_t* out, size_t capacity);
   // Drains every side-band ring into `out`; returns the bytes written.
   size_t DrainSideBand(uint8_t* out, size_t capacity);
+  // The fraction of `stream`'s data area holding records now (0 for a stream without fds).
+  static double RingFill(const Stream& stream);
   // Drains one stream into `out`; the outcome's outputFull says it stopped for lack of room.
   DrainOutcome DrainStream(Stream& stream, uint8_t* out, size_t capacity);
   // Calls `visit` with every perf fd, ring by ring.
@@ -78,8 +80,20 @@ class Capture : public Napi::ObjectWrap<Capture> {
 
   void StartPolling(Napi::Env env);
   void StopPolling();
+  // The drain deadline: a one-shot libuv timer that looks at the rings without entering JS and calls
+  // onReadable only once the oldest waiting sample is due (drainDeadlineNs old).
+  void StartTimer(Napi::Env env, uint64_t delayNs);
+  void StopTimer();
+  void OnTimer();
+  // When the oldest waiting record of any ring is due, in CLOCK_MONOTONIC ns: 0 for now, UINT64_MAX
+  // when nothing waits.
+  uint64_t NextDue() const;
+  // What waits in `stream` (nothing for a stream without fds).
+  RingBacklog Peek(const Stream& stream) const;
   void CloseAll();
   void OnReadable(int status);
+  // Calls the JS readiness callback on the loop's thread; `hangup` as ReadinessListener describes.
+  void CallReadable(bool hangup);
   // Consumes the pending epoll events; true when one of them is a hangup or an error.
   bool ConsumeReadiness();
 
@@ -94,6 +108,9 @@ class Capture : public Napi::ObjectWrap<Capture> {
   OwnedFd epoll_;              // every ring's leader, so one uv_poll watches them all
   uv_poll_t* poll_ = nullptr;  // freed by uv_close's callback, after the loop is done with it
   bool polling_ = false;
+  uv_timer_t* timer_ = nullptr;  // freed by uv_close's callback, as poll_
+  bool timing_ = false;
+  uint64_t drainDeadlineNs_ = 0;
   bool closed_ = false;
   napi_env env_ = nullptr;
   Napi::FunctionReference onReadable_;

@@ -2,7 +2,9 @@
 // TypeScript in src/native-protocol.ts; test/native/protocol.test.ts checks that the two agree.
 //
 // Drain counts (a Float64Array of DrainCountsLength(ringCount) doubles), ring-major:
-//   [ring 0: lostRecords, lostSamples, corruptResets, sideBandLost][ring 1: ...]...[bufferFilled][sideBandBytes]
+//   [ring 0: lostRecords, lostSamples, corruptResets, sideBandLost, fill][ring 1: ...]...[bufferFilled][sideBandBytes]
+// The first four of a ring are running totals; `fill` is a reading: the fraction (0..1) of the
+// ring's data area holding records when the drain call began.
 // Sample ids (the BigUint64Array of Capture.ids()), ring-major, then target-major: every event of
 // target 0 on ring 0, every event of target 1 on ring 0, ..., then ring 1.
 #pragma once
@@ -14,11 +16,11 @@
 namespace perfbridge {
 namespace protocol {
 
-// Offsets of a ring's running totals inside its group of kCountsPerRing drain counts.
-enum RingCount : size_t { kLostRecords = 0, kLostSamples = 1, kCorruptResets = 2, kSideBandLost = 3 };
+// Offsets of a ring's counts inside its group of kCountsPerRing drain counts.
+enum RingCount : size_t { kLostRecords = 0, kLostSamples = 1, kCorruptResets = 2, kSideBandLost = 3, kFill = 4 };
 
 // Drain counts per ring: one slot for each RingCount.
-constexpr size_t kCountsPerRing = 4;
+constexpr size_t kCountsPerRing = 5;
 
 // Length of the drain counts array for a capture of `ringCount` rings.
 constexpr size_t DrainCountsLength(size_t ringCount) { return kCountsPerRing * ringCount + 2; }

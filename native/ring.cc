@@ -74,4 +74,19 @@ DrainOutcome DrainRing(perf_event_mmap_page* meta, const uint8_t* data, uint64_t
   return outcome;
 }
 
+RingBacklog PeekRing(const perf_event_mmap_page* meta, const uint8_t* data, uint64_t dataSize, uint64_t timeOffset) {
+  RingBacklog backlog;
+  const uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+  const uint64_t tail = meta->data_tail;
+  backlog.bytes = head - tail;
+  if (backlog.bytes < sizeof(perf_event_header) || backlog.bytes > dataSize) return backlog;
+  const uint64_t mask = dataSize - 1;
+  perf_event_header header;
+  CopyFromRing(data, mask, tail, &header, sizeof header);
+  if (header.type == PERF_RECORD_SAMPLE && header.size >= timeOffset + 8 && header.size <= backlog.bytes) {
+    CopyFromRing(data, mask, tail + timeOffset, &backlog.oldestSampleTime, sizeof backlog.oldestSampleTime);
+  }
+  return backlog;
+}
+
 }  // namespace perfbridge

@@ -33,4 +33,16 @@ struct DrainOutcome {
 DrainOutcome DrainRing(perf_event_mmap_page* meta, const uint8_t* data, uint64_t dataSize, uint8_t* out,
                        size_t outCapacity, RingCounts* counts);
 
+// What waits in a ring, read without consuming anything.
+struct RingBacklog {
+  uint64_t bytes = 0;  // data_head - data_tail (more than the ring's size only when corrupt)
+  // The time field at `timeOffset` of the oldest record when that is a PERF_RECORD_SAMPLE; 0 when the
+  // ring is empty or its oldest record is of another type (a loss record: worth draining now).
+  uint64_t oldestSampleTime = 0;
+};
+
+// Reads how much waits in the ring and when its oldest sample was taken. `timeOffset` is the
+// time field's offset in the sample records (see kSampleTimeOffset).
+RingBacklog PeekRing(const perf_event_mmap_page* meta, const uint8_t* data, uint64_t dataSize, uint64_t timeOffset);
+
 }  // namespace perfbridge

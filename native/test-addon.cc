@@ -20,6 +20,7 @@ constexpr std::pair<const char*, protocol::RingCount> kRingCountNames[] = {
     {"lostSamples", protocol::kLostSamples},
     {"corruptResets", protocol::kCorruptResets},
     {"sideBandLost", protocol::kSideBandLost},
+    {"fill", protocol::kFill},
 };
 
 size_t IndexArgument(const Napi::CallbackInfo& info, size_t position, const char* name) {

@@ -82,3 +82,18 @@ export { ProbeDefinitionError, type ProbeErrorCode } from './probes/errors.js';
 export { ElfError, type ElfErrorCode } from './elf/errors.js';
 export { FilterError } from './filter/errors.js';
 export { CommandError } from './process/command-check.js';
+
+// Everyday jobs on columnar batches: tables like bpftrace's count(), hist() and a latency, and the
+// CLI's compiled text, JSON-lines and CSV serializers.
+export {
+  countBy,
+  histogram,
+  latency,
+  AggregationError,
+  type Aggregation,
+  type CountByOptions,
+  type LatencyAggregation,
+  type LatencyPair,
+  type LatencySummary,
+} from './aggregate/index.js';
+export { EventWriter, type OutputFormat, type OutputOptions } from './output/index.js';

@@ -6,15 +6,17 @@
  * Drain counts (`Float64Array` of {@link drainCountsLength} doubles), ring-major:
  *
  * ```
- * [ring 0: lostRecords, lostSamples, corruptResets, sideBandLost][ring 1: …]…[bufferFilled][sideBandBytes]
+ * [ring 0: lostRecords, lostSamples, corruptResets, sideBandLost, fill][ring 1: …]…[bufferFilled][sideBandBytes]
  * ```
+ *
+ * A ring's first four counts are running totals; `fill` is a reading taken as the drain call began.
  *
  * Sample ids (`BigUint64Array` from `Capture.ids()`), ring-major, then target-major: every event
  * opened for target 0 on ring 0, then for target 1 on ring 0, …, then ring 1 — see
  * {@link sampleIdSlot}.
  */
 
-/** Offsets of a ring's running totals inside its group of {@link COUNTS_PER_RING} drain counts. */
+/** Offsets of a ring's counts inside its group of {@link COUNTS_PER_RING} drain counts. */
 export const RING_COUNT = {
   /** Sum of `PERF_RECORD_LOST.lost`: records the kernel dropped because the ring was full. */
   lostRecords: 0,
@@ -24,17 +26,19 @@ export const RING_COUNT = {
   corruptResets: 2,
   /** Records the side-band ring lost: process names may be stale. */
   sideBandLost: 3,
+  /** The fraction (0..1) of the sample ring's data area holding records when the drain call began. */
+  fill: 4,
 } as const;
 
 /** Drain counts per ring: one slot for each entry of {@link RING_COUNT}. */
-export const COUNTS_PER_RING = 4;
+export const COUNTS_PER_RING = 5;
 
 /** Length of the drain counts array for a capture of `ringCount` rings. */
 export function drainCountsLength(ringCount: number): number {
   return COUNTS_PER_RING * ringCount + 2;
 }
 
-/** Index in the drain counts array of one running total of ring `ring`. */
+/** Index in the drain counts array of one count of ring `ring`. */
 export function ringCountSlot(ring: number, which: keyof typeof RING_COUNT): number {
   return COUNTS_PER_RING * ring + RING_COUNT[which];
 }

@@ -57,6 +57,12 @@ export interface NativeCaptureOptions {
   wakeupEvents?: number | undefined;
   /** Wake the reader when a ring holds this many bytes. */
   wakeupBytes?: number | undefined;
+  /**
+   * The drain deadline, in ms: while enabled, the addon looks at the rings (without calling into
+   * JS) and calls `onReadable` once the oldest waiting sample is this old; it looks again this often
+   * while the rings are empty. Without it, `onReadable` is called at the wakeup point only.
+   */
+  drainDeadlineMs?: number | undefined;
 }
 
 /** A native capture: one ring per CPU shared by all its events. */
@@ -65,7 +71,7 @@ export interface NativeCapture {
   ids(): BigUint64Array;
   /**
    * Enables every event (unless `enableOnExec` leaves that to the kernel) and starts watching the
-   * rings for readiness.
+   * rings: for readiness, and for samples older than the drain deadline.
    */
   enable(): void;
   /** Disables every event and stops watching; pending records stay in the rings. */
@@ -75,7 +81,8 @@ export interface NativeCapture {
    * every side-band record (COMM, FORK, EXIT) into `sideBandOut`, which must hold every side-band
    * ring whole (`ringCount * sideBandPages` pages). Samples first: a name record written before a
    * sample that was read is read too. `counts` (`drainCountsLength(ringCount)` long, see
-   * native-protocol.ts) gets each ring's running totals at `ringCountSlot`, at `bufferFilledSlot` a
+   * native-protocol.ts) gets each ring's running totals, and how full it was before this call, at
+   * `ringCountSlot`, at `bufferFilledSlot` a
    * 1 when `out` filled before the rings were empty (call again for the rest), else 0, and at
    * `sideBandBytesSlot` the bytes written to `sideBandOut`.
    */
@@ -92,9 +99,10 @@ export interface NativeCapture {
 }
 
 /**
- * Called on the event loop when a ring reached its wakeup point. `hangup` is true when a watched
- * event hung up (the traced task exited) or the watch failed: the native side has then stopped
- * watching, and from now on only the caller's own timer drains.
+ * Called on the event loop when a ring reached its wakeup point or holds a sample as old as the
+ * drain deadline. `hangup` is true when a watched event hung up (the traced task exited) or the
+ * watch failed: the native side has then stopped watching readiness, and from now on only the
+ * drain deadline calls.
  */
 export type ReadinessListener = (hangup: boolean) => void;
 

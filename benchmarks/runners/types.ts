@@ -5,7 +5,8 @@ import type { ProducerReport } from '../workload.js';
 
 /**
  * The capture paths compared (perf-record-2m: perf record with perf-bridge's default ring size;
- * `-filter`: with a kernel filter keeping only the selected generator's events).
+ * `-filter`: with a kernel filter keeping only the selected generator's events; cli-jsonl: the
+ * perf-bridge command line writing JSON lines to a file).
  */
 export type RunnerId =
   | 'pb-object'
@@ -14,7 +15,8 @@ export type RunnerId =
   | 'perf-record'
   | 'perf-record-filter'
   | 'perf-record-2m'
-  | 'bpftrace';
+  | 'bpftrace'
+  | 'cli-jsonl';
 
 /** Paths and settings shared by all runs of one bench invocation. */
 export interface RunContext {

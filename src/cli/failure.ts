@@ -25,8 +25,9 @@ export const EXIT_TRACE_FAILED = 1;
 export class UsageError extends PerfBridgeError {
   /** Always `USAGE`. */
   readonly code = 'USAGE';
-  constructor(message: string) {
-    super(message, { hint: 'run `perf-bridge help` for usage' });
+  /** @param hint what to do instead; by default, where the usage is. */
+  constructor(message: string, hint = 'run `perf-bridge help` for usage') {
+    super(message, { hint });
   }
 }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /** The `perf-bridge` command. */
-import { parseFormat } from '../decode/format.js';
-import { listEvents, parseEventName, readEventFormat } from '../tracefs/events.js';
-import { USAGE, parseCli } from './args.js';
+import { listEvents } from '../tracefs/events.js';
+import { tracefsRoot } from '../tracefs/mount.js';
+import { parseCli } from './args.js';
 import { EXIT_TRACE_FAILED, describeFailure, exitStatusFor } from './failure.js';
+import { formatCommandOutput } from './format-command.js';
+import { commandHelp, overviewHelp } from './help.js';
 import { OutputWriteError } from './output-failure.js';
 import { isReaderGone } from './output.js';
-import { runTrace } from './trace.js';
+import { runProbesCommand } from './probes-command.js';
 
 /**
  * Writes `text` to stdout and resolves once it is written: `list | head` ends quietly, a stdout
@@ -27,24 +29,27 @@ async function main(argv: string[]): Promise<number> {
   const command = parseCli(argv);
   switch (command.kind) {
     case 'help':
-      await print(`${USAGE}\n`);
+      await print(command.topic === undefined ? overviewHelp() : commandHelp(command.topic));
       return 0;
     case 'list': {
       const events = listEvents().filter((event) => command.filter === undefined || event.includes(command.filter));
       await print(events.map((event) => `${event}\n`).join(''));
       return 0;
     }
-    case 'format': {
-      const format = parseFormat(readEventFormat(parseEventName(command.event)));
-      const lines = format.fields.map((field) => {
-        const decoding = JSON.stringify(field.decoding);
-        return `${field.name}\t${field.cType}\toffset ${field.offset}\tsize ${field.size}\t${decoding}\n`;
-      });
-      await print(lines.join(''));
+    case 'format':
+      await print(formatCommandOutput(command.event, command.typescript));
       return 0;
+    case 'probes': {
+      const result = runProbesCommand(tracefsRoot(), command.cleanup);
+      if (result.warning !== undefined) process.stderr.write(result.warning);
+      await print(result.output);
+      return result.status;
     }
-    case 'trace':
+    case 'trace': {
+      // Loaded only for trace: help, list, format and probes start without the capture machinery.
+      const { runTrace } = await import('./trace.js');
       return runTrace(command);
+    }
   }
 }
 

@@ -27,6 +27,41 @@ export class ColumnArena {
   }
 }
 
+/**
+ * An arena that hands out regions placed beforehand, whatever size is asked: a column built on it
+ * views memory another column of the same kind filled (see {@link withRows}).
+ */
+class PlacedArena extends ColumnArena {
+  constructor(
+    private readonly memory: ArrayBuffer,
+    private readonly places: number[],
+  ) {
+    super();
+  }
+
+  override take(): { buffer: ArrayBuffer; offset: number } {
+    return { buffer: this.memory, offset: this.places.shift()! };
+  }
+}
+
+/**
+ * The first `rows` rows of a packed column that was laid out for more, as a column of exactly
+ * `rows` rows whose `data` is `byteLength` bytes long: the same memory, nothing copied. Columns
+ * filled before their row count was known (a walk that fills as it goes) end up the size a column
+ * allocated for the count would have.
+ */
+export function withRows<C extends StringColumn | BytesColumn>(column: C, rows: number, byteLength: number): C {
+  const arena = new PlacedArena(column.offsets.buffer as ArrayBuffer, [
+    column.offsets.byteOffset,
+    column.data.byteOffset,
+  ]);
+  const exact = (
+    column.kind === 'string' ? new StringColumn(rows, byteLength, arena) : new BytesColumn(rows, byteLength, arena)
+  ) as C;
+  exact.length = rows;
+  return exact;
+}
+
 /** The arena space one take(`bytes`) uses: `bytes` rounded up to the 8-byte alignment. */
 export function arenaBytes(bytes: number): number {
   return Math.ceil(bytes / 8) * 8;

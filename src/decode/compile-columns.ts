@@ -1,13 +1,14 @@
 /**
  * Compiles one column filler per event: generated code that writes the fields of an event's rows
  * into its columns, one loop over the rows. 64-bit values are copied as two 32-bit halves into a
- * Uint32Array view of the BigInt column, so no BigInt is created per event.
+ * Uint32Array view of the BigInt column, so no BigInt is created per event. And a second filler
+ * that walks a batch of the event's records itself, filling as it goes (see {@link WalkingFiller}).
  */
-import { BytesColumn, type Column, type ColumnArena, StringColumn, arenaBytes, pushText } from './columns.js';
+import { BytesColumn, type Column, type ColumnArena, StringColumn, arenaBytes, pushText, withRows } from './columns.js';
 import { type DecodeErrorCounter, dynamicLength, dynamicOffset, resolveDynamic } from './field-readers.js';
 import { type EventFormat, type FieldDecoding, type FormatField, assertNumericLayout, fieldEnd } from './format.js';
 import { generateFunction, intReadExpression, perRecordBody } from './generated-code.js';
-import { type NameCursor, SampleLayout } from './records.js';
+import { type ExclusionCursor, type NameCursor, SampleLayout, recordSize } from './records.js';
 
 /** The columns every event has, which a filler writes next to the event's own fields. */
 export interface SampleColumns {
@@ -36,6 +37,36 @@ export type ColumnFiller = (
   e: DecodeErrorCounter,
 ) => void;
 
+/** What a {@link WalkingFiller} needs besides the batch and the columns. */
+export interface FillerWalk {
+  /** The slots of the session by sample id: a record whose id is not `slot`'s ends the walk. */
+  slots: ReadonlyMap<number, unknown>;
+  slot: unknown;
+  excluded: ExclusionCursor;
+  names: NameCursor;
+  /** Set by the filler: the raw bytes of the rows it filled. */
+  rawBytes: number;
+}
+
+/**
+ * Walks bytes [0, `length`) of a batch that should hold records of one event only, and fills that
+ * event's columns (laid out for as many rows as the batch can hold, and as many raw bytes) as it
+ * goes, leaving out the records of excluded processes: one pass over the records instead of a walk
+ * that indexes them and a fill that reads them again. Returns the rows filled, or -1 as soon as a
+ * record is not a sound record of the event (another event's, an unknown id, a raw part larger
+ * than its record, a size that overruns the batch): the caller then decodes the batch the general
+ * way, from the start, and the columns' contents are to be thrown away.
+ */
+export type WalkingFiller = (
+  b: Buffer,
+  v: DataView,
+  length: number,
+  walk: FillerWalk,
+  samples: SampleColumns,
+  stores: unknown[],
+  e: DecodeErrorCounter,
+) => number;
+
 /** Generated code writing row `r` of the sample columns from the record at `at`. */
 const SAMPLE_ROW = `
         const threadId = v.getUint32(at + ${SampleLayout.tid}, true);
@@ -53,6 +84,12 @@ export interface CompiledColumns {
   /** Lays out columns for `rows` rows in `arena` (reset for at least arenaBytes()). */
   allocate(rows: number, rawBytes: number, arena: ColumnArena): { fields: Record<string, Column>; stores: unknown[] };
   fill: ColumnFiller;
+  fillWalking: WalkingFiller;
+  /**
+   * The columns allocate() laid out, cut to their first `rows` rows, the packed ones to `rawBytes`
+   * bytes of data: what allocate(rows, rawBytes) would have returned, viewing the same memory.
+   */
+  withRows(fields: Record<string, Column>, rows: number, rawBytes: number): Record<string, Column>;
 }
 
 type Allocator = (rows: number, rawBytes: number, arena: ColumnArena) => { column: Column; store: unknown };
@@ -178,7 +215,52 @@ function plan(
   }
 }
 
-/** Builds the column allocator and filler of an event's own fields. */
+/** Defines `column` as field `name` of `out`: an own data property, so `__proto__` cannot reach the prototype. */
+function defineColumn(out: Record<string, Column>, name: string, column: Column): void {
+  Object.defineProperty(out, name, { value: column, enumerable: true, writable: false, configurable: false });
+}
+
+/** The first `rows` rows of a column (see CompiledColumns.withRows). */
+function columnWithRows(column: Column, rows: number, rawBytes: number): Column {
+  if (column instanceof StringColumn || column instanceof BytesColumn) return withRows(column, rows, rawBytes);
+  return column.length === rows ? column : column.subarray(0, rows);
+}
+
+/** Generated source of the {@link WalkingFiller} of an event whose per-record code is `body`. */
+function walkingFillerSource(locals: string, body: string): string {
+  const { id, pid, rawSize, raw } = SampleLayout;
+  return `return function fillWalking(b, v, length, walk, c, t, e) {
+      const { cpu, pid, tid, time32, comm } = c;
+      const { slots, slot, excluded, names } = walk;
+      ${locals}
+      let rows = 0;
+      let rawBytes = 0;
+      let lastLow = -1;
+      let lastHigh = -1;
+      let at = 0;
+      for (let size = 0; (size = recordSize(v, at, length, size)) >= 0; at += size) {
+        const low = v.getUint32(at + ${id}, true);
+        const high = v.getUint32(at + ${id + 4}, true);
+        if (low !== lastLow || high !== lastHigh) {
+          if (slots.get(low + high * 0x100000000) !== slot) return -1;
+          lastLow = low;
+          lastHigh = high;
+        }
+        const n = v.getUint32(at + ${rawSize}, true);
+        if (${raw} + n > size) return -1;
+        if (excluded.has(v.getUint32(at + ${pid}, true))) continue;
+        const r = rows++;
+        rawBytes += n;${SAMPLE_ROW}
+        const s = at + ${raw};
+        ${body}
+      }
+      if (at < length) return -1;
+      walk.rawBytes = rawBytes;
+      return rows;
+    };`;
+}
+
+/** Builds the column allocator and fillers of an event's own fields. */
 export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledColumns {
   const fields = format.fields;
   assertNumericLayout(fields);
@@ -189,6 +271,7 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
     .join('\n');
   // One loop per event over its rows, each record read once; every column in a local.
   const locals = fields.map((_, i) => `const t${i} = t[${i}];`).join(' ');
+  const body = perRecordBody(fields, whole, partial, 'continue;');
   const fill = generateFunction(
     { pushDynamic, pushText },
     `return function fillColumns(b, v, p, first, rows, c, names, t, e) {
@@ -198,10 +281,14 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
         const at = p[first + r];${SAMPLE_ROW}
         const s = at + ${SampleLayout.raw};
         const n = v.getUint32(at + ${SampleLayout.rawSize}, true);
-        ${perRecordBody(fields, whole, partial, 'continue;')}
+        ${body}
       }
     };`,
   ) as ColumnFiller;
+  const fillWalking = generateFunction(
+    { pushDynamic, pushText, recordSize },
+    walkingFillerSource(locals, body),
+  ) as WalkingFiller;
   return {
     arenaBytes: (rows, rawBytes) => plans.reduce((total, p) => total + p.bytes(rows, rawBytes), 0),
     allocate(rows, rawBytes, arena) {
@@ -209,17 +296,17 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
       const stores: unknown[] = [];
       plans.forEach((p, i) => {
         const { column, store } = p.allocate(rows, rawBytes, arena);
-        // Defined as own data properties, so a field called __proto__ cannot reach the prototype.
-        Object.defineProperty(out, fields[i]!.name, {
-          value: column,
-          enumerable: true,
-          writable: false,
-          configurable: false,
-        });
+        defineColumn(out, fields[i]!.name, column);
         stores.push(store);
       });
       return { fields: out, stores };
     },
     fill,
+    fillWalking,
+    withRows(columns, rows, rawBytes) {
+      const out: Record<string, Column> = {};
+      for (const field of fields) defineColumn(out, field.name, columnWithRows(columns[field.name]!, rows, rawBytes));
+      return out;
+    },
   };
 }

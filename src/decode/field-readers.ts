@@ -20,6 +20,23 @@ export function readCString(bytes: Buffer, from: number, to: number): string {
   return high < 0x80 ? bytes.toString('latin1', from, end) : bytes.toString('utf8', from, end);
 }
 
+/**
+ * {@link readCString} four bytes at a time: the same string, found with a quarter of the steps.
+ * `view` is a DataView on the same memory as `bytes`, with the same offsets.
+ */
+export function readText(bytes: Buffer, view: DataView, from: number, to: number): string {
+  let end = from;
+  let high = 0;
+  for (; end + 4 <= to; end += 4) {
+    const word = view.getInt32(end, true);
+    if (((word - 0x01010101) & ~word & 0x80808080) !== 0) break; // one of its bytes is 0
+    high |= word;
+  }
+  for (let byte; end < to && (byte = bytes[end]!) !== 0; end++) high |= byte;
+  if (end === from) return '';
+  return (high & 0x80808080) === 0 ? bytes.toString('latin1', from, end) : bytes.toString('utf8', from, end);
+}
+
 type TypedArrayOf =
   Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
 

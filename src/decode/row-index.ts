@@ -6,7 +6,7 @@
  */
 
 /** The smallest record that can carry a row (a sample's fixed part, without raw data). */
-const MIN_RECORD_BYTES = 44;
+export const MIN_RECORD_BYTES = 44;
 
 /** Record positions and their events' ordinals (see the module comment). */
 export class RowIndex {

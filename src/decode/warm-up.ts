@@ -71,9 +71,17 @@ export function warmColumnDecoder(
   // them, before V8 replaces it with optimised code.
   const { bytes, view } = syntheticBatch(format, 1, RECORDS * 4);
   // The event's own arena: its pages are touched now rather than during the first batches.
-  const slots = new Map([[1, { name: 'warm-up', columns, errors: { count: 0 }, arena }]]);
+  const slot = { name: 'warm-up', columns, errors: { count: 0 }, arena };
+  // A session of this event alone walks and fills in one pass (fillWalking); one of several
+  // events indexes the batch, then fills (fill): a second slot, whose id no record has, warms that.
+  const alone = new Map([[1, slot]]);
+  const among = new Map([
+    [1, slot],
+    [2, { ...slot, name: 'warm-up other' }],
+  ]);
   const context = warmUpContext();
   for (let pass = 0; pass < PASSES * 2; pass++) {
-    decodeColumns(bytes, view, bytes.length, slots, context, { malformed: 0 });
+    decodeColumns(bytes, view, bytes.length, alone, context, { malformed: 0 });
+    decodeColumns(bytes, view, bytes.length, among, context, { malformed: 0 });
   }
 }

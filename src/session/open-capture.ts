@@ -69,7 +69,7 @@ function nativeOptions(
   events: readonly ResolvedEvent[],
   { targets, cgroup, exclusionFilter }: CaptureTargets,
 ): NativeCaptureOptions {
-  const { cpus, inherit, ringPages, wakeupBytes, wakeupEvents } = options;
+  const { cpus, inherit, ringPages, wakeupBytes, wakeupEvents, flushIntervalMs } = options;
   return {
     events: events.map((event) => withFilter(event.spec, allOfFilters(filtersOf(event, exclusionFilter)))),
     cpus,
@@ -80,6 +80,7 @@ function nativeOptions(
     inherit,
     enableOnExec: options.enableOnExec || options.command !== undefined,
     ringPages,
+    drainDeadlineMs: flushIntervalMs,
     // At most one wakeup form is set; the other key stays out rather than being undefined.
     ...(wakeupBytes === undefined ? {} : { wakeupBytes }),
     ...(wakeupEvents === undefined ? {} : { wakeupEvents }),
@@ -120,12 +121,12 @@ function openError(error: unknown, events: readonly ResolvedEvent[]): Error {
 /**
  * The readiness callback for the native side, which holds it strongly. Built out here, the closure
  * captures nothing but a weak reference, so an unclosed, unreferenced session can still be
- * collected (and the native finalizer then closes its fds). A running session is kept alive by its
- * flush timer, as a server is by its socket.
+ * collected (and the native finalizer then closes its fds). A running session is kept alive while
+ * it runs (see session.ts), as a server is by its socket.
  */
 function weakReadinessCallback(target: WeakRef<DrainTarget>): ReadinessListener {
-  // After a hangup (the traced task exited) the addon stops watching: this drain takes what the
-  // task wrote last, and the session's flush timer drains from then on.
+  // After a hangup (the traced task exited) the addon stops watching readiness: this drain takes
+  // what the task wrote last, and the drain deadline drains from then on.
   return () => {
     target.deref()?.drainNow();
   };

@@ -59,7 +59,10 @@ export interface SessionOptions<Name extends string = string> {
    * of the ring), or after this many events. Give at most one.
    */
   wakeup?: { bytes: number } | { events: number };
-  /** Upper bound on delivery latency when the wakeup point is not reached, in ms (default 4). */
+  /**
+   * The longest a sample waits in its ring before it is drained, in ms (default 4): the bound on
+   * delivery latency below the wakeup point. Nothing wakes JavaScript while the rings are empty.
+   */
   flushIntervalMs?: number;
   /** CPUs to open the events on (default: every online CPU). */
   cpus?: readonly number[];

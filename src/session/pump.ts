@@ -159,19 +159,24 @@ export class Pump<E extends TraceEvent> {
    */
   private drainRings(capture: NativeCapture, collect: TraceEvent[] | undefined): boolean {
     let more = true;
-    // A listener that closes the session detaches the pump: stop there.
+    // A listener that closes the session detaches the pump, and one that removes the last taker
+    // leaves nobody to decode for: stop there, so the rest waits in the rings (where the kernel
+    // counts what no longer fits) instead of being drained and dropped uncounted.
     for (let calls = 0; more && calls < this.maxDrainCalls && this.capture !== undefined; calls++) {
+      if (!this.delivery.hasTakers) break;
       const counts = this.counters.drainCounts;
       const length = capture.drain(this.memory, counts, this.sideBand.memory);
+      if (calls === 0) this.counters.noteRingFill();
       more = counts[this.bufferFilled] === 1;
       // Names change before the samples are named: each sample looks its name up at its own time.
-      const { bytes, view } = this.sideBand;
-      readSideBand(bytes, view, counts[this.sideBandBytes]!, this.context.names);
+      const sideBandBytes = counts[this.sideBandBytes]!;
+      if (sideBandBytes > 0) readSideBand(this.sideBand.bytes, this.sideBand.view, sideBandBytes, this.context.names);
       if (length > 0) this.decodeAndDeliver(length, collect);
     }
-    if (performance.now() - this.prunedAt >= PRUNE_INTERVAL_MS) {
+    const now = performance.now();
+    if (now - this.prunedAt >= PRUNE_INTERVAL_MS) {
       this.context.names.prune();
-      this.prunedAt = performance.now();
+      this.prunedAt = now;
     }
     return more;
   }

@@ -26,6 +26,12 @@ import { SessionCounters, type SessionStats } from './stats.js';
 
 export type { SessionStats } from './stats.js';
 
+/**
+ * The sessions between start() and stop(): held here so that a running session is not collected
+ * (the addon holds its readiness callback, and through it the session, only weakly).
+ */
+const runningSessions = new Set<object>();
+
 /** Field types per event name, stated by a caller who wants typed `fields`. */
 export type FieldsMap = Record<string, Record<string, unknown>>;
 
@@ -69,8 +75,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   private readonly names = new ProcessNames();
   private readonly unregisterExit: () => void;
   private started = false;
-  /** Drains below the wakeup point while running; also keeps a running session from being collected. */
-  private flushTimer: NodeJS.Timeout | undefined;
+  private running = false;
 
   /** @internal use {@link openSession}. */
   constructor(
@@ -109,7 +114,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 
   /** True between start() and stop() / close(). */
   get isRunning(): boolean {
-    return this.flushTimer !== undefined;
+    return this.running;
   }
 
   /** Enables the events; batches flow to listeners and iterators until stop() or close(). */
@@ -123,9 +128,10 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     } catch (error) {
       throw kernelErrorFrom(error, 'enabling perf events');
     }
-    this.flushTimer = setInterval(() => {
-      this.pump.request('normal');
-    }, this.options.flushIntervalMs);
+    // The addon drains from now on: at the kernel's wakeup point, and when the oldest waiting sample
+    // reaches the flush interval, without waking JavaScript while nothing is due.
+    this.running = true;
+    runningSessions.add(this);
     if (!this.started) this.held?.release();
     this.started = true;
     return this;
@@ -134,8 +140,8 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   /** Disables the events and delivers what is still in the rings. The session can start again. */
   stop(): void {
     if (!this.isRunning || this.capture === undefined) return;
-    clearInterval(this.flushTimer);
-    this.flushTimer = undefined;
+    this.running = false;
+    runningSessions.delete(this);
     this.capture.disable();
     this.pump.request('final');
   }

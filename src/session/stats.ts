@@ -12,6 +12,12 @@ export interface SessionStats {
   batches: number;
   /** Records the kernel reported as lost (ring full), in total and per CPU. */
   lost: { total: number; perCpu: Record<number, number> };
+  /**
+   * How full each CPU's sample ring was (0..1: bytes waiting over the ring's size) when the latest
+   * drain began, and the fullest of them: near 1, the reader is falling behind and the kernel
+   * will soon drop records.
+   */
+  ringFill: { max: number; perCpu: Record<number, number> };
   /** Times a ring was reset because its data made no sense (each also loses records). */
   ringResets: number;
   /**
@@ -51,9 +57,22 @@ export class SessionCounters {
   private batches = 0;
   /** Last PERF_FORMAT_LOST reading per ring, kept for stats() after close. */
   private fdLost: Float64Array | undefined;
+  /** Per ring, the fill read as the latest drain began. */
+  private readonly ringFill: Float64Array;
 
   constructor(ringCount: number) {
     this.drainCounts = new Float64Array(drainCountsLength(ringCount));
+    this.ringFill = new Float64Array(ringCount);
+  }
+
+  /**
+   * Keeps the fill readings of the drain call just made as those of the latest drain. Called after
+   * a drain's first call only: its later calls find the rings emptied by the earlier ones.
+   */
+  noteRingFill(): void {
+    for (let ring = 0; ring < this.ringFill.length; ring++) {
+      this.ringFill[ring] = this.drainCounts[ringCountSlot(ring, 'fill')]!;
+    }
   }
 
   /** Counts one delivered batch of `events` events. */
@@ -70,6 +89,8 @@ export class SessionCounters {
   /** The snapshot of every counter; `cpus[ring]` is the CPU of ring `ring`. */
   snapshot(cpus: readonly number[], slots: EventSlots, probes: ProbeStats): SessionStats {
     const perCpu: Record<number, number> = {};
+    const fillPerCpu: Record<number, number> = {};
+    let maxFill = 0;
     let total = 0;
     let ringResets = 0;
     let namesLost = 0;
@@ -79,12 +100,15 @@ export class SessionCounters {
       total += lost;
       ringResets += this.drainCounts[ringCountSlot(ring, 'corruptResets')]!;
       namesLost += this.drainCounts[ringCountSlot(ring, 'sideBandLost')]!;
+      fillPerCpu[cpu] = this.ringFill[ring]!;
+      maxFill = Math.max(maxFill, this.ringFill[ring]!);
     });
     const { events, decodeErrors } = slots.stats();
     return {
       delivered: this.delivered,
       batches: this.batches,
       lost: { total, perCpu },
+      ringFill: { max: maxFill, perCpu: fillPerCpu },
       ringResets,
       namesLost,
       decodeErrors,

@@ -12,7 +12,8 @@ import { cutInput, kernelErrorFrom } from '../errors.js';
 export type ProbeEventsFile = 'kprobe_events' | 'uprobe_events' | 'dynamic_events';
 
 /** A probe event that exists in tracefs. */
-interface ExistingProbe {
+/** One probe line of a probe file. */
+export interface ExistingProbe {
   file: ProbeEventsFile;
   group: string;
   event: string;
@@ -147,7 +148,7 @@ const PROBE_LINE = /^[a-z]\d*:([^/\s]+)\/(\S+) /;
  * Lists the probes defined in one probe file: none when the kernel lacks the file. Any other read
  * failure throws, because "no lines" would read as "the name is free" or "the probe is gone".
  */
-function listProbes(root: string, file: ProbeEventsFile): ExistingProbe[] {
+export function listProbes(root: string, file: ProbeEventsFile): ExistingProbe[] {
   let text: string;
   try {
     text = readFileSync(join(root, file), 'utf8');

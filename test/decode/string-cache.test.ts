@@ -140,3 +140,22 @@ test('sizes are checked', () => {
   assert.throws(() => new StringCache({ entries: 4, maxBytes: 18 }), RangeError);
   assert.throws(() => new StringCache({ entries: 4, maxBytes: 0 }), RangeError);
 });
+
+test('spans of one length that differ in any one byte are told apart, whichever word holds it', () => {
+  // One set: every span competes for its two entries, and a span differing from one held is
+  // checked against it. Lengths 1 to 13 cover packed short spans, whole words, and last words that
+  // overlap the word before them by one to three bytes.
+  for (let length = 1; length <= 13; length++) {
+    const cache = new StringCache({ entries: 2, maxBytes: 16 });
+    const base = Buffer.from('abcdefghijklm'.slice(0, length));
+    for (let round = 0; round < 3; round++) {
+      for (let at = 0; at < length; at++) {
+        const changed = Buffer.from(base);
+        changed[at] = 0x5a; // 'Z'
+        assert.equal(lookUp(cache, base), reference(base), `length ${length}: the base span`);
+        assert.equal(lookUp(cache, changed), reference(changed), `length ${length}: byte ${at} changed`);
+        assert.equal(lookUp(cache, changed, 6), reference(changed), `length ${length}: byte ${at} changed, found`);
+      }
+    }
+  }
+});

@@ -2,13 +2,15 @@
  * Properties of the string cache (src/decode/string-cache.ts): whatever the sequence of spans it is
  * asked for, at whatever offsets, with NULs, bytes above 0x7f and invalid UTF-8 among them, every
  * answer is exactly what decoding the span gives — through a cache of one set, where every span
- * competes for two entries, and through the decoders' default size.
+ * competes for two entries, and through the decoders' default size. And the word-at-a-time decoder
+ * its misses use agrees with the byte-at-a-time one.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import fc from 'fast-check';
 
+import { readCString, readText } from '../../../src/decode/field-readers.js';
 import { StringCache } from '../../../src/decode/string-cache.js';
 import { propertyRuns } from '../settings.js';
 
@@ -42,5 +44,20 @@ test('every lookup decodes its span exactly, hit or miss, in a tiny cache and in
       }
     }),
     propertyRuns(500),
+  );
+});
+
+test('readText, four bytes at a time, decodes every span as readCString does and reads nothing past its end', () => {
+  fc.assert(
+    fc.property(SPAN, fc.nat(7), (span, offset) => {
+      // The span ends the buffer: a word read past its end would throw.
+      const bytes = Buffer.alloc(offset + span.length, 0x41);
+      span.copy(bytes, offset);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      const text = readText(bytes, view, offset, bytes.length);
+      assert.equal(text, readCString(bytes, offset, bytes.length));
+      assert.equal(text, reference(span));
+    }),
+    propertyRuns(1000),
   );
 });

@@ -9,7 +9,7 @@ import { compileColumns } from '../../../src/decode/compile-columns.js';
 import { compileDecoder } from '../../../src/decode/compile.js';
 import { type EventSlot, type TraceEvent, decodeRecords } from '../../../src/decode/records.js';
 import { columnComparable, objectComparable } from '../arbitraries/field-values.js';
-import { EVENTS, type GeneratedRecord } from '../arbitraries/sample-batches.js';
+import { EVENTS, type EventUnderTest, type GeneratedRecord } from '../arbitraries/sample-batches.js';
 
 /** One decoded event in comparable form. */
 export type WalkedEvent = GeneratedRecord['expected'];
@@ -39,16 +39,21 @@ function viewOf(bytes: Buffer): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Runs decodeRecords over bytes [0, length). Both ids of an event share one slot, as both rings do. */
+/**
+ * Runs decodeRecords over bytes [0, length), as a session of the `session` events (all under test unless
+ * given): the ids of other events are unknown. Both ids of an event share one slot, as both rings do.
+ */
 export function walkObjects(
   bytes: Buffer,
   length = bytes.length,
+  session: readonly EventUnderTest[] = EVENTS,
 ): WalkOutcome & { events: WalkedEvent[]; slotDelivered: Map<string, number> } {
   const slots = new Map<number, EventSlot>();
-  EVENTS.forEach((event, i) => {
-    const slot: EventSlot = { name: event.name, decode: objectDecoders[i]!, errors: { count: 0 }, delivered: 0 };
+  for (const event of session) {
+    const decode = objectDecoders[EVENTS.indexOf(event)]!;
+    const slot: EventSlot = { name: event.name, decode, errors: { count: 0 }, delivered: 0 };
     for (const id of event.ids) slots.set(id, slot);
-  });
+  }
   const out: TraceEvent[] = [];
   const errors = { malformed: 0 };
   decodeRecords(bytes, viewOf(bytes), length, slots, batchContext(), out, errors);
@@ -71,18 +76,28 @@ export function walkObjects(
   };
 }
 
-/** Runs decodeColumns over bytes [0, length) and reads every row back. */
-export function walkColumns(bytes: Buffer, length = bytes.length): WalkOutcome {
+/** The column slots of a session of `session`, by sample id. */
+export function columnSlotsOf(session: readonly EventUnderTest[]): Map<number, ColumnSlot> {
   const slots = new Map<number, ColumnSlot>();
-  EVENTS.forEach((event, i) => {
+  for (const event of session) {
     const slot: ColumnSlot = {
       name: event.name,
-      columns: columnFillers[i]!,
+      columns: columnFillers[EVENTS.indexOf(event)]!,
       errors: { count: 0 },
       arena: new ColumnArena(),
     };
     for (const id of event.ids) slots.set(id, slot);
-  });
+  }
+  return slots;
+}
+
+/** Runs decodeColumns over bytes [0, length) as a session of the `session` events (see walkObjects) and reads every row back. */
+export function walkColumns(
+  bytes: Buffer,
+  length = bytes.length,
+  session: readonly EventUnderTest[] = EVENTS,
+): WalkOutcome {
+  const slots = columnSlotsOf(session);
   const errors = { malformed: 0 };
   const batch = decodeColumns(bytes, viewOf(bytes), length, slots, batchContext(), errors);
   const byEvent = groupByEvent([]);

@@ -1,0 +1,94 @@
+/**
+ * The options of each command, in one table per command: the scanner reads them to tell options
+ * from events, and the help text is printed from them, so the two cannot disagree.
+ */
+
+/** One option of a command. */
+export interface OptionSpec {
+  /** The long name, without `--`. */
+  readonly long: string;
+  /** A one-letter name, without `-`. */
+  readonly short?: string;
+  /** The value's placeholder in help (`N`, `FILE`) when the option takes a value. */
+  readonly value?: string;
+  /**
+   * The value may be left out (`--latency`): it is then taken from `--opt=VALUE`, or from the next
+   * argument only when {@link OptionSpec.acceptsNext} says that argument is one.
+   */
+  readonly optionalValue?: boolean;
+  /** For an optional value: whether the argument after the option is its value, not an event. */
+  readonly acceptsNext?: (next: string) => boolean;
+  /** One line of help. */
+  readonly help: string;
+}
+
+/** The commands the CLI knows. */
+export type CommandName = 'trace' | 'list' | 'format' | 'probes' | 'help';
+
+/** Every command, in the order help lists them. */
+export const COMMAND_NAMES: readonly CommandName[] = ['trace', 'list', 'format', 'probes', 'help'];
+
+/** The longest `--duration` accepted: ten years, far beyond any trace yet well inside a double's exact range. */
+export const MAX_DURATION_SECONDS = 10 * 365 * 24 * 3600;
+
+const HELP: OptionSpec = { long: 'help', short: 'h', help: 'show this help' };
+
+/** `ENTRY,RETURN`: two names and a comma, no space (event names and probe definitions have no comma). */
+function isLatencyPair(next: string): boolean {
+  return !next.startsWith('-') && next.includes(',') && !/\s/.test(next);
+}
+
+/** The options of `trace`. */
+export const TRACE_OPTIONS: readonly OptionSpec[] = [
+  { long: 'filter', value: 'EXPR', help: "keep only the events of the EVENT before it that match EXPR ('ret < 0')" },
+  { long: 'count', value: 'N', help: 'stop after N events' },
+  { long: 'duration', value: 'SEC', help: `stop after SEC seconds (fractions allowed, at most ten years)` },
+  { long: 'format', value: 'text|jsonl|csv', help: 'output format (default: text on a terminal, else jsonl)' },
+  { long: 'abs-time', help: 'print monotonic timestamps instead of seconds since the start' },
+  { long: 'output', short: 'o', value: 'FILE', help: "write the events to FILE; the command's output stays on stdout" },
+  { long: 'pid', short: 'p', value: 'PID[,PID...]', help: 'trace only these processes (with all their threads)' },
+  { long: 'cpu', short: 'C', value: 'LIST', help: 'trace only these CPUs (0,2-3)' },
+  { long: 'cgroup', value: 'PATH', help: 'trace only the processes of a cgroup v2 directory' },
+  { long: 'no-exclude-self', help: 'keep the events of perf-bridge and of the readers of its output' },
+  { long: 'quiet', help: 'no live status line on stderr' },
+  { long: 'ring-pages', value: 'N', help: 'ring buffer pages per CPU (a power of two)' },
+  { long: 'count-by', value: 'KEY[,KEY...]', help: 'count events by event, comm, pid, tid, cpu or a field' },
+  { long: 'top', value: 'N', help: 'with --count-by: show only the N largest counts' },
+  { long: 'hist', value: 'FIELD', help: "a log2 histogram of a field's values" },
+  {
+    long: 'latency',
+    value: 'ENTRY,RETURN',
+    optionalValue: true,
+    acceptsNext: isLatencyPair,
+    help: 'time from each entry to the next return of the same thread (default: the p/r probes given)',
+  },
+  { long: 'interval', value: 'SEC', help: 'with an aggregation: print the table every SEC seconds' },
+  HELP,
+];
+
+/** The options of `list`. */
+export const LIST_OPTIONS: readonly OptionSpec[] = [HELP];
+
+/** The options of `format`. */
+export const FORMAT_OPTIONS: readonly OptionSpec[] = [
+  { long: 'ts', help: 'print a TypeScript type for openSession<...> instead of the table' },
+  HELP,
+];
+
+/** The options of `probes`. */
+export const PROBES_OPTIONS: readonly OptionSpec[] = [
+  { long: 'cleanup', help: 'remove the probes of perf-bridge processes that are no longer running' },
+  HELP,
+];
+
+/** The options of `help`. */
+export const HELP_OPTIONS: readonly OptionSpec[] = [HELP];
+
+/** The options of each command. */
+export const OPTIONS_OF: Readonly<Record<CommandName, readonly OptionSpec[]>> = {
+  trace: TRACE_OPTIONS,
+  list: LIST_OPTIONS,
+  format: FORMAT_OPTIONS,
+  probes: PROBES_OPTIONS,
+  help: HELP_OPTIONS,
+};

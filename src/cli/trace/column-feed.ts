@@ -1,0 +1,66 @@
+/**
+ * The session's batches in columnar form, with a pause for when the output is full. A session with
+ * a column listener drains its rings whatever the listener does with the batches; one with no
+ * taker leaves the records in the rings, where the kernel counts what does not fit as lost. So the
+ * feed pauses by removing its listener, and resumes by adding it again.
+ */
+import type { ColumnBatch } from '../../decode/columns.js';
+import type { Session } from '../../session/session.js';
+
+/** A column listener on a session that can be paused and resumed. */
+export class ColumnFeed {
+  private remove: (() => void) | undefined;
+  private pausing = false;
+  /** After end(): the session is closed, and takes no listener any more. */
+  private ended = false;
+
+  /**
+   * Subscribes `listener` to `session`'s column batches. `onError` gets what the listener throws
+   * (the session would rethrow it as an uncaught exception).
+   */
+  constructor(
+    private readonly session: Session,
+    private readonly listener: (batch: ColumnBatch) => void,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.resume();
+  }
+
+  private readonly deliver = (batch: ColumnBatch) => {
+    try {
+      this.listener(batch);
+    } catch (error) {
+      this.onError(error);
+    }
+  };
+
+  /**
+   * Stops taking batches once the current drain pass is over. Not at once: the pass keeps draining
+   * buffer-fulls from the rings and would decode none of them once no one takes columns, losing
+   * them without a count. So the listener stays until the pass returns (a microtask runs only then),
+   * and takes what the pass still delivers.
+   */
+  pause(): void {
+    if (this.remove === undefined || this.pausing) return;
+    this.pausing = true;
+    queueMicrotask(() => {
+      if (!this.pausing) return; // resumed in the meantime
+      this.pausing = false;
+      this.remove?.();
+      this.remove = undefined;
+    });
+  }
+
+  /** Takes batches again (the session's flush timer drains the rings within milliseconds). */
+  resume(): void {
+    this.pausing = false;
+    if (this.ended) return;
+    this.remove ??= this.session.onColumns(this.deliver);
+  }
+
+  /** Called once the session is closed: later resume() calls do nothing. */
+  end(): void {
+    this.ended = true;
+    this.pausing = false;
+  }
+}

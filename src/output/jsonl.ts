@@ -1,0 +1,57 @@
+/**
+ * The `jsonl` format: one JSON object per line, with the keys and order of the CLI's object
+ * serializer (src/cli/jsonl.ts): event, cpu, pid, tid, comm, time (CLOCK_MONOTONIC ns), fields.
+ * 64-bit integers are exact decimal digits, arrays are arrays of numbers, so the line parsed
+ * with a bigint-aware parser equals the decoded object of the same event.
+ */
+import type { FormatField } from '../decode/format.js';
+import { LeadingDigits, MAX_INT64_BYTES } from './digits.js';
+import { NameBytes } from './names.js';
+import { COMM_PART, type CompiledRows, type RowPart, compileRows, fieldValue } from './row-code.js';
+import { writeJsonBytes, writeJsonText } from './strings.js';
+import { VALUE_BINDINGS, type ContainerStyle, elementBindings, valuePart } from './value-code.js';
+
+const JSON_STYLE: ContainerStyle = {
+  stringWriter: 'writeJsonBytes',
+  stringBytes: 2,
+  arrayOpen: '[',
+  arrayClose: ']',
+  separator: 0x2c,
+};
+
+/** Compiles jsonl serializers; one per writer, shared by its events. */
+export class JsonlCompiler {
+  private readonly names = new NameBytes((name) => JSON.stringify(name));
+
+  /** The serializer of event `event` with `fields`. */
+  compile(event: string, fields: readonly FormatField[]): CompiledRows {
+    const values = fields.map(fieldValue);
+    const parts: RowPart[] = [
+      { text: `{"event":${JSON.stringify(event)},"cpu":` },
+      { code: 'p = writeUint32(o, p, cpu[r]);', maxBytes: 10 },
+      { text: ',"pid":' },
+      { code: 'p = writeUint32(o, p, pid[r]);', maxBytes: 10 },
+      { text: ',"tid":' },
+      { code: 'p = writeUint32(o, p, tid[r]);', maxBytes: 10 },
+      { text: ',"comm":' },
+      COMM_PART,
+      { text: ',"time":' },
+      { code: 'p = times.write(o, p, time[2 * r], time[2 * r + 1]);', maxBytes: MAX_INT64_BYTES },
+      { text: ',"fields":{' },
+      ...values.flatMap((value, i): RowPart[] => [
+        { text: `${i > 0 ? ',' : ''}${JSON.stringify(fields[i]!.name)}:` },
+        valuePart(value, i, JSON_STYLE),
+      ]),
+      { text: '}}\n' },
+    ];
+    const bindings = {
+      ...VALUE_BINDINGS,
+      ...elementBindings(values),
+      writeJsonBytes,
+      writeJsonText,
+      names: this.names,
+      times: new LeadingDigits(),
+    };
+    return compileRows(fields, parts, bindings);
+  }
+}

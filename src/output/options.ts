@@ -1,0 +1,13 @@
+/** What EventWriter writes. */
+
+/** The output formats: see text.ts, jsonl.ts and csv.ts. */
+export type OutputFormat = 'text' | 'jsonl' | 'csv';
+
+/** Options of an EventWriter. */
+export interface OutputOptions {
+  format: OutputFormat;
+  /** CLOCK_MONOTONIC ns at which the trace began: `text` prints seconds since then. */
+  timeOrigin: bigint;
+  /** `text`: print the monotonic time itself (seconds, µs precision) instead of time since timeOrigin. */
+  absoluteTime: boolean;
+}

@@ -1,0 +1,69 @@
+/**
+ * Generated code writing one field's value of row r, for the formats that share it: integers and
+ * booleans are written alike in every format; strings and arrays take the format's writers, named
+ * in the bindings (see bindingsFor).
+ */
+import { MAX_INT64_BYTES, maxIntBytes, writeInt32, writeInt64, writeUint32, writeUint64 } from './digits.js';
+import { writeElements } from './elements.js';
+import { type FieldValue, type RowPart, constantCode, fieldLocals } from './row-code.js';
+
+/** The helpers generated row code calls, in scope under these names. */
+export const VALUE_BINDINGS = { writeInt32, writeInt64, writeUint32, writeUint64, writeElements };
+
+/** How a format writes strings and arrays. */
+export interface ContainerStyle {
+  /** The binding writing UTF-8 bytes (o, p, data, from, to) as an escaped string. */
+  stringWriter: string;
+  /** Fixed bytes the string writer adds (quotes). */
+  stringBytes: number;
+  /** Text before and after an array's elements, and the byte between elements. */
+  arrayOpen: string;
+  arrayClose: string;
+  separator: number;
+}
+
+/**
+ * The part writing field i (read as `value`) of row r. Arrays need their element type in scope as
+ * `e${i}`: see elementBindings.
+ */
+export function valuePart(value: FieldValue, i: number, style: ContainerStyle): RowPart {
+  const { values, offsets } = fieldLocals(i);
+  switch (value.kind) {
+    case 'int':
+      return {
+        code: `p = ${value.signed ? 'writeInt32' : 'writeUint32'}(o, p, ${values}[r]);`,
+        maxBytes: maxIntBytes(value.size),
+      };
+    case 'int64':
+      return {
+        code: `p = ${value.signed ? 'writeInt64' : 'writeUint64'}(o, p, ${values}[2 * r], ${values}[2 * r + 1]);`,
+        maxBytes: MAX_INT64_BYTES,
+      };
+    case 'bool':
+      return {
+        code: `if (${values}[r] !== 0) { ${constantCode('true')} } else { ${constantCode('false')} }`,
+        maxBytes: 5,
+      };
+    case 'string':
+      return {
+        code: `p = ${style.stringWriter}(o, p, ${values}, ${offsets}[r], ${offsets}[r + 1]);`,
+        maxBytes: style.stringBytes,
+      };
+    case 'elements':
+      return {
+        code: `${constantCode(style.arrayOpen)}
+        p = writeElements(o, p, ${values}, ${offsets}[r], ${offsets}[r + 1], e${i}, ${style.separator});
+        ${constantCode(style.arrayClose)}`,
+        maxBytes: Buffer.byteLength(style.arrayOpen + style.arrayClose),
+      };
+  }
+}
+
+/** The element types of the array fields among `values`, as bindings `e${i}`. */
+export function elementBindings(values: readonly FieldValue[]): Record<string, unknown> {
+  const bindings: Record<string, unknown> = {};
+  values.forEach((value, i) => {
+    if (value.kind === 'elements') bindings[`e${i}`] = value.element;
+  });
+  return bindings;
+}
