@@ -23,6 +23,7 @@ import { compileColumns } from '../src/decode/compile-columns.js';
 import { ColumnArena } from '../src/decode/columns.js';
 import type { EventFormat } from '../src/decode/format.js';
 import { ProcessNames } from '../src/decode/process-names.js';
+import { warmColumnDecoder, warmObjectDecoder } from '../src/decode/warm-up.js';
 import { type EventSlot, type TraceEvent, decodeRecords, recordSize, sampleId } from '../src/decode/records.js';
 import { native } from '../src/native.js';
 import { onlineCpus } from '../src/session/cpus.js';
@@ -45,6 +46,8 @@ export interface DecodeFigure {
   batches: number;
   /** Median over timed passes, by wall clock on one pinned core. */
   eventsPerSecond: number;
+  /** Median time of one batch (µs) over every batch of the timed passes: the fixed cost shows in small batches. */
+  batchMicros: number;
   /** The same by CPU time (includes GC helper threads), for comparison. */
   eventsPerCpuSecond: number;
   /**
@@ -148,27 +151,38 @@ function time(recording: Recording, decodeBatch: (batch: Recording['batches'][nu
   pass();
   pass();
   const rates: number[] = [];
+  const batchTimes: number[] = [];
   const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
   let decodedTotal = 0;
   while (rates.length < 50 && (rates.length < 3 || Number(process.hrtime.bigint() - start) / 1e6 < minMs)) {
     const passStart = process.hrtime.bigint();
-    const decoded = pass();
+    let decoded = 0;
+    for (const batch of recording.batches) {
+      const batchStart = process.hrtime.bigint();
+      decoded += decodeBatch(batch);
+      batchTimes.push(Number(process.hrtime.bigint() - batchStart) / 1e3);
+    }
     rates.push(decoded / (Number(process.hrtime.bigint() - passStart) / 1e9));
     decodedTotal += decoded;
   }
   const cpu = process.cpuUsage(cpuStart);
   rates.sort((a, b) => a - b);
+  batchTimes.sort((a, b) => a - b);
   return {
     eventsPerSecond: rates[rates.length >> 1]!,
+    batchMicros: batchTimes[batchTimes.length >> 1]!,
     eventsPerCpuSecond: decodedTotal / ((cpu.user + cpu.system) / 1e6),
     coldEventsPerSecond,
     passes: rates.length,
   };
 }
 
-/** Object-mode and columnar throughput on one recording. */
-function measure(recording: Recording, minMs: number): DecodeFigure[] {
+/**
+ * Object-mode and columnar throughput on one recording. With `warm`, the decoders are first warmed
+ * as a session warms them (src/decode/warm-up.ts), so the timed batches meet the code a session runs.
+ */
+function measure(recording: Recording, minMs: number, warm = false): DecodeFigure[] {
   const slot: EventSlot = {
     name: recording.event,
     decode: compileDecoder(recording.format),
@@ -183,9 +197,14 @@ function measure(recording: Recording, minMs: number): DecodeFigure[] {
     arena: new ColumnArena(),
   };
   const columnSlots = new Map(recording.ids.map((id) => [id, columnSlot]));
+  if (warm) {
+    warmObjectDecoder(recording.format, slot.decode);
+    warmColumnDecoder(recording.format, columnSlot.columns, columnSlot.arena);
+  }
   const errors = { malformed: 0 };
   // As a session decodes: names looked up per record (the load's, read once), itself excluded.
-  const context = { names: new ProcessNames(), excludedPids: [process.pid] };
+  // (The pid list built as src/session/targets.ts builds it: the same array map as in a session.)
+  const context = { names: new ProcessNames(), excludedPids: [...new Set([process.pid])] };
   // Results go to a sink so the engine cannot treat the decode as dead code.
   let sink: unknown;
   const object = time(
@@ -299,6 +318,31 @@ function loadRecordings(dir: string): Recording[] {
   });
 }
 
+/**
+ * The recording cut into batches of at most `records` records each, as a session drains them at
+ * lower rates (~430 records per drain pass at 100k events/s).
+ */
+function splitRecording(recording: Recording, records: number): Recording {
+  const batches: Recording['batches'] = [];
+  for (const batch of recording.batches) {
+    let start = 0;
+    let count = 0;
+    let pos = 0;
+    const cut = (end: number) => {
+      const bytes = Buffer.from(batch.bytes.subarray(start, end));
+      batches.push({ bytes, view: new DataView(bytes.buffer, bytes.byteOffset, end - start), length: end - start });
+      start = end;
+      count = 0;
+    };
+    for (let size = 0; (size = recordSize(batch.view, pos, batch.length, size)) >= 0; pos += size) {
+      if (count === records) cut(pos);
+      count++;
+    }
+    if (pos > start) cut(pos);
+  }
+  return { ...recording, batches };
+}
+
 /** The value of command-line option `name`, or undefined. */
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(name);
@@ -315,14 +359,20 @@ async function main(): Promise<void> {
   execFileSync('taskset', ['-a', '-p', '-c', String(READER_CPU), String(process.pid)], { stdio: 'ignore' });
   const recordings = replay === undefined ? await recordBoth(loadgen(), quick) : loadRecordings(replay);
   if (save !== undefined) saveRecordings(save, recordings);
-  const figures = recordings.flatMap((recording) => measure(recording, minMsOf(quick)));
+  // `--batch-records N`: small batches, decoded by decoders warmed as a session warms them.
+  const batchRecords = option('--batch-records');
+  const timed =
+    batchRecords === undefined ? recordings : recordings.map((r) => splitRecording(r, Number(batchRecords)));
+  const warm = batchRecords !== undefined || process.argv.includes('--warm');
+  const figures = timed.flatMap((recording) => measure(recording, minMsOf(quick), warm));
   for (const figure of figures) {
     const rate = (figure.eventsPerSecond / 1e6).toFixed(2);
     const cpuRate = (figure.eventsPerCpuSecond / 1e6).toFixed(2);
     const coldRate = (figure.coldEventsPerSecond / 1e6).toFixed(2);
     process.stdout.write(
       `${figure.event}\t${figure.mode}\t${figure.events} events\t${figure.batches} batches\t` +
-        `${rate} M events/s\t${cpuRate} M events/CPU-s\t${figure.passes} passes\t${coldRate} M events/s cold\n`,
+        `${rate} M events/s\t${cpuRate} M events/CPU-s\t${figure.passes} passes\t${coldRate} M events/s cold\t` +
+        `${figure.batchMicros.toFixed(1)} µs/batch\n`,
     );
   }
 }

@@ -249,7 +249,8 @@ function headerLines(report: BenchReport): string[] {
     '',
     'marks (perf-bridge rows): delivered ≥ perf record; lost(gap) ≤ perf record, then = 0; ' +
       `CPU per event ≤ perf record (columnar) / ≤ ${CPU_FACTOR['pb-object']}x (object); p99 ≤ ${P99_LIMIT_MS} ms` +
-      (report.scenarios.some((s) => s.scenario.selected !== undefined) ? '; + filter: delivered = expected' : ''),
+      (report.scenarios.some((s) => s.scenario.selected !== undefined) ? '; + filter: delivered = expected' : '') +
+      '; cli jsonl: delivered ≥ perf record',
     'lost(kernel): what the tool says the kernel dropped; lost(gap): expected − delivered; CPU: reader user+sys ' +
       `from gate release to last event, per million delivered; ${SAME_RING_LABEL} is informational ` +
       "(perf-bridge's default ring size here)",

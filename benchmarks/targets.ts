@@ -6,7 +6,8 @@
  * - p99 latency ≤ 10 ms at default settings;
  * - decode throughput (issue 12): the getppid event ≥ 20 M/s (object) and ≥ 50 M/s (columnar), the
  *   uprobe event (a ~16-byte string and an s64) ≥ 10 M/s and ≥ 25 M/s;
- * - with a kernel filter (getppid-filter): exactly the events the filter keeps, none lost.
+ * - with a kernel filter (getppid-filter): exactly the events the filter keeps, none lost;
+ * - the CLI writing JSON lines to a file (issue 11): delivered ≥ perf record.
  * Loss is compared as produced − delivered, which no tool can under-report. perf has been seen to
  * report one sample more than the generator made; counts are capped at `produced` so such an
  * artefact cannot fail a comparison (the run still carries a note).
@@ -64,6 +65,12 @@ export function scenarioTargets(runs: readonly RunFigures[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const perf = runs.find((run) => run.runner === 'perf-record');
   for (const run of runs) {
+    if (run.runner === 'cli-jsonl' && perf) {
+      const where = { scenario: run.scenario, runner: run.runner };
+      checks.push(
+        check('delivered', Math.min(run.delivered, run.produced), '>=', Math.min(perf.delivered, perf.produced), where),
+      );
+    }
     if (!PERF_BRIDGE_RUNNERS.has(run.runner)) continue;
     const where = { scenario: run.scenario, runner: run.runner };
     if (run.filter !== undefined) {

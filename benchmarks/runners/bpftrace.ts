@@ -16,7 +16,7 @@ import { parseLoadgenReport } from '../../test/helpers/programs.js';
 import { findDescendant, pollUntil } from '../processes.js';
 import { type Scenario, UPROBE_SYMBOL, runTimeoutMs } from '../scenarios.js';
 import { loadgenArgs } from '../workload.js';
-import { ToolProcess } from './tool-process.js';
+import { ToolProcess, killToolAndGenerator, readerFigures } from './tool-process.js';
 import type { RunContext, RunResult, Runner } from './types.js';
 
 /** The bpftrace program printing what perf-bridge delivers for the scenario's event. */
@@ -104,21 +104,11 @@ async function runBpftrace(scenario: Scenario, context: RunContext): Promise<Run
       producer: parseLoadgenReport(report),
       delivered: output.lines,
       lostKernel: output.lost,
-      readerCpuSeconds: cost.cpuSinceReady.user + cost.cpuSinceReady.sys,
-      readerCpu: cost.cpuSinceReady,
-      readerCpuTotalSeconds: cost.cpuTotal.user + cost.cpuTotal.sys,
-      peakRssKb: cost.usage.maxRssKb,
+      ...readerFigures(cost),
       notes: [],
     };
   } catch (error) {
-    tool.kill();
-    if (loadPid !== undefined) {
-      try {
-        process.kill(loadPid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killToolAndGenerator(tool, loadPid);
     throw error;
   } finally {
     rmSync(outFile, { force: true });

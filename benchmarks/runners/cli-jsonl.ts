@@ -16,7 +16,7 @@ import { parseLoadgenReport } from '../../test/helpers/programs.js';
 import { findDescendant, pollUntil } from '../processes.js';
 import { GETPPID_TRACEPOINT, type Scenario, runTimeoutMs, uprobeDefinition } from '../scenarios.js';
 import { loadgenArgs } from '../workload.js';
-import { ToolProcess } from './tool-process.js';
+import { ToolProcess, killToolAndGenerator, readerFigures } from './tool-process.js';
 import type { RunContext, RunResult, Runner } from './types.js';
 
 /** dist/cli/main.js of this checkout: the bench compiles to .test-build/benchmarks/runners. */
@@ -62,7 +62,14 @@ async function runCliJsonl(scenario: Scenario, context: RunContext): Promise<Run
   const timeoutMs = runTimeoutMs(scenario);
   const outFile = join(context.workDir, `cli-jsonl-${scenario.id}.jsonl`);
   const event = scenario.mode === 'getppid' ? GETPPID_TRACEPOINT : 'uprobe_pb_target';
-  const trace = [process.execPath, CLI_SCRIPT, 'trace', traceTarget(scenario, context.loadgenPath), '--format', 'jsonl'];
+  const trace = [
+    process.execPath,
+    CLI_SCRIPT,
+    'trace',
+    traceTarget(scenario, context.loadgenPath),
+    '--format',
+    'jsonl',
+  ];
   const generator = [context.loadgenPath, ...loadgenArgs(scenario, true)];
   // `exec` keeps the CLI the wrapper's only child; the redirection is the user's `> FILE`.
   const command = ['sh', '-c', `exec "$@" > '${outFile}'`, 'sh', ...trace, '--', ...generator];
@@ -99,21 +106,11 @@ async function runCliJsonl(scenario: Scenario, context: RunContext): Promise<Run
       producer: parseLoadgenReport(report),
       delivered,
       lostKernel: summary.lost,
-      readerCpuSeconds: cost.cpuSinceReady.user + cost.cpuSinceReady.sys,
-      readerCpu: cost.cpuSinceReady,
-      readerCpuTotalSeconds: cost.cpuTotal.user + cost.cpuTotal.sys,
-      peakRssKb: cost.usage.maxRssKb,
+      ...readerFigures(cost),
       notes,
     };
   } catch (error) {
-    tool.kill();
-    if (loadPid !== undefined) {
-      try {
-        process.kill(loadPid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killToolAndGenerator(tool, loadPid);
     throw error;
   } finally {
     rmSync(outFile, { force: true });

@@ -14,7 +14,7 @@ import { GETPPID_TRACEPOINT, type Scenario, runTimeoutMs } from '../scenarios.js
 import { GatedLoad } from '../workload.js';
 import { countSamples, perfStats } from './perf-data.js';
 import { PerfUprobe } from './perf-probe.js';
-import { ToolProcess } from './tool-process.js';
+import { ToolProcess, readerFigures } from './tool-process.js';
 import type { RunContext, RunResult, Runner, RunnerId } from './types.js';
 import { native } from '../../src/native.js';
 import { onlineCpus } from '../../src/session/cpus.js';
@@ -153,10 +153,7 @@ async function capture(
       ...(filter === undefined ? {} : { filter, expected: producer.selected?.produced ?? 0 }),
       delivered: counted.samples - counted.duplicates,
       lostKernel: stats.lostSamples,
-      readerCpuSeconds: cost.cpuSinceReady.user + cost.cpuSinceReady.sys,
-      readerCpu: cost.cpuSinceReady,
-      readerCpuTotalSeconds: cost.cpuTotal.user + cost.cpuTotal.sys,
-      peakRssKb: cost.usage.maxRssKb,
+      ...readerFigures(cost),
       notes,
     };
   } catch (error) {

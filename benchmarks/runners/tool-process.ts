@@ -16,6 +16,7 @@ import {
 } from '../measure.js';
 import { childrenOf, collectOutput } from '../processes.js';
 import { READER_CPU } from '../workload.js';
+import type { RunResult } from './types.js';
 
 /** CPU and memory of a finished tool. */
 export interface ToolCost {
@@ -106,5 +107,31 @@ export class ToolProcess {
     const cpuTotal = ownCpu(usage);
     if (this.cpuAtReady === undefined) throw new Error(`${this.name} finished without markReady()`);
     return { usage, cpuTotal, cpuSinceReady: cpuSince(this.cpuAtReady, cpuTotal) };
+  }
+}
+
+/** The reader figures of a run result, from a finished tool's cost. */
+export function readerFigures(
+  cost: ToolCost,
+): Pick<RunResult, 'readerCpuSeconds' | 'readerCpu' | 'readerCpuTotalSeconds' | 'peakRssKb'> {
+  return {
+    readerCpuSeconds: cost.cpuSinceReady.user + cost.cpuSinceReady.sys,
+    readerCpu: cost.cpuSinceReady,
+    readerCpuTotalSeconds: cost.cpuTotal.user + cost.cpuTotal.sys,
+    peakRssKb: cost.usage.maxRssKb,
+  };
+}
+
+/**
+ * After a failed run of a tool that started the generator itself (bpftrace -c, the CLI's --):
+ * kills the tool and, by its pid, the generator, which would otherwise wait at its gate forever.
+ */
+export function killToolAndGenerator(tool: ToolProcess, generatorPid: number | undefined): void {
+  tool.kill();
+  if (generatorPid === undefined) return;
+  try {
+    process.kill(generatorPid, 'SIGKILL');
+  } catch {
+    // already gone
   }
 }

@@ -22,7 +22,8 @@ import {
   recordSize,
   sampleId,
 } from './records.js';
-import { MIN_RECORD_BYTES, RowIndex } from './row-index.js';
+import { RowIndex } from './row-index.js';
+import { singleEventLayout } from './single-event-layout.js';
 
 /** What the column walker needs to know about one opened event. */
 export interface ColumnSlot {
@@ -202,10 +203,8 @@ export function decodeSingleEvent(
   context: BatchContext,
   count: boolean,
 ): ColumnBatch | undefined {
-  const entry = new Pending(slot, 0);
-  // Laid out for every row the batch can hold; a row's raw bytes lie inside the batch.
-  entry.count(Math.floor(length / MIN_RECORD_BYTES) + 1, length);
-  entry.allocate();
+  const layout = singleEventLayout(slot.columns, slot.arena);
+  layout.prepare(length);
   const walk = {
     slots,
     slot,
@@ -215,21 +214,12 @@ export function decodeSingleEvent(
   };
   // Errors are counted apart until the walk is known to stand: a batch decoded again must not count twice.
   const decodeErrors = { count: 0 };
-  const rows = slot.columns.fillWalking(bytes, view, length, walk, entry, entry.stores, decodeErrors);
+  const rows = slot.columns.fillWalking(bytes, view, length, walk, layout, layout.stores, decodeErrors);
   if (rows < 0) return undefined;
   if (count) slot.errors.count += decodeErrors.count;
-  if (rows === 0) return { length: 0, events: new Map() };
-  entry.comm.length = rows;
-  const columns: EventColumns = {
-    length: rows,
-    cpu: entry.cpu.subarray(0, rows),
-    pid: entry.pid.subarray(0, rows),
-    tid: entry.tid.subarray(0, rows),
-    comm: entry.comm,
-    time: entry.time.subarray(0, rows),
-    fields: slot.columns.withRows(entry.fields, rows, walk.rawBytes),
-  };
-  return { length: rows, events: new Map([[slot.name, columns]]) };
+  const events = new Map<string, EventColumns>();
+  if (rows > 0) events.set(slot.name, layout.result(rows, walk.rawBytes));
+  return { length: rows, events };
 }
 
 /**

@@ -4,14 +4,22 @@
  * an event's columns are views into one arena that is reused for the next batch.
  */
 
+/** The memory of an arena that has held nothing yet (shared: it holds nothing). */
+const NO_MEMORY = new ArrayBuffer(0);
+
 /**
  * Memory reused from batch to batch for one event's columns. Fresh memory for every batch means a
  * page fault for every page it touches (a 256 KiB batch of getppid records fills ~110 KiB of
  * columns); reuse costs none once the arena has grown to the batch size.
  */
 export class ColumnArena {
-  private buffer = new ArrayBuffer(0);
+  private buffer = NO_MEMORY;
   private used = 0;
+
+  /** The memory columns taken since the last reset() view: replaced when a reset() grows it. */
+  get memory(): ArrayBuffer {
+    return this.buffer;
+  }
 
   /** Starts a batch that needs at most `bytes` (alignment padding included by the caller). */
   reset(bytes: number): void {
@@ -32,15 +40,19 @@ export class ColumnArena {
  * views memory another column of the same kind filled (see {@link withRows}).
  */
 class PlacedArena extends ColumnArena {
+  private taken = 0;
+
   constructor(
-    private readonly memory: ArrayBuffer,
-    private readonly places: number[],
+    private readonly placed: ArrayBuffer,
+    private readonly offsetsAt: number,
+    private readonly dataAt: number,
   ) {
     super();
   }
 
+  /** The offsets' place, then the data's: the order a packed column takes them in. */
   override take(): { buffer: ArrayBuffer; offset: number } {
-    return { buffer: this.memory, offset: this.places.shift()! };
+    return { buffer: this.placed, offset: this.taken++ === 0 ? this.offsetsAt : this.dataAt };
   }
 }
 
@@ -51,15 +63,22 @@ class PlacedArena extends ColumnArena {
  * allocated for the count would have.
  */
 export function withRows<C extends StringColumn | BytesColumn>(column: C, rows: number, byteLength: number): C {
-  const arena = new PlacedArena(column.offsets.buffer as ArrayBuffer, [
+  const arena = new PlacedArena(
+    column.offsets.buffer as ArrayBuffer,
     column.offsets.byteOffset,
     column.data.byteOffset,
-  ]);
+  );
   const exact = (
     column.kind === 'string' ? new StringColumn(rows, byteLength, arena) : new BytesColumn(rows, byteLength, arena)
   ) as C;
   exact.length = rows;
   return exact;
+}
+
+/** Empties a packed column for a new batch in the same memory (another may have written its first offset). */
+export function restartColumn(column: StringColumn | BytesColumn): void {
+  column.length = 0;
+  column.offsets[0] = 0;
 }
 
 /** The arena space one take(`bytes`) uses: `bytes` rounded up to the 8-byte alignment. */

@@ -142,16 +142,23 @@ function pushDynamic(
   else column.push(b, from, to);
 }
 
-function plan(
-  field: FormatField,
-  i: number,
-): { allocate: Allocator; bytes: (rows: number, rawBytes: number) => number; write: string; empty: string } {
+/** Arena bytes of a packed (text or bytes) column: one function, so a plan tells it is packed by it. */
+const packedBytes = (rows: number, rawBytes: number): number => StringColumn.arenaBytes(rows, rawBytes);
+
+/** How one field's column is laid out and written by generated code. */
+interface FieldPlan {
+  allocate: Allocator;
+  bytes: (rows: number, rawBytes: number) => number;
+  write: string;
+  empty: string;
+}
+
+function plan(field: FormatField, i: number): FieldPlan {
   const at = `s + ${field.offset}`;
   const d: FieldDecoding = field.decoding;
   const store = `t${i}`;
   const text = (): Allocator => (rows, rawBytes, arena) => wrap(new StringColumn(rows, rawBytes, arena));
   const bytes = (): Allocator => (rows, rawBytes, arena) => wrap(new BytesColumn(rows, rawBytes, arena));
-  const packedBytes = (rows: number, rawBytes: number) => StringColumn.arenaBytes(rows, rawBytes);
   const fixedBytes = (size: number) => (rows: number) => arenaBytes(rows * size);
   switch (d.kind) {
     case 'int':
@@ -215,15 +222,44 @@ function plan(
   }
 }
 
-/** Defines `column` as field `name` of `out`: an own data property, so `__proto__` cannot reach the prototype. */
-function defineColumn(out: Record<string, Column>, name: string, column: Column): void {
-  Object.defineProperty(out, name, { value: column, enumerable: true, writable: false, configurable: false });
+/**
+ * A key of a generated object literal for field `name`: computed when it is `__proto__`, which as a
+ * plain key would set the prototype instead of defining an own property.
+ */
+function literalKey(name: string): string {
+  const quoted = JSON.stringify(name);
+  return name === '__proto__' ? `[${quoted}]` : quoted;
 }
 
-/** The first `rows` rows of a column (see CompiledColumns.withRows). */
-function columnWithRows(column: Column, rows: number, rawBytes: number): Column {
-  if (column instanceof StringColumn || column instanceof BytesColumn) return withRows(column, rows, rawBytes);
-  return column.length === rows ? column : column.subarray(0, rows);
+/**
+ * Generated functions building an event's `fields` object as one object literal: every batch's
+ * object has the same shape (a fast property access for the listener), built without a
+ * defineProperty per column. `fieldsOf` takes the columns in field order; `withRows` cuts each
+ * column of a `fields` object to its first rows (see CompiledColumns.withRows).
+ */
+function fieldObjectBuilders(
+  fields: readonly FormatField[],
+  packed: readonly boolean[],
+): {
+  fieldsOf: (columns: readonly Column[]) => Record<string, Column>;
+  withRows: CompiledColumns['withRows'];
+} {
+  const keys = fields.map((field) => literalKey(field.name));
+  const fieldsOf = generateFunction(
+    {},
+    `return function fieldsOf(c) { return { ${keys.map((key, i) => `${key}: c[${i}]`).join(', ')} }; };`,
+  ) as (columns: readonly Column[]) => Record<string, Column>;
+  // Own data properties are read as such even under the name __proto__ (they shadow the accessor).
+  const cut = keys.map((key, i) =>
+    packed[i]
+      ? `${key}: packedWithRows(f[${JSON.stringify(fields[i]!.name)}], rows, rawBytes)`
+      : `${key}: f[${JSON.stringify(fields[i]!.name)}].subarray(0, rows)`,
+  );
+  const withRowsOf = generateFunction(
+    { packedWithRows: withRows },
+    `return function withRows(f, rows, rawBytes) { return { ${cut.join(', ')} }; };`,
+  ) as CompiledColumns['withRows'];
+  return { fieldsOf, withRows: withRowsOf };
 }
 
 /** Generated source of the {@link WalkingFiller} of an event whose per-record code is `body`. */
@@ -272,6 +308,8 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
   // One loop per event over its rows, each record read once; every column in a local.
   const locals = fields.map((_, i) => `const t${i} = t[${i}];`).join(' ');
   const body = perRecordBody(fields, whole, partial, 'continue;');
+  const packed = plans.map((p) => p.bytes === packedBytes);
+  const builders = fieldObjectBuilders(fields, packed);
   const fill = generateFunction(
     { pushDynamic, pushText },
     `return function fillColumns(b, v, p, first, rows, c, names, t, e) {
@@ -292,21 +330,17 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
   return {
     arenaBytes: (rows, rawBytes) => plans.reduce((total, p) => total + p.bytes(rows, rawBytes), 0),
     allocate(rows, rawBytes, arena) {
-      const out: Record<string, Column> = {};
+      const columns: Column[] = [];
       const stores: unknown[] = [];
-      plans.forEach((p, i) => {
+      for (const p of plans) {
         const { column, store } = p.allocate(rows, rawBytes, arena);
-        defineColumn(out, fields[i]!.name, column);
+        columns.push(column);
         stores.push(store);
-      });
-      return { fields: out, stores };
+      }
+      return { fields: builders.fieldsOf(columns), stores };
     },
     fill,
     fillWalking,
-    withRows(columns, rows, rawBytes) {
-      const out: Record<string, Column> = {};
-      for (const field of fields) defineColumn(out, field.name, columnWithRows(columns[field.name]!, rows, rawBytes));
-      return out;
-    },
+    withRows: builders.withRows,
   };
 }

@@ -193,3 +193,38 @@ test('decode errors of a batch taken in one pass are counted once, and not at al
   decodeColumns(batch, viewOf(batch), batch.length, slots, batchContext(), undefined);
   assert.equal(slots.get(1)!.errors.count, 1, 'a batch the object decoder already counted');
 });
+
+test('one-pass columns reused from batch to batch: each batch equals a fresh decode, its names are its own', () => {
+  const slots = oneEvent();
+  const big = Buffer.concat(execRecords(40));
+  const small = Buffer.concat(execRecords(3));
+  const first = single(big, slots);
+  assert.ok(first !== undefined);
+  const firstComm = first.events.get('exec')!.comm;
+  const keptComm = [...firstComm];
+  // Small after big reuses the layout; the general walk in between lays other columns in the same arena.
+  const second = single(small, slots);
+  general(big, slots.set(3, slotOf('getppid', GETPPID)));
+  slots.delete(3);
+  const third = single(small, slots);
+  for (const batch of [second, third]) {
+    assert.ok(batch !== undefined);
+    const fresh = single(small, oneEvent())!.events.get('exec');
+    assert.deepEqual(rowsOf(batch.events.get('exec')), rowsOf(fresh));
+    assert.equal(batch.events.get('exec')!.pid.length, 3);
+    assert.equal((batch.events.get('exec')!.fields.filename as StringColumn).offsets.length, 4);
+  }
+  assert.deepEqual(firstComm, keptComm, 'the names handed out are not overwritten by later batches');
+});
+
+test('a field named __proto__ is an own column, in one pass and in the general walk', () => {
+  const format = { ...GETPPID, fields: GETPPID.fields.map((field) => ({ ...field, name: '__proto__' })) };
+  const batch = Buffer.concat(
+    [0, 1].map((i) => encodeSample({ id: 1, pid: 10, tid: 10, time: BigInt(i), cpu: 0, raw: getppidRaw(110) })),
+  );
+  for (const slots of [oneEvent(format), amongOthers(format)]) {
+    const fields = general(batch, slots).events.get('exec')!.fields;
+    assert.equal(Object.getPrototypeOf(fields), Object.prototype);
+    assert.ok(Object.hasOwn(fields, '__proto__'));
+  }
+});

@@ -10,7 +10,6 @@ import type { Session } from '../../session/session.js';
 /** A column listener on a session that can be paused and resumed. */
 export class ColumnFeed {
   private remove: (() => void) | undefined;
-  private pausing = false;
   /** After end(): the session is closed, and takes no listener any more. */
   private ended = false;
 
@@ -35,25 +34,16 @@ export class ColumnFeed {
   };
 
   /**
-   * Stops taking batches once the current drain pass is over. Not at once: the pass keeps draining
-   * buffer-fulls from the rings and would decode none of them once no one takes columns, losing
-   * them without a count. So the listener stays until the pass returns (a microtask runs only then),
-   * and takes what the pass still delivers.
+   * Stops taking batches at once: the session's drain stops when it has no taker left, and the
+   * records wait in the rings.
    */
   pause(): void {
-    if (this.remove === undefined || this.pausing) return;
-    this.pausing = true;
-    queueMicrotask(() => {
-      if (!this.pausing) return; // resumed in the meantime
-      this.pausing = false;
-      this.remove?.();
-      this.remove = undefined;
-    });
+    this.remove?.();
+    this.remove = undefined;
   }
 
   /** Takes batches again (the session's flush timer drains the rings within milliseconds). */
   resume(): void {
-    this.pausing = false;
     if (this.ended) return;
     this.remove ??= this.session.onColumns(this.deliver);
   }
@@ -61,6 +51,5 @@ export class ColumnFeed {
   /** Called once the session is closed: later resume() calls do nothing. */
   end(): void {
     this.ended = true;
-    this.pausing = false;
   }
 }
