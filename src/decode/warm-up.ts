@@ -15,8 +15,6 @@ import { ProcessNames } from './process-names.js';
 import { type BatchContext, decodeRecords, SampleLayout, type TraceEvent } from './records.js';
 
 const RECORDS = 512;
-/** Records of the small batches that run every decoder to its end before the long ones. */
-const SMALL_RECORDS = 4;
 const PASSES = 8;
 
 /**
@@ -25,21 +23,13 @@ const PASSES = 8;
  */
 export const WARM_UP_BUDGET_MS = 40;
 
-/** The value every synthetic __data_loc names: text, as most are (NUL-terminated, as the kernel writes it). */
-const DYNAMIC_VALUE = Buffer.from('warm-up\0');
-
-/**
- * A batch of sample records for `format`, zeroed but for each __data_loc / __rel_loc, which names
- * a short value after the fixed fields as real records do: decoders then see the values they will
- * see (an offset that is not 0, a length), not ones V8 would specialise on and later give up on.
- */
+/** A batch of zeroed sample records for `format` (every __data_loc then names an empty value). */
 function syntheticBatch(
   format: Pick<EventFormat, 'fields'>,
   id: number,
   records = RECORDS,
 ): { bytes: Buffer; view: DataView } {
-  const fixed = recordMinSize(format.fields);
-  const raw = Math.max(8, fixed + DYNAMIC_VALUE.length);
+  const raw = Math.max(8, recordMinSize(format.fields));
   const size = Math.ceil((SampleLayout.raw + raw) / 8) * 8;
   const bytes = Buffer.alloc(size * records);
   for (let i = 0; i < records; i++) {
@@ -48,13 +38,6 @@ function syntheticBatch(
     bytes.writeUInt16LE(size, at + SampleLayout.size);
     bytes.writeUInt32LE(id, at + SampleLayout.id);
     bytes.writeUInt32LE(raw, at + SampleLayout.rawSize);
-    const start = at + SampleLayout.raw;
-    DYNAMIC_VALUE.copy(bytes, start + fixed);
-    for (const field of format.fields) {
-      if (field.decoding.kind !== 'dynamic') continue;
-      const offset = field.decoding.relative ? fixed - (field.offset + 4) : fixed;
-      bytes.writeUInt32LE(DYNAMIC_VALUE.length * 0x10000 + offset, start + field.offset);
-    }
   }
   return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
@@ -62,12 +45,9 @@ function syntheticBatch(
 /**
  * The context of warm-up batches: the synthetic records (tid 0) are named without /proc, and one
  * excluded pid no record has keeps the exclusion check in the optimised code, as sessions use it.
- * That pid is a small integer, as real pids are: an array of them has the elements kind of the
- * session's list (src/session/targets.ts), where 0xffffffff made one of doubles, and code warmed
- * on it was thrown away at the first real batch ("wrong map").
  */
 function warmUpContext(): BatchContext {
-  return { names: new ProcessNames(), excludedPids: [...new Set([0x3fffffff])] };
+  return { names: new ProcessNames(), excludedPids: [0xffffffff] };
 }
 
 /** Runs an event's object decoder over synthetic records until V8 has optimised it. */
@@ -75,10 +55,6 @@ export function warmObjectDecoder(format: Pick<EventFormat, 'fields'>, decode: F
   const { bytes, view } = syntheticBatch(format, 1);
   const slots = new Map([[1, { name: 'warm-up', decode, errors: { count: 0 }, delivered: 0 }]]);
   const context = warmUpContext();
-  const small = syntheticBatch(format, 1, SMALL_RECORDS);
-  for (let pass = 0; pass < PASSES; pass++) {
-    decodeRecords(small.bytes, small.view, small.bytes.length, slots, context, [], { malformed: 0 });
-  }
   for (let pass = 0; pass < PASSES; pass++) {
     const out: TraceEvent[] = [];
     decodeRecords(bytes, view, bytes.length, slots, context, out, { malformed: 0 });
@@ -92,11 +68,7 @@ export function warmColumnDecoder(
   arena: ColumnArena,
 ): void {
   // The column walker is one long loop per batch: it needs batches of a real size, and more of
-  // them, before V8 replaces it with optimised code. Small batches first: V8 compiles that loop
-  // while it runs (on-stack replacement), and code compiled before any call had left the loop
-  // knows nothing of what follows it; each later batch then left the optimised code at the loop's
-  // end (a deoptimisation per batch, ~12 µs a drain pass at 100k events/s).
-  const small = syntheticBatch(format, 1, SMALL_RECORDS);
+  // them, before V8 replaces it with optimised code.
   const { bytes, view } = syntheticBatch(format, 1, RECORDS * 4);
   // The event's own arena: its pages are touched now rather than during the first batches.
   const slot = { name: 'warm-up', columns, errors: { count: 0 }, arena };
@@ -108,10 +80,6 @@ export function warmColumnDecoder(
     [2, { ...slot, name: 'warm-up other' }],
   ]);
   const context = warmUpContext();
-  for (let pass = 0; pass < PASSES; pass++) {
-    decodeColumns(small.bytes, small.view, small.bytes.length, alone, context, { malformed: 0 });
-    decodeColumns(small.bytes, small.view, small.bytes.length, among, context, { malformed: 0 });
-  }
   for (let pass = 0; pass < PASSES * 2; pass++) {
     decodeColumns(bytes, view, bytes.length, alone, context, { malformed: 0 });
     decodeColumns(bytes, view, bytes.length, among, context, { malformed: 0 });
