@@ -78,16 +78,3 @@ export function histogramCounts(text: string): Map<string, number> {
     counts.set(match[1]!, Number(match[2]));
   return counts;
 }
-
-/**
- * `open()` for a gated child: when it throws (no addon, a probe conflict), the child is killed, so
- * that its open stdin does not keep the test process alive.
- */
-export function openOrKill<T>(child: { kill(): boolean }, open: () => T): T {
-  try {
-    return open();
-  } catch (error) {
-    child.kill();
-    throw error;
-  }
-}

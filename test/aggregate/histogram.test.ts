@@ -9,11 +9,9 @@ import { test } from 'node:test';
 import { AggregationError, histogram } from '../../src/aggregate/index.js';
 import { reg } from '../../src/probes/fetch.js';
 import { uprobe } from '../../src/probes/builder.js';
-import { openSession } from '../../src/session/session.js';
 import { callValue } from '../helpers/loadgen-calls.js';
-import { loadgen } from '../helpers/programs.js';
-import { spawnGated } from '../helpers/processes.js';
-import { batchOf, eventColumns, formatOf, formatsOf, histogramCounts, openOrKill, rowsOf } from './columns.js';
+import { batchOf, eventColumns, formatOf, formatsOf, histogramCounts, rowsOf } from './columns.js';
+import { aggregateCalls } from './calls.js';
 
 const noUprobes = !existsSync('/sys/kernel/tracing/uprobe_events') && 'kernel has no uprobe_events';
 const CALL = formatOf('call', ['s64 value:8', 'u32 small:4', 'int signed_small:4', '__data_loc char[] label:4']);
@@ -117,21 +115,11 @@ test('errors name the field and what is valid', () => {
 
 test('a uprobe s64 argument with known values: every bucket count exact', { skip: noUprobes }, async () => {
   const N = 10_000;
-  const binary = loadgen();
-  const gated = spawnGated(binary, ['call', String(N)]);
-  const probes = { call: uprobe(binary, 'pb_target').arg('value', reg('si').as('s64')) };
-  const session = openOrKill(gated.child, () => openSession({ probes, pid: gated.child.pid! }));
-  const hist = histogram('value', session.formats);
-  session.onColumns((batch) => {
-    hist.add(batch);
-  });
-  session.start();
-  gated.open();
-  await gated.done;
-  session.stop();
-  const lost = session.stats().lost.total;
-  session.close();
-  assert.equal(lost, 0);
+  const hist = await aggregateCalls(
+    N,
+    (binary) => ({ call: uprobe(binary, 'pb_target').arg('value', reg('si').as('s64')) }),
+    (formats) => histogram('value', formats),
+  );
 
   // Expected: each value's bucket named by its bound nearest zero (0, 1, 2, 4, …; -1, -2, -4, …).
   const expected = new Map<bigint, number>();

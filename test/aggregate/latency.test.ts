@@ -8,10 +8,8 @@ import { test } from 'node:test';
 
 import { AggregationError, formatDuration, latency } from '../../src/aggregate/index.js';
 import { uprobe, uretprobe } from '../../src/probes/builder.js';
-import { openSession } from '../../src/session/session.js';
-import { loadgen } from '../helpers/programs.js';
-import { spawnGated } from '../helpers/processes.js';
-import { batchOf, eventColumns, formatOf, formatsOf, histogramCounts, openOrKill, type SampleRow } from './columns.js';
+import { batchOf, eventColumns, formatOf, formatsOf, histogramCounts, type SampleRow } from './columns.js';
+import { aggregateCalls } from './calls.js';
 
 const noUprobes = !existsSync('/sys/kernel/tracing/uprobe_events') && 'kernel has no uprobe_events';
 const FORMATS = formatsOf(formatOf('enter', ['s64 value:8']), formatOf('leave', ['s64 ret:8']));
@@ -136,21 +134,11 @@ test(
   { skip: noUprobes },
   async () => {
     const N = 5_000;
-    const binary = loadgen();
-    const gated = spawnGated(binary, ['call', String(N)]);
-    const probes = { enter: uprobe(binary, 'pb_target'), leave: uretprobe(binary, 'pb_target') };
-    const session = openOrKill(gated.child, () => openSession({ probes, pid: gated.child.pid! }));
-    const calls = latency({ entry: 'enter', exit: 'leave' }, session.formats);
-    session.onColumns((columns) => {
-      calls.add(columns);
-    });
-    session.start();
-    gated.open();
-    await gated.done;
-    session.stop();
-    const lost = session.stats().lost.total;
-    session.close();
-    assert.equal(lost, 0);
+    const calls = await aggregateCalls(
+      N,
+      (binary) => ({ enter: uprobe(binary, 'pb_target'), leave: uretprobe(binary, 'pb_target') }),
+      (formats) => latency({ entry: 'enter', exit: 'leave' }, formats),
+    );
     const summary = calls.summary();
     const text = calls.render();
     assert.deepEqual([summary.count, summary.unmatchedReturns, summary.open], [N, 0, 0], text);
