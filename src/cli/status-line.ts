@@ -12,8 +12,8 @@ export interface StatusSample {
   delivered: number;
   /** Records the kernel lost since the start. */
   lost: number;
-  /** How full the fullest ring is, 0..1, when the session reports it. */
-  ringFill?: number | undefined;
+  /** How full the fullest ring was at the latest drain, 0..1. */
+  ringFill: number;
 }
 
 /** Where the line is drawn: a terminal stream such as process.stderr. */
@@ -46,8 +46,8 @@ export function statusText(sample: StatusSample, ratePerSecond: number, columns:
     `${grouped(ratePerSecond)} events/s`,
     `${grouped(sample.delivered)} delivered`,
     `${grouped(sample.lost)} lost`,
+    `ring ${Math.round(sample.ringFill * 100)}% full`,
   ];
-  if (sample.ringFill !== undefined) parts.push(`ring ${Math.round(sample.ringFill * 100)}% full`);
   const text = `perf-bridge: ${parts.join(', ')}`;
   return columns === undefined || columns < 2 ? text : text.slice(0, columns - 1);
 }

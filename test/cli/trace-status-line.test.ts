@@ -10,7 +10,10 @@ test('the text: rate, delivered, lost and ring fill, with thousands separators',
     statusText(sample, 20_000.4, undefined),
     'perf-bridge: 20,000 events/s, 1,234,567 delivered, 89 lost, ring 26% full',
   );
-  assert.equal(statusText({ delivered: 0, lost: 0 }, 0, undefined), 'perf-bridge: 0 events/s, 0 delivered, 0 lost');
+  assert.equal(
+    statusText({ delivered: 0, lost: 0, ringFill: 0 }, 0, undefined),
+    'perf-bridge: 0 events/s, 0 delivered, 0 lost, ring 0% full',
+  );
 });
 
 test('the text is cut to one column less than the terminal, so that it never wraps', () => {
@@ -31,19 +34,19 @@ test('each draw erases the line first; the rate is over the time since the oldes
   let delivered = 0;
   const line = new StatusLine(
     terminal,
-    () => ({ delivered, lost: 0 }),
+    () => ({ delivered, lost: 0, ringFill: 0.5 }),
     () => now,
   );
   line.start();
   now = 500;
   delivered = 1000;
   line.draw();
-  assert.equal(terminal.writes.at(-1), '\r\x1b[Kperf-bridge: 2,000 events/s, 1,000 delivered, 0 lost');
+  assert.equal(terminal.writes.at(-1), '\r\x1b[Kperf-bridge: 2,000 events/s, 1,000 delivered, 0 lost, ring 50% full');
   now = 1500;
   delivered = 1500;
   line.draw();
   // The reading at 0 is past the window: the rate is from 500 ms on.
-  assert.equal(terminal.writes.at(-1), '\r\x1b[Kperf-bridge: 500 events/s, 1,500 delivered, 0 lost');
+  assert.equal(terminal.writes.at(-1), '\r\x1b[Kperf-bridge: 500 events/s, 1,500 delivered, 0 lost, ring 50% full');
   line.stop();
 });
 
@@ -51,7 +54,7 @@ test('clear() erases a shown line once, restore() puts the same text back, stop(
   const terminal = recorder();
   const line = new StatusLine(
     terminal,
-    () => ({ delivered: 5, lost: 1 }),
+    () => ({ delivered: 5, lost: 1, ringFill: 0 }),
     () => 0,
   );
   line.clear();
