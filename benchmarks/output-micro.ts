@@ -151,7 +151,12 @@ function measure(capture: Capture, minMs: number): OutputFigure[] {
   for (const format of formats) {
     for (const timeOrdered of format === 'text' ? [true] : [true, false]) {
       for (const recycled of format === 'jsonl' && timeOrdered ? [true, false] : [true]) {
-        const writer = new EventWriter(capture.formats, { format, timeOrigin: 0n, absoluteTime: false }, timeOrdered);
+        const writer = new EventWriter(capture.formats, {
+          format,
+          timeOrigin: 0n,
+          absoluteTime: false,
+          order: timeOrdered ? 'time' : 'batch',
+        });
         const label = `${format}${timeOrdered ? '' : ' (batch order)'}${recycled ? '' : ' (buffers not handed back)'}`;
         add(label, (i) => {
           const { bytes } = writer.write(capture.batches[i]!, Infinity);

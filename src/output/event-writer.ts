@@ -39,17 +39,15 @@ export class EventWriter {
   private readonly compiled = new Map<string, CompiledRows>();
   private readonly memory = new OutputMemory();
   private readonly order = new RowOrder();
-  /** Rows in time order (true) or each event's rows in turn (false; for measuring the order's cost). */
+  /** Rows in time order (true) or each event's rows in turn (false: `order: 'batch'`). */
   private readonly timeOrdered: boolean;
 
   /** formats: session.formats (event name → EventFormat from src/decode/format.ts). */
   constructor(
     private readonly formats: ReadonlyMap<string, EventFormat>,
     options: OutputOptions,
-    /** @internal Benchmarks only: false writes batch order. */
-    timeOrdered = true,
   ) {
-    this.timeOrdered = timeOrdered;
+    this.timeOrdered = options.order !== 'batch';
     switch (options.format) {
       case 'jsonl':
         this.compiler = new JsonlCompiler();

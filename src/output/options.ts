@@ -10,4 +10,9 @@ export interface OutputOptions {
   timeOrigin: bigint;
   /** `text`: print the monotonic time itself (seconds, µs precision) instead of time since timeOrigin. */
   absoluteTime: boolean;
+  /**
+   * `time` (the default): each batch's rows in time order across its events and CPUs; `batch`:
+   * each event's rows in ring order, one event after another (cheaper, for consumers that sort).
+   */
+  order?: 'time' | 'batch';
 }

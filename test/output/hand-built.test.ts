@@ -45,7 +45,7 @@ test('jsonl: every line parses to the decoded object of its event, 64-bit values
   // canonical() keeps key order: check it against the CLI's object serializer's order too.
   for (const line of parsed)
     assert.deepEqual(Object.keys(line as object), ['event', 'cpu', 'pid', 'tid', 'comm', 'time', 'fields']);
-  const batchOrder = new EventWriter(FORMATS, options('jsonl'), false).write(columns, Infinity).bytes;
+  const batchOrder = new EventWriter(FORMATS, { ...options('jsonl'), order: 'batch' }).write(columns, Infinity).bytes;
   assert.deepEqual(
     lines(batchOrder).map(parseJsonBigInt).map(canonical),
     [...columns.events.keys()].flatMap((name) =>
