@@ -1,6 +1,6 @@
 /**
- * The `jsonl` format: one JSON object per line, with the keys and order of the CLI's object
- * serializer (src/cli/jsonl.ts): event, cpu, pid, tid, comm, time (CLOCK_MONOTONIC ns), fields.
+ * The `jsonl` format: one JSON object per line, with the keys in the order the CLI has always
+ * written them: event, cpu, pid, tid, comm, time (CLOCK_MONOTONIC ns), fields.
  * 64-bit integers are exact decimal digits, arrays are arrays of numbers, so the line parsed
  * with a bigint-aware parser equals the decoded object of the same event.
  */
