@@ -3,7 +3,7 @@
  * into objects and into columns, timing only the decode. The batches come from the native
  * capture directly (the session would decode them as they arrive), drained into buffers of the
  * session's size when the ring's wakeup watermark is reached, so they are full batches as under
- * load. (At low event rates the session's flush timer hands over smaller batches, where the
+ * load. (At low event rates the session's drain deadline hands over smaller batches, where the
  * fixed cost per batch weighs more.)
  *
  * `npm run bench` runs these after its scenarios; alone (as root), pinned to the reader's CPU as

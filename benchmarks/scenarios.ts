@@ -47,7 +47,7 @@ export function uprobeDefinition(loadgenPath: string): string {
 /**
  * The scenarios of a full or a quick run. Full counts keep each as-fast-as-possible run near a
  * second for perf-bridge and perf (bpftrace, which wakes its reader per event, takes longer);
- * paced runs last a few seconds so the flush timer, not the ring watermark, drives delivery.
+ * paced runs last a few seconds so the drain deadline, not the ring watermark, drives delivery.
  * Quick counts fit the whole bench in a minute; they mostly fit in the ring, so treat their
  * loss figures as a smoke test.
  */

@@ -10,13 +10,12 @@
  * reading takes it out again. bpftrace exits when the command does, after draining its buffers.
  */
 import { createReadStream, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 
 import { parseLoadgenReport } from '../../test/helpers/programs.js';
-import { findDescendant, pollUntil } from '../processes.js';
 import { type Scenario, UPROBE_SYMBOL, runTimeoutMs } from '../scenarios.js';
 import { loadgenArgs } from '../workload.js';
-import { ToolProcess, killToolAndGenerator, readerFigures } from './tool-process.js';
+import { ToolProcess, finishWithGenerator, generatorReport, readerFigures } from './tool-process.js';
 import type { RunContext, RunResult, Runner } from './types.js';
 
 /** The bpftrace program printing what perf-bridge delivers for the scenario's event. */
@@ -75,25 +74,9 @@ async function runBpftrace(scenario: Scenario, context: RunContext): Promise<Run
   const workload = [context.loadgenPath, ...loadgenArgs(scenario, true)].join(' ');
   const command = ['bpftrace', '-o', outFile, '-e', bpftraceProgram(scenario, context.loadgenPath), '-c', workload];
   const tool = new ToolProcess(context.rusageExecPath, context.workDir, `bpftrace-${scenario.id}`, command, timeoutMs);
-  let loadPid: number | undefined;
   try {
-    // bpftrace compiles its program first; on a busy machine that has taken seconds.
-    loadPid = await pollUntil(
-      'bpftrace to attach and start the generator',
-      () => {
-        if (!tool.running) throw new Error(`bpftrace exited early: ${tool.output.stderr().trim()}`);
-        return findDescendant(tool.wrapper.pid!, basename(context.loadgenPath));
-      },
-      60_000,
-    );
-    tool.markReady();
-    tool.wrapper.stdin!.end('g');
-    const cost = await tool.finish();
-    const report = tool.output
-      .stdout()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .join('\n');
+    const cost = await finishWithGenerator(tool, 'bpftrace', context.loadgenPath);
+    const report = generatorReport(tool.output.stdout());
     if (cost.usage.exitCode !== 0 || report === '') {
       throw new Error(`bpftrace failed (${cost.usage.exitCode}): ${tool.output.stderr().trim().slice(-2000)}`);
     }
@@ -107,9 +90,6 @@ async function runBpftrace(scenario: Scenario, context: RunContext): Promise<Run
       ...readerFigures(cost),
       notes: [],
     };
-  } catch (error) {
-    killToolAndGenerator(tool, loadPid);
-    throw error;
   } finally {
     rmSync(outFile, { force: true });
   }

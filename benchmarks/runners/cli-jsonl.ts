@@ -9,14 +9,13 @@
  * CPU lands in the CLI's rusage as a child's; rusage-exec's zombie reading leaves it out.
  */
 import { createReadStream, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { parseLoadgenReport } from '../../test/helpers/programs.js';
-import { findDescendant, pollUntil } from '../processes.js';
 import { GETPPID_TRACEPOINT, type Scenario, runTimeoutMs, uprobeDefinition } from '../scenarios.js';
 import { loadgenArgs } from '../workload.js';
-import { ToolProcess, killToolAndGenerator, readerFigures } from './tool-process.js';
+import { ToolProcess, finishWithGenerator, generatorReport, readerFigures } from './tool-process.js';
 import type { RunContext, RunResult, Runner } from './types.js';
 
 /** dist/cli/main.js of this checkout: the bench compiles to .test-build/benchmarks/runners. */
@@ -74,25 +73,11 @@ async function runCliJsonl(scenario: Scenario, context: RunContext): Promise<Run
   // `exec` keeps the CLI the wrapper's only child; the redirection is the user's `> FILE`.
   const command = ['sh', '-c', `exec "$@" > '${outFile}'`, 'sh', ...trace, '--', ...generator];
   const tool = new ToolProcess(context.rusageExecPath, context.workDir, `cli-jsonl-${scenario.id}`, command, timeoutMs);
-  let loadPid: number | undefined;
   try {
-    loadPid = await pollUntil(
-      'the CLI to enable its session and start the generator',
-      () => {
-        if (!tool.running) throw new Error(`the CLI exited early: ${tool.output.stderr().trim().slice(-2000)}`);
-        return findDescendant(tool.wrapper.pid!, basename(context.loadgenPath));
-      },
-      60_000,
-    );
-    tool.markReady();
-    tool.wrapper.stdin!.end('g');
-    const cost = await tool.finish();
+    const cost = await finishWithGenerator(tool, 'the CLI', context.loadgenPath);
     // The generator's stdout goes to the CLI's stderr, beside the CLI's own summary.
     const stderr = tool.output.stderr();
-    const report = stderr
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .join('\n');
+    const report = generatorReport(stderr);
     if (cost.usage.exitCode !== 0 || report === '') {
       throw new Error(`the CLI failed (${cost.usage.exitCode}): ${stderr.trim().slice(-2000)}`);
     }
@@ -109,9 +94,6 @@ async function runCliJsonl(scenario: Scenario, context: RunContext): Promise<Run
       ...readerFigures(cost),
       notes,
     };
-  } catch (error) {
-    killToolAndGenerator(tool, loadPid);
-    throw error;
   } finally {
     rmSync(outFile, { force: true });
   }

@@ -3,7 +3,7 @@
  * its final CPU time and peak RSS are known, with its own CPU readable while it runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import {
   type CpuTime,
@@ -14,7 +14,7 @@ import {
   parseToolUsage,
   readProcCpu,
 } from '../measure.js';
-import { childrenOf, collectOutput } from '../processes.js';
+import { childrenOf, collectOutput, findDescendant, pollUntil } from '../processes.js';
 import { READER_CPU } from '../workload.js';
 import type { RunResult } from './types.js';
 
@@ -123,15 +123,43 @@ export function readerFigures(
 }
 
 /**
- * After a failed run of a tool that started the generator itself (bpftrace -c, the CLI's --):
- * kills the tool and, by its pid, the generator, which would otherwise wait at its gate forever.
+ * For a tool that starts the generator itself (bpftrace -c, the CLI's --): waits until the
+ * generator appears under the tool (its one readiness signal), marks the tool ready, opens the
+ * generator's gate and waits for the tool to finish. On failure kills the tool and, by its pid,
+ * the generator, which would otherwise wait at its gate forever.
  */
-export function killToolAndGenerator(tool: ToolProcess, generatorPid: number | undefined): void {
-  tool.kill();
-  if (generatorPid === undefined) return;
+export async function finishWithGenerator(tool: ToolProcess, name: string, loadgenPath: string): Promise<ToolCost> {
+  let generatorPid: number | undefined;
   try {
-    process.kill(generatorPid, 'SIGKILL');
-  } catch {
-    // already gone
+    // A tool may compile or load a while first; on a busy machine that has taken seconds.
+    generatorPid = await pollUntil(
+      `${name} to get ready and start the generator`,
+      () => {
+        if (!tool.running) throw new Error(`${name} exited early: ${tool.output.stderr().trim().slice(-2000)}`);
+        return findDescendant(tool.wrapper.pid!, basename(loadgenPath));
+      },
+      60_000,
+    );
+    tool.markReady();
+    tool.wrapper.stdin!.end('g');
+    return await tool.finish();
+  } catch (error) {
+    tool.kill();
+    if (generatorPid !== undefined) {
+      try {
+        process.kill(generatorPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    throw error;
   }
+}
+
+/** The generator's report among a tool's output lines: the lines that are JSON objects. */
+export function generatorReport(output: string): string {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .join('\n');
 }

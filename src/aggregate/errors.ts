@@ -1,6 +1,6 @@
 /** The error an aggregation raises for a key, field or event it cannot aggregate. */
-import { PerfBridgeError, quoteInput } from '../errors.js';
-import { boundedLevenshtein, suggestNames } from '../elf/suggest.js';
+import { PerfBridgeError } from '../errors.js';
+import { suggestNames } from '../elf/suggest.js';
 
 /**
  * A key, field or event an aggregation cannot use: unknown, of a type it cannot aggregate, or
@@ -17,34 +17,14 @@ export class AggregationError extends PerfBridgeError {
   }
 }
 
-/**
- * "did you mean 'x'? " when a valid name is close to `given`, else the empty string. Beyond the
- * ranking of {@link suggestNames} (one typo per three characters), a short name with a swapped
- * pair (`valeu`) still finds its match: up to half its length in edits.
- */
+/** "did you mean 'x'? " when a valid name is close to `given` (see {@link suggestNames}), else the empty string. */
 export function didYouMean(given: string, valid: Iterable<string>): string {
-  const names = [...valid];
-  const nearest = suggestNames(given, names, 1)[0] ?? closest(given, names);
+  const nearest = suggestNames(given, valid, 1)[0];
   return nearest === undefined ? '' : `did you mean '${nearest}'? `;
-}
-
-function closest(given: string, names: readonly string[]): string | undefined {
-  const limit = Math.max(2, Math.floor(given.length / 2));
-  let best: { name: string; distance: number } | undefined;
-  for (const name of names) {
-    const distance = boundedLevenshtein(given.toLowerCase(), name.toLowerCase(), limit);
-    if (distance <= limit && (best === undefined || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
 }
 
 /** `names` quoted and listed for a hint, cut after `limit` of them. */
 export function listNames(names: readonly string[], limit = 20): string {
   const shown = names.slice(0, limit).join(', ');
   return names.length > limit ? `${shown}, … (${names.length} in all)` : shown;
-}
-
-/** `text` quoted for a message (user input, cut like every quoted input). */
-export function quoted(text: string): string {
-  return quoteInput(text);
 }

@@ -2,6 +2,7 @@
  * Command-line parsing for `perf-bridge`: the commands and what each parses into. The options of
  * each command are in args/options.ts, `trace`'s own parsing in args/trace.ts.
  */
+import type { LatencyPair } from '../aggregate/index.js';
 import { COMMAND_NAMES, type CommandName, OPTIONS_OF } from './args/options.js';
 import { scanArguments } from './args/scan.js';
 import { parseTrace } from './args/trace.js';
@@ -25,7 +26,7 @@ export type AggregateRequest =
   | { kind: 'count-by'; keys: string[]; top: number | undefined }
   | { kind: 'hist'; field: string }
   /** `pair` undefined: the p/r probe pair given in the command. */
-  | { kind: 'latency'; pair: { entry: string; exit: string } | undefined };
+  | { kind: 'latency'; pair: LatencyPair | undefined };
 
 /** The parsed `trace` command. */
 export interface TraceCommand {

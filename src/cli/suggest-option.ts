@@ -2,21 +2,13 @@
 import { suggestNames } from '../elf/suggest.js';
 import type { OptionSpec } from './args/options.js';
 
-function sortedLetters(text: string): string {
-  return Array.from(text, (char) => char)
-    .sort()
-    .join('');
-}
-
 /**
  * The nearest of `names` to `query`, or undefined when none is close. A name equal to the query
- * counts (`-count` means `--count`), and so do swapped letters (`trcae`), which the edit distance
- * counts as two typos.
+ * counts (`-count` means `--count`); swapped letters (`trcae`) are one edit.
  */
 export function nearestName(query: string, names: readonly string[]): string | undefined {
   if (names.includes(query)) return query;
-  const anagram = names.find((name) => name.length > 2 && sortedLetters(name) === sortedLetters(query));
-  return suggestNames(query, names, 1)[0] ?? anagram;
+  return suggestNames(query, names, 1)[0];
 }
 
 /** ` (did you mean X?)` with the nearest of `names`, or '' when none is close. */

@@ -10,8 +10,8 @@
  * the records rather than two (getppid records: ~20 against ~30 ns a row on the 2-core bench
  * machine). A batch that is not all sound records of the event is then decoded the general way.
  */
-import { type ColumnArena, type ColumnBatch, type Column, type EventColumns, arenaBytes } from './columns.js';
-import type { CompiledColumns, SampleColumns } from './compile-columns.js';
+import type { ColumnArena, ColumnBatch, EventColumns } from './columns.js';
+import { type CompiledColumns, EventColumnsLayout } from './compile-columns.js';
 import type { DecodeErrorCounter } from './field-readers.js';
 import {
   type BatchContext,
@@ -34,32 +34,20 @@ export interface ColumnSlot {
   arena: ColumnArena;
 }
 
-const NO_ROWS = new Uint32Array(0);
-
-/**
- * One event's rows in the batch being decoded. A class with every field set in the constructor:
- * one stable shape, so V8 does not throw away the optimised walker when a field first appears
- * mid-capture (a deoptimisation, and slow batches while it is optimised again).
- */
-class Pending implements SampleColumns {
+/** One event's rows in the batch being decoded, and its columns once they are laid out. */
+class Pending extends EventColumnsLayout {
   rows = 0;
   rawBytes = 0;
   /** Where the event's rows start in the index once it is grouped by event. */
   first = 0;
-  cpu = NO_ROWS;
-  pid = NO_ROWS;
-  tid = NO_ROWS;
-  time32 = NO_ROWS;
-  time = new BigUint64Array(0);
-  comm: string[] = [];
-  fields: Record<string, Column> = {};
-  stores: unknown[] = [];
 
   constructor(
     readonly slot: ColumnSlot,
     /** The event's number in this batch, in order of first appearance. */
     readonly ordinal: number,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Adds `rows` rows holding `rawBytes` bytes of raw data. */
   count(rows: number, rawBytes: number): void {
@@ -69,21 +57,9 @@ class Pending implements SampleColumns {
 
   /** Lays out the sample columns and every field column in the event's reused arena. */
   allocate(): void {
-    const rows = this.rows;
-    const arena = this.slot.arena;
-    arena.reset(arenaBytes(rows * 8) + arenaBytes(rows * 12) + this.slot.columns.arenaBytes(rows, this.rawBytes));
-    const time = arena.take(rows * 8);
-    this.time = new BigUint64Array(time.buffer, time.offset, rows);
-    this.time32 = new Uint32Array(time.buffer, time.offset, rows * 2);
-    const ids = arena.take(rows * 12);
-    this.cpu = new Uint32Array(ids.buffer, ids.offset, rows);
-    this.pid = new Uint32Array(ids.buffer, ids.offset + rows * 4, rows);
-    this.tid = new Uint32Array(ids.buffer, ids.offset + rows * 8, rows);
+    this.layOutIn(this.slot.arena, this.slot.columns, this.rows, this.rawBytes);
     // Names are shared strings: a fresh array per batch, since the last one was handed out.
-    this.comm = new Array<string>(rows);
-    const { fields, stores } = this.slot.columns.allocate(rows, this.rawBytes, arena);
-    this.fields = fields;
-    this.stores = stores;
+    this.comm = new Array<string>(this.rows);
   }
 }
 

@@ -20,6 +20,43 @@ export interface SampleColumns {
   comm: string[];
 }
 
+const NO_ROWS = new Uint32Array(0);
+
+/**
+ * An event's columns laid out in its arena: the sample columns and the event's own fields, as the
+ * fillers write them. A class with every field set at construction: one stable shape, so V8 does
+ * not throw away the optimised filler when a field first appears mid-capture (a deoptimisation,
+ * and slow batches while it is optimised again).
+ */
+export class EventColumnsLayout implements SampleColumns {
+  cpu = NO_ROWS;
+  pid = NO_ROWS;
+  tid = NO_ROWS;
+  time32 = NO_ROWS;
+  time = new BigUint64Array(0);
+  comm: string[] = [];
+  fields: Record<string, Column> = {};
+  stores: unknown[] = [];
+
+  /**
+   * Resets `arena` and lays out in it the sample columns and `columns`' field columns for `rows`
+   * rows, their raw data `rawBytes` bytes (the names, `comm`, are left to the caller).
+   */
+  protected layOutIn(arena: ColumnArena, columns: CompiledColumns, rows: number, rawBytes: number): void {
+    arena.reset(arenaBytes(rows * 8) + arenaBytes(rows * 12) + columns.arenaBytes(rows, rawBytes));
+    const time = arena.take(rows * 8);
+    this.time = new BigUint64Array(time.buffer, time.offset, rows);
+    this.time32 = new Uint32Array(time.buffer, time.offset, rows * 2);
+    const ids = arena.take(rows * 12);
+    this.cpu = new Uint32Array(ids.buffer, ids.offset, rows);
+    this.pid = new Uint32Array(ids.buffer, ids.offset + rows * 4, rows);
+    this.tid = new Uint32Array(ids.buffer, ids.offset + rows * 8, rows);
+    const { fields, stores } = columns.allocate(rows, rawBytes, arena);
+    this.fields = fields;
+    this.stores = stores;
+  }
+}
+
 /**
  * Fills rows [0, rows) of an event's columns from the sample records at `positions[first, first +
  * rows)` of the batch, which the walk checked (each record's raw data lies inside it): the sample

@@ -10,18 +10,9 @@ export interface DecodeErrorCounter {
   count: number;
 }
 
-/** Decodes bytes [from, to) as UTF-8 up to the first NUL. */
-export function readCString(bytes: Buffer, from: number, to: number): string {
-  // One scan finds the NUL and whether any byte needs UTF-8 decoding (most kernel strings don't).
-  let end = from;
-  let high = 0;
-  for (let byte; end < to && (byte = bytes[end]!) !== 0; end++) high |= byte;
-  if (end === from) return '';
-  return high < 0x80 ? bytes.toString('latin1', from, end) : bytes.toString('utf8', from, end);
-}
-
 /**
- * {@link readCString} four bytes at a time: the same string, found with a quarter of the steps.
+ * Decodes bytes [from, to) as UTF-8 up to the first NUL, scanning four bytes at a time for the NUL
+ * and for bytes that need UTF-8 decoding (most kernel strings are ASCII: latin1 is faster).
  * `view` is a DataView on the same memory as `bytes`, with the same offsets.
  */
 export function readText(bytes: Buffer, view: DataView, from: number, to: number): string {

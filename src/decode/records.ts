@@ -78,7 +78,7 @@ export interface BatchContext {
 }
 
 /** True when `pid` is one of `excluded` (a handful at most: a loop beats a Set here). */
-export function isExcluded(excluded: readonly number[], pid: number): boolean {
+function isExcluded(excluded: readonly number[], pid: number): boolean {
   for (const candidate of excluded) if (candidate === pid) return true;
   return false;
 }

@@ -6,43 +6,29 @@
  * when a batch could hold more rows than they do, or when the event's arena got new memory (the
  * general walk grew it). What a batch hands out is cut from them (see {@link SingleEventLayout.result}).
  */
-import {
-  BytesColumn,
-  type Column,
-  type ColumnArena,
-  type EventColumns,
-  StringColumn,
-  arenaBytes,
-  restartColumn,
-} from './columns.js';
-import type { CompiledColumns, SampleColumns } from './compile-columns.js';
+import { BytesColumn, type ColumnArena, type EventColumns, StringColumn, restartColumn } from './columns.js';
+import { type CompiledColumns, EventColumnsLayout } from './compile-columns.js';
 import { MIN_RECORD_BYTES } from './row-index.js';
 
 /** Fewest rows laid out: small batches then share one layout rather than growing it step by step. */
 const MIN_CAPACITY = 64;
 
-const NO_ROWS = new Uint32Array(0);
-
-/** One event's reusable one-pass columns, in its arena. A class: one shape for the generated filler. */
-export class SingleEventLayout implements SampleColumns {
+/**
+ * One event's reusable one-pass columns, in its arena. Its names (`comm`) are scratch, written row
+ * by row and never shortened; each batch hands out a copy of its rows.
+ */
+export class SingleEventLayout extends EventColumnsLayout {
   /** Rows the columns hold. */
   capacity = 0;
-  cpu = NO_ROWS;
-  pid = NO_ROWS;
-  tid = NO_ROWS;
-  time32 = NO_ROWS;
-  time = new BigUint64Array(0);
-  /** Scratch names, written row by row and never shortened; each batch hands out a copy of its rows. */
-  comm: string[] = [];
-  fields: Record<string, Column> = {};
-  stores: unknown[] = [];
   private packed: (StringColumn | BytesColumn)[] = [];
   private memory: ArrayBuffer | undefined;
 
   constructor(
     readonly columns: CompiledColumns,
     private readonly arena: ColumnArena,
-  ) {}
+  ) {
+    super();
+  }
 
   /**
    * Readies the columns for a batch of `length` bytes: laid out again if that many bytes could
@@ -72,24 +58,12 @@ export class SingleEventLayout implements SampleColumns {
     let rows = Math.max(MIN_CAPACITY, this.capacity);
     while (rows < atLeast) rows *= 2;
     // Every row's raw data lies inside the batch, which is under rows · MIN_RECORD_BYTES bytes.
-    const rawBytes = rows * MIN_RECORD_BYTES;
-    const arena = this.arena;
-    arena.reset(arenaBytes(rows * 8) + arenaBytes(rows * 12) + this.columns.arenaBytes(rows, rawBytes));
-    const time = arena.take(rows * 8);
-    this.time = new BigUint64Array(time.buffer, time.offset, rows);
-    this.time32 = new Uint32Array(time.buffer, time.offset, rows * 2);
-    const ids = arena.take(rows * 12);
-    this.cpu = new Uint32Array(ids.buffer, ids.offset, rows);
-    this.pid = new Uint32Array(ids.buffer, ids.offset + rows * 4, rows);
-    this.tid = new Uint32Array(ids.buffer, ids.offset + rows * 8, rows);
-    const { fields, stores } = this.columns.allocate(rows, rawBytes, arena);
-    this.fields = fields;
-    this.stores = stores;
-    this.packed = stores.filter(
+    this.layOutIn(this.arena, this.columns, rows, rows * MIN_RECORD_BYTES);
+    this.packed = this.stores.filter(
       (store): store is StringColumn | BytesColumn => store instanceof StringColumn || store instanceof BytesColumn,
     );
     this.capacity = rows;
-    this.memory = arena.memory;
+    this.memory = this.arena.memory;
   }
 }
 

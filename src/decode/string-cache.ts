@@ -96,7 +96,7 @@ export class StringCache {
   }
 
   /**
-   * Bytes [from, to) of `bytes` decoded as readCString (field-readers.ts) decodes them (UTF-8 up to the first
+   * Bytes [from, to) of `bytes` decoded as readText (field-readers.ts) decodes them (UTF-8 up to the first
    * NUL), the same string as before when these bytes were seen before. `view` is a DataView on the
    * same memory as `bytes`, with the same offsets.
    */

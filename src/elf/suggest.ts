@@ -43,12 +43,15 @@ export function suggestNames(query: string, names: Iterable<string>, limit = DEF
 }
 
 /**
- * Levenshtein distance between `a` and `b`, or any value greater than `max`
- * as soon as the distance is known to exceed it (keeps the cost bounded on
+ * Edit distance between `a` and `b`, counting a swap of two adjacent characters as one edit
+ * (`valeu`, `trcae`: the commonest typo, which plain Levenshtein counts as two), or any value
+ * greater than `max` as soon as the distance is known to exceed it (keeps the cost bounded on
  * tables with tens of thousands of long C++ names).
  */
 export function boundedLevenshtein(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
+  // Three rows: the swap looks two rows back.
+  let before = new Array<number>(b.length + 1).fill(0);
   let prev = new Array<number>(b.length + 1);
   let curr = new Array<number>(b.length + 1);
   for (let j = 0; j <= b.length; j++) prev[j] = j;
@@ -56,13 +59,19 @@ export function boundedLevenshtein(a: string, b: string, max: number): number {
     curr[0] = i;
     let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      const v = Math.min(prev[j]! + 1, curr[j - 1]! + 1, prev[j - 1]! + cost);
+      const ai = a.charCodeAt(i - 1);
+      const bj = b.charCodeAt(j - 1);
+      let v = Math.min(prev[j]! + 1, curr[j - 1]! + 1, prev[j - 1]! + (ai === bj ? 0 : 1));
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj)
+        v = Math.min(v, before[j - 2]! + 1);
       curr[j] = v;
       if (v < rowMin) rowMin = v;
     }
+    // Later rows cannot fall back to max: a swap reaches two rows back, but the row before this
+    // one was at least max too (this row is at most one more than its minimum).
     if (rowMin > max) return max + 1;
-    [prev, curr] = [curr, prev];
+    [before, prev, curr] = [prev, curr, before];
   }
-  return prev[b.length]!;
+  const distance = prev[b.length]!;
+  return distance > max ? max + 1 : distance;
 }

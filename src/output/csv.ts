@@ -8,11 +8,11 @@
  * by spaces (`1 2 255`).
  */
 import type { EventFormat, FormatField } from '../decode/format.js';
-import { LeadingDigits, MAX_INT64_BYTES } from './digits.js';
+import { LeadingDigits } from './digits.js';
 import { NameBytes } from './names.js';
-import { COMM_PART, type CompiledRows, type RowPart, compileRows, fieldValue } from './row-code.js';
+import { type CompiledRows, type RowPart, compileRows, fieldValue } from './row-code.js';
 import { csvCell, writeCsvBytes } from './strings.js';
-import { VALUE_BINDINGS, type ContainerStyle, elementBindings, valuePart } from './value-code.js';
+import { VALUE_BINDINGS, type ContainerStyle, elementBindings, sampleParts, valuePart } from './value-code.js';
 
 const CSV_STYLE: ContainerStyle = {
   stringWriter: 'writeCsvBytes',
@@ -47,16 +47,7 @@ export class CsvCompiler {
     const values = fields.map(fieldValue);
     const byName = new Map(fields.map((field, i) => [field.name, i]));
     const parts: RowPart[] = [
-      { text: `${csvCell(event)},` },
-      { code: 'p = writeUint32(o, p, cpu[r]);', maxBytes: 10 },
-      { text: ',' },
-      { code: 'p = writeUint32(o, p, pid[r]);', maxBytes: 10 },
-      { text: ',' },
-      { code: 'p = writeUint32(o, p, tid[r]);', maxBytes: 10 },
-      { text: ',' },
-      COMM_PART,
-      { text: ',' },
-      { code: 'p = times.write(o, p, time[2 * r], time[2 * r + 1]);', maxBytes: MAX_INT64_BYTES },
+      ...sampleParts({ cpu: `${csvCell(event)},`, pid: ',', tid: ',', comm: ',', time: ',' }),
       ...this.fieldColumns.flatMap((name): RowPart[] => {
         const i = byName.get(name);
         return i === undefined ? [{ text: ',' }] : [{ text: ',' }, valuePart(values[i]!, i, CSV_STYLE)];

@@ -53,7 +53,7 @@ export function writeInt32(o: Uint8Array, p: number, n: number): number {
 }
 
 /** Writes v, an integer 0 <= v <= 2^53. */
-export function writeUint53(o: Uint8Array, p: number, v: number): number {
+function writeUint53(o: Uint8Array, p: number, v: number): number {
   if (v < TWO_32) return writeUint32(o, p, v);
   const low = v % 100000000; // exact: both are integers below 2^53
   p = writeUint32(o, p, (v - low) / 100000000);

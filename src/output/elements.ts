@@ -3,19 +3,13 @@
  * column holds the raw little-endian bytes; each element is written in decimal, as the decoded
  * object's typed array holds it (trailing bytes that make no whole element are left out, as there).
  */
+import type { ScalarType } from '../decode/c-types.js';
 import { writeInt32, writeInt64, writeUint32, writeUint64 } from './digits.js';
 
-/** An array field's element type: its size in bytes and signedness. */
-export interface ElementType {
-  size: 1 | 2 | 4 | 8;
-  signed: boolean;
-}
-
-/** Most output bytes per input byte: an Int8 element "-128" and its separator. */
-export const ELEMENT_EXPANSION = 5;
-
 /**
- * Writes the elements in bytes [from, to) of `data`, separated by the byte `separator`.
+ * Writes the elements in bytes [from, to) of `data`, separated by the byte `separator`: at most 5
+ * bytes per input byte (an Int8 element "-128" and its separator), within the ESCAPE_EXPANSION
+ * the writer reserves per byte of string and array data.
  */
 export function writeElements(
   o: Uint8Array,
@@ -23,7 +17,7 @@ export function writeElements(
   data: Uint8Array,
   from: number,
   to: number,
-  type: ElementType,
+  type: ScalarType,
   separator: number,
 ): number {
   const size = type.size;

@@ -5,11 +5,11 @@
  * with a bigint-aware parser equals the decoded object of the same event.
  */
 import type { FormatField } from '../decode/format.js';
-import { LeadingDigits, MAX_INT64_BYTES } from './digits.js';
+import { LeadingDigits } from './digits.js';
 import { NameBytes } from './names.js';
-import { COMM_PART, type CompiledRows, type RowPart, compileRows, fieldValue } from './row-code.js';
+import { type CompiledRows, type RowPart, compileRows, fieldValue } from './row-code.js';
 import { writeJsonBytes, writeJsonText } from './strings.js';
-import { VALUE_BINDINGS, type ContainerStyle, elementBindings, valuePart } from './value-code.js';
+import { VALUE_BINDINGS, type ContainerStyle, elementBindings, sampleParts, valuePart } from './value-code.js';
 
 const JSON_STYLE: ContainerStyle = {
   stringWriter: 'writeJsonBytes',
@@ -27,16 +27,13 @@ export class JsonlCompiler {
   compile(event: string, fields: readonly FormatField[]): CompiledRows {
     const values = fields.map(fieldValue);
     const parts: RowPart[] = [
-      { text: `{"event":${JSON.stringify(event)},"cpu":` },
-      { code: 'p = writeUint32(o, p, cpu[r]);', maxBytes: 10 },
-      { text: ',"pid":' },
-      { code: 'p = writeUint32(o, p, pid[r]);', maxBytes: 10 },
-      { text: ',"tid":' },
-      { code: 'p = writeUint32(o, p, tid[r]);', maxBytes: 10 },
-      { text: ',"comm":' },
-      COMM_PART,
-      { text: ',"time":' },
-      { code: 'p = times.write(o, p, time[2 * r], time[2 * r + 1]);', maxBytes: MAX_INT64_BYTES },
+      ...sampleParts({
+        cpu: `{"event":${JSON.stringify(event)},"cpu":`,
+        pid: ',"pid":',
+        tid: ',"tid":',
+        comm: ',"comm":',
+        time: ',"time":',
+      }),
       { text: ',"fields":{' },
       ...values.flatMap((value, i): RowPart[] => [
         { text: `${i > 0 ? ',' : ''}${JSON.stringify(fields[i]!.name)}:` },

@@ -5,10 +5,10 @@
  * apart into one object of a fixed shape (so the row loop reads locals), and `rows`, one loop
  * writing rows [from, to) with the constants unrolled into byte stores.
  */
+import type { ScalarType } from '../decode/c-types.js';
 import type { EventColumns } from '../decode/columns.js';
 import { type FormatField, assertNumericLayout } from '../decode/format.js';
 import { generateFunction } from '../decode/generated-code.js';
-import { type ElementType } from './elements.js';
 
 /** One piece of an output row. */
 export type RowPart =
@@ -24,7 +24,7 @@ export type FieldValue =
   | { kind: 'int64'; signed: boolean }
   | { kind: 'bool' }
   | { kind: 'string' }
-  | { kind: 'elements'; element: ElementType };
+  | { kind: 'elements'; element: ScalarType };
 
 /** The column kind each field decodes to (see src/decode/compile-columns.ts). */
 export function fieldValue(field: FormatField): FieldValue {
@@ -61,6 +61,8 @@ export interface PreparedRows {
   /** Bytes of string and array data in all of the event's rows. */
   readonly packedBytes: number;
   readonly comm: readonly string[];
+  /** The time column as 32-bit halves, low first. */
+  readonly time: Uint32Array;
 }
 
 /** An event's compiled serializer. */

@@ -26,31 +26,24 @@ const HEX = '0123456789abcdef';
 /** The short escapes JSON and the text format share, by byte; others are \u00XX or \xXX. */
 const SHORT_ESCAPES: Readonly<Record<number, number>> = { 0x22: 0x22, 0x5c: 0x5c, 0x0a: 0x6e, 0x0d: 0x72, 0x09: 0x74 };
 
-/** Writes ASCII byte `b` (not plain) as a JSON escape. */
-function writeJsonEscape(o: Buffer, p: number, b: number): number {
+/**
+ * Writes ASCII byte `b` (not plain) escaped: \" \\ \n \r \t, else `\u00XX` in JSON (`json`) and
+ * `\xXX` in the text format.
+ */
+function writeEscape(o: Buffer, p: number, b: number, json: boolean): number {
   o[p++] = 0x5c;
   const short = SHORT_ESCAPES[b];
   if (short !== undefined) {
     o[p++] = short;
     return p;
   }
-  o[p++] = 0x75; // u00XX
-  o[p++] = 0x30;
-  o[p++] = 0x30;
-  o[p++] = HEX.charCodeAt(b >> 4);
-  o[p++] = HEX.charCodeAt(b & 15);
-  return p;
-}
-
-/** Writes ASCII byte `b` (not plain) as a text-format escape: \" \\ \n \r \t, else \xXX. */
-function writeTextEscape(o: Buffer, p: number, b: number): number {
-  o[p++] = 0x5c;
-  const short = SHORT_ESCAPES[b];
-  if (short !== undefined) {
-    o[p++] = short;
-    return p;
+  if (json) {
+    o[p++] = 0x75; // u00XX
+    o[p++] = 0x30;
+    o[p++] = 0x30;
+  } else {
+    o[p++] = 0x78; // xXX
   }
-  o[p++] = 0x78; // xXX
   o[p++] = HEX.charCodeAt(b >> 4);
   o[p++] = HEX.charCodeAt(b & 15);
   return p;
@@ -68,14 +61,14 @@ export function writeJsonBytes(o: Buffer, p: number, data: Buffer, from: number,
   for (let i = from; i < to; i++) {
     const b = data[i]!;
     if (JSON_PLAIN[b] === 1) o[p++] = b;
-    else if (b < 0x80) p = writeJsonEscape(o, p, b);
+    else if (b < 0x80) p = writeEscape(o, p, b, true);
     else return writeJsonText(o, start, data.toString('utf8', from, to));
   }
   o[p++] = 0x22;
   return p;
 }
 
-/** `s` with the text format's escapes (see writeTextEscape). */
+/** `s` with the text format's escapes (see writeEscape). */
 export function escapeText(s: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what this escapes
   return s.replace(/["\\\x00-\x1f\x7f]/g, (c) => {
@@ -92,7 +85,7 @@ export function writeTextBytes(o: Buffer, p: number, data: Buffer, from: number,
   for (let i = from; i < to; i++) {
     const b = data[i]!;
     if (TEXT_PLAIN[b] === 1) o[p++] = b;
-    else if (b < 0x80) p = writeTextEscape(o, p, b);
+    else if (b < 0x80) p = writeEscape(o, p, b, false);
     else return start + o.write(`"${escapeText(data.toString('utf8', from, to))}"`, start);
   }
   o[p++] = 0x22;

@@ -103,18 +103,21 @@ function syscallNameWriter(
 export class TextCompiler {
   private readonly names = new NameBytes((name) => escapeText(name).padStart(16));
   private readonly writeTime: ReturnType<typeof timeWriter>;
-  private readonly syscallNames: Uint8Array[];
+  private readonly writeSyscallName: ReturnType<typeof syscallNameWriter>;
+  /** Bytes of the longest syscall name. */
+  private readonly longestSyscall: number;
 
   constructor(time: TextTime) {
     this.writeTime = timeWriter(time);
     const table = process.arch === 'x64' ? X86_64_SYSCALL_NAMES : [];
-    this.syscallNames = table.map((name) => Buffer.from(name, 'latin1'));
+    const syscallNames = table.map((name) => Buffer.from(name, 'latin1'));
+    this.writeSyscallName = syscallNameWriter(syscallNames);
+    this.longestSyscall = syscallNames.reduce((max, name) => Math.max(max, name.length), 0);
   }
 
   /** The serializer of event `event` with `fields`. */
   compile(event: string, fields: readonly FormatField[]): CompiledRows {
     const values = fields.map(fieldValue);
-    const longestSyscall = this.syscallNames.reduce((max, name) => Math.max(max, name.length), 0);
     const parts: RowPart[] = [
       COMM_PART,
       { text: ' ' },
@@ -132,7 +135,7 @@ export class TextCompiler {
         if (SYSCALL_EVENTS.has(event) && field.name === 'id' && value.kind === 'int64') {
           const { values: halves } = fieldLocals(i);
           const code = `p = writeSyscallName(o, p, ${halves}[2 * r], ${halves}[2 * r + 1]);`;
-          parts.push({ code, maxBytes: longestSyscall + 3 });
+          parts.push({ code, maxBytes: this.longestSyscall + 3 });
         }
         return parts;
       }),
@@ -146,7 +149,7 @@ export class TextCompiler {
       writeUintPadEnd,
       writeUintZeroPad3,
       writeTime: this.writeTime,
-      writeSyscallName: syscallNameWriter(this.syscallNames),
+      writeSyscallName: this.writeSyscallName,
       names: this.names,
     };
     return compileRows(fields, parts, bindings);

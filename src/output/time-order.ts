@@ -92,17 +92,21 @@ export class RowOrder {
     const next = runFrom.slice(0, runs);
     let left = limit;
     while (left > 0) {
+      // Runs are in batch order: on equal keys the earlier run wins, so rows with equal times keep it.
       let best = -1;
       let bestKey = Infinity;
+      let second = -1;
       let secondKey = Infinity;
       for (let k = 0; k < runs; k++) {
         if (next[k]! >= runTo[k]!) continue;
         const key = keys[runBase[k]! + next[k]!]!;
         if (key < bestKey) {
+          second = best;
           secondKey = bestKey;
           bestKey = key;
           best = k;
         } else if (key < secondKey) {
+          second = k;
           secondKey = key;
         }
       }
@@ -110,8 +114,11 @@ export class RowOrder {
       const base = runBase[best]!;
       const end = runTo[best]!;
       const from = next[best]!;
+      // Rows as early as the second run's next one go first only if this run comes before it.
+      const tiesFirst = best < second;
       let r = from + 1;
-      while (r < end && r - from < left && keys[base + r]! <= secondKey) r++;
+      while (r < end && r - from < left && (keys[base + r]! < secondKey || (tiesFirst && keys[base + r] === secondKey)))
+        r++;
       this.push(runEvent[best]!, from, r);
       next[best] = r;
       left -= r - from;

@@ -1,11 +1,12 @@
 /**
  * Generated code writing one field's value of row r, for the formats that share it: integers and
  * booleans are written alike in every format; strings and arrays take the format's writers, named
- * in the bindings (see bindingsFor).
+ * in the bindings (see ContainerStyle and elementBindings). And the sample columns as jsonl and
+ * csv write them alike (sampleParts).
  */
 import { MAX_INT64_BYTES, maxIntBytes, writeInt32, writeInt64, writeUint32, writeUint64 } from './digits.js';
 import { writeElements } from './elements.js';
-import { type FieldValue, type RowPart, constantCode, fieldLocals } from './row-code.js';
+import { COMM_PART, type FieldValue, type RowPart, constantCode, fieldLocals } from './row-code.js';
 
 /** The helpers generated row code calls, in scope under these names. */
 export const VALUE_BINDINGS = { writeInt32, writeInt64, writeUint32, writeUint64, writeElements };
@@ -20,6 +21,25 @@ export interface ContainerStyle {
   arrayOpen: string;
   arrayClose: string;
   separator: number;
+}
+
+/**
+ * The sample columns cpu, pid, tid, comm and time as jsonl and csv write them, each after its
+ * label: in decimal, the time through the binding `times` (a LeadingDigits).
+ */
+export function sampleParts(labels: { cpu: string; pid: string; tid: string; comm: string; time: string }): RowPart[] {
+  return [
+    { text: labels.cpu },
+    { code: 'p = writeUint32(o, p, cpu[r]);', maxBytes: 10 },
+    { text: labels.pid },
+    { code: 'p = writeUint32(o, p, pid[r]);', maxBytes: 10 },
+    { text: labels.tid },
+    { code: 'p = writeUint32(o, p, tid[r]);', maxBytes: 10 },
+    { text: labels.comm },
+    COMM_PART,
+    { text: labels.time },
+    { code: 'p = times.write(o, p, time[2 * r], time[2 * r + 1]);', maxBytes: MAX_INT64_BYTES },
+  ];
 }
 
 /**

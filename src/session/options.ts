@@ -61,7 +61,9 @@ export interface SessionOptions<Name extends string = string> {
   wakeup?: { bytes: number } | { events: number };
   /**
    * The longest a sample waits in its ring before it is drained, in ms (default 4): the bound on
-   * delivery latency below the wakeup point. Nothing wakes JavaScript while the rings are empty.
+   * delivery latency below the wakeup point. Nothing wakes JavaScript while the rings are empty;
+   * records left waiting (no listener yet, or an iterator that is full) are looked at again once per
+   * interval.
    */
   flushIntervalMs?: number;
   /** CPUs to open the events on (default: every online CPU). */

@@ -75,7 +75,6 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   private readonly names = new ProcessNames();
   private readonly unregisterExit: () => void;
   private started = false;
-  private running = false;
 
   /** @internal use {@link openSession}. */
   constructor(
@@ -114,7 +113,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
 
   /** True between start() and stop() / close(). */
   get isRunning(): boolean {
-    return this.running;
+    return runningSessions.has(this);
   }
 
   /** Enables the events; batches flow to listeners and iterators until stop() or close(). */
@@ -130,7 +129,6 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     }
     // The addon drains from now on: at the kernel's wakeup point, and when the oldest waiting sample
     // reaches the flush interval, without waking JavaScript while nothing is due.
-    this.running = true;
     runningSessions.add(this);
     if (!this.started) this.held?.release();
     this.started = true;
@@ -140,7 +138,6 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
   /** Disables the events and delivers what is still in the rings. The session can start again. */
   stop(): void {
     if (!this.isRunning || this.capture === undefined) return;
-    this.running = false;
     runningSessions.delete(this);
     this.capture.disable();
     this.pump.request('final');

@@ -11,9 +11,8 @@ import { cutInput, kernelErrorFrom } from '../errors.js';
 /** The tracefs files that take probe definitions. */
 export type ProbeEventsFile = 'kprobe_events' | 'uprobe_events' | 'dynamic_events';
 
-/** A probe event that exists in tracefs. */
-/** One probe line of a probe file. */
-export interface ExistingProbe {
+/** A probe event that exists in tracefs: one probe line of a probe file. */
+interface ExistingProbe {
   file: ProbeEventsFile;
   group: string;
   event: string;

@@ -19,6 +19,10 @@ describe('suggestions', () => {
     assert.equal(boundedLevenshtein('malloc', 'malloc', 2), 0);
     assert.equal(boundedLevenshtein('malocc', 'malloc', 2), 2);
     assert.equal(boundedLevenshtein('kitten', 'sitting', 3), 3);
+    // A swap of adjacent characters is one edit, not two.
+    assert.equal(boundedLevenshtein('valeu', 'value', 2), 1);
+    assert.equal(boundedLevenshtein('trcae', 'trace', 2), 1);
+    assert.equal(boundedLevenshtein('ab', 'ba', 0), 1);
     assert.ok(boundedLevenshtein('a', 'abcdefgh', 2) > 2);
   });
 

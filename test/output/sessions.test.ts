@@ -125,18 +125,27 @@ function compareAll<M extends FieldsMap>(session: Session<M>): Comparison {
   return out;
 }
 
+/** Runs the gated `load` under `session`, comparing every batch; no format may mismatch. */
+async function runCompared<M extends FieldsMap>(
+  session: Session<M>,
+  load: { open: () => void; done: Promise<string> },
+): Promise<Comparison> {
+  const comparison = compareAll(session);
+  session.start();
+  load.open();
+  await load.done;
+  session.stop();
+  assert.deepEqual(comparison.mismatches, []);
+  return comparison;
+}
+
 test('tracepoints: jsonl, csv and text of every batch equal the decoded objects (getppid, raw_syscalls)', async () => {
   const N = 3000;
   const load = spawnGated(loadgen(), ['getppid', String(N)]);
   const events = ['syscalls:sys_enter_getppid', 'raw_syscalls:sys_enter', 'raw_syscalls:sys_exit'];
   const session = openSession({ events, pid: load.child.pid! });
   try {
-    const comparison = compareAll(session);
-    session.start();
-    load.open();
-    await load.done;
-    session.stop();
-    assert.deepEqual(comparison.mismatches, []);
+    const comparison = await runCompared(session, load);
     assert.equal(comparison.objects.get('syscalls:sys_enter_getppid')?.length, N, 'every getppid call seen');
     const total = [...comparison.objects.values()].reduce((sum, list) => sum + list.length, 0);
     assert.deepEqual(comparison.rows, { jsonl: total, csv: total, text: total });
@@ -160,12 +169,7 @@ test(
       .arg('value', reg('si').as('s64'));
     const session = openSession({ probes: { show: probe }, pid: load.child.pid! });
     try {
-      const comparison = compareAll(session);
-      session.start();
-      load.open();
-      await load.done;
-      session.stop();
-      assert.deepEqual(comparison.mismatches, []);
+      const comparison = await runCompared(session, load);
       const calls = comparison.objects.get('show') ?? [];
       assert.equal(calls.length, ROUNDS * TEXTS, 'every call seen');
       assert.deepEqual(comparison.rows, { jsonl: calls.length, csv: calls.length, text: calls.length });

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { openSession } from '../../src/session/session.js';
 import { loadgen } from '../helpers/programs.js';
-import { spawnGated } from '../helpers/processes.js';
+import { hasFinished, spawnGated } from '../helpers/processes.js';
 
 const GETPPID = 'syscalls:sys_enter_getppid';
 
@@ -16,17 +16,25 @@ async function until(done: () => boolean, limitMs: number): Promise<void> {
 
 test('records below the wakeup point are delivered by the drain deadline, without a call of ours', async () => {
   const N = 300;
-  const gated = spawnGated(loadgen(), ['getppid', String(N)]);
-  // The kernel's wakeup point is never reached: only the deadline can drain.
-  const session = openSession({ events: [GETPPID], pid: gated.child.pid!, wakeup: { events: 1 << 30 } });
+  // Paced over about 0.3 s: the generator still runs when the first records are due.
+  const gated = spawnGated(loadgen(), ['getppid', String(N), '--rate', '1000']);
+  const pid = gated.child.pid!;
+  // The kernel's wakeup point is never reached, and the hangup at the generator's exit would drain
+  // everything at once: only the deadline can deliver a batch while the generator runs.
+  const session = openSession({ events: [GETPPID], pid, wakeup: { events: 1 << 30 } });
   try {
     let delivered = 0;
-    session.onBatch((batch) => (delivered += batch.length));
+    let firstWhileRunning: boolean | undefined;
+    session.onBatch((batch) => {
+      firstWhileRunning ??= !hasFinished(pid);
+      delivered += batch.length;
+    });
     session.start();
     gated.open();
     await gated.done;
     await until(() => delivered === N, 10_000);
     assert.equal(delivered, N);
+    assert.equal(firstWhileRunning, true, 'the first batch came while the generator still ran');
   } finally {
     session.close();
   }
@@ -55,7 +63,7 @@ test('while the rings stay empty, the native side never calls into JavaScript', 
     assert.equal(delivered, N);
     // Read through a function: the assertion above narrowed `calls` to 0.
     const callsNow = (): number => calls;
-    assert.ok(callsNow() >= 1, 'the deadline called in once records were due');
+    assert.ok(callsNow() >= 1, 'readiness or the deadline called in once records were written');
   } finally {
     session.close();
   }

@@ -29,8 +29,8 @@ test('ringFill: the bytes N records take over the ring size, read as the drain b
   const gated = spawnGated(loadgen(), ['getppid', String(N)]);
   const session = openSession({ events: [GETPPID], pid: gated.child.pid!, ringPages });
   try {
-    // No taker yet: the flush timer and readiness find nobody to deliver to, and leave the records
-    // in the rings.
+    // No taker yet: the drain deadline and readiness find nobody to deliver to, and leave the
+    // records in the rings.
     session.start();
     gated.open();
     assert.equal(parseLoadgenReport(await gated.done).pid, gated.child.pid);

@@ -1,4 +1,5 @@
 /** Checking and converting the values of `trace` options: numbers, process and CPU lists, field keys. */
+import type { LatencyPair } from '../../aggregate/index.js';
 import { UsageError } from '../failure.js';
 
 /** CPU numbers stop below this (the kernel's largest NR_CPUS is 8192). */
@@ -83,7 +84,7 @@ export function fieldName(option: string, text: string): string {
 }
 
 /** `--latency ENTRY,RETURN`: two event names or probe labels. */
-export function latencyPair(text: string | undefined): { entry: string; exit: string } | undefined {
+export function latencyPair(text: string | undefined): LatencyPair | undefined {
   if (text === undefined) return undefined;
   const parts = text.split(',').map((part) => part.trim());
   if (parts.length !== 2 || parts.some((part) => part === '' || /\s/.test(part))) {

@@ -45,17 +45,11 @@ export class AggregateSink {
 
   /** The table of what came since the last one; with an interval, under a line with the time. */
   closingTable(): string {
-    return this.intervalSeconds === undefined ? this.table() : this.timedTable();
-  }
-
-  /** The aggregation's table, ending in a newline whatever the aggregation gives. */
-  private table(): string {
-    const table = this.aggregation.render();
-    return table.endsWith('\n') ? table : `${table}\n`;
+    return this.intervalSeconds === undefined ? this.aggregation.render() : this.timedTable();
   }
 
   private timedTable(): string {
-    const table = `${clockTime(new Date())}\n${this.table()}\n`;
+    const table = `${clockTime(new Date())}\n${this.aggregation.render()}\n`;
     this.aggregation.reset();
     return table;
   }

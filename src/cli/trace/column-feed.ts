@@ -42,7 +42,7 @@ export class ColumnFeed {
     this.remove = undefined;
   }
 
-  /** Takes batches again (the session's flush timer drains the rings within milliseconds). */
+  /** Takes batches again (the session's drain deadline drains the rings within milliseconds). */
   resume(): void {
     if (this.ended) return;
     this.remove ??= this.session.onColumns(this.deliver);

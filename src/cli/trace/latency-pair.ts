@@ -4,16 +4,11 @@
  */
 import { resolve } from 'node:path';
 
+import type { LatencyPair } from '../../aggregate/index.js';
 import type { AnyProbeDefinition } from '../../probes/definition.js';
 import { parse } from '../../probes/parse.js';
 import type { TraceTarget } from '../args.js';
 import { UsageError } from '../failure.js';
-
-/** The events of an entry and of its return, as the session names them. */
-export interface LatencyPair {
-  entry: string;
-  exit: string;
-}
 
 /** A probe of the command line: where it is placed, whether it is a return probe, and its events' name. */
 interface PlacedProbe {
