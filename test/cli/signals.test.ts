@@ -1,5 +1,6 @@
 /** SIGTERM and SIGHUP to `trace -- COMMAND`: passed on to the command, whose status becomes the CLI's. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { test } from 'node:test';
 
@@ -26,6 +27,8 @@ test('a command that traps SIGHUP decides the status; its descendants get the si
   const script = 'trap \'echo "hup trapped"; wait; exit 42\' HUP; sleep 30 & echo "pids $$ $!"; wait';
   const cli = startCli(['trace', 'sched:sched_process_exec', '--', 'sh', '-c', script]);
   const [, shellPid, sleepPid] = (await cli.waitForStderr(/pids (\d+) (\d+)/)).map(Number);
+  // Until it execs, the background child is a forked shell that drops a pending SIGHUP with its traps.
+  await becomes(sleepPid!, 'sleep');
   cli.child.kill('SIGHUP');
   const { code, stderr } = await cli.done;
   assert.equal(code, 42, stderr);
@@ -45,3 +48,12 @@ test('SIGHUP without a command ends the trace with the summary and status 0', as
   assert.equal(code, 0, stderr);
   assert.match(stderr, /perf-bridge: \d+ events written/);
 });
+
+/** Waits until process `pid` runs the program named `comm` (it has exec'd). */
+async function becomes(pid: number, comm: string): Promise<void> {
+  for (let tries = 0; tries < 200; tries++) {
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`process ${pid} did not become ${comm} within 2 s`);
+}
