@@ -88,8 +88,11 @@ function feedEvents({ options, session, output, run, aroundWrite }: TraceSetUp):
   sink.attach(feed);
   run.attach(feed);
   const format = options.format ?? (output.isTerminal ? 'text' : 'jsonl');
-  const timeOrigin = process.hrtime.bigint();
-  sink.begin(new EventWriter(session.formats, { format, timeOrigin, absoluteTime: options.absoluteTime }));
+  const writer = new EventWriter(session.formats, { format, timeOrigin: 0n, absoluteTime: options.absoluteTime });
+  writer.warmUp();
+  // Times are counted from now: just before the start, after the warm-up.
+  writer.setTimeOrigin(process.hrtime.bigint());
+  sink.begin(writer);
   return { table: () => '', outcome: () => `${sink.written} events written` };
 }
 

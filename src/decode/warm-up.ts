@@ -23,7 +23,11 @@ const PASSES = 8;
  */
 export const WARM_UP_BUDGET_MS = 40;
 
-/** A batch of zeroed sample records for `format` (every __data_loc then names an empty value). */
+/**
+ * A batch of zeroed sample records for `format` (every __data_loc then names an empty value), of
+ * two threads taking turns every 16 records (runs of one thread, as real batches have): tid 0 has one name, tid 1 was renamed after its samples (see
+ * warmUpContext), so both ways of naming a sample are taken.
+ */
 function syntheticBatch(
   format: Pick<EventFormat, 'fields'>,
   id: number,
@@ -37,17 +41,27 @@ function syntheticBatch(
     bytes.writeUInt32LE(9, at); // PERF_RECORD_SAMPLE
     bytes.writeUInt16LE(size, at + SampleLayout.size);
     bytes.writeUInt32LE(id, at + SampleLayout.id);
+    bytes.writeUInt32LE((i >> 4) & 1, at + SampleLayout.pid);
+    bytes.writeUInt32LE((i >> 4) & 1, at + SampleLayout.tid);
     bytes.writeUInt32LE(raw, at + SampleLayout.rawSize);
   }
   return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
 
 /**
- * The context of warm-up batches: the synthetic records (tid 0) are named without /proc, and one
+ * The context of warm-up batches: the synthetic records' threads are named without /proc (tid 1
+ * with a name it took after its samples, as a command's exec renames it), and one
  * excluded pid no record has keeps the exclusion check in the optimised code, as sessions use it.
+ * Each is shaped as in a session: the decoders were otherwise deoptimised at the first real batch
+ * (0xffffffff as the pid made an array of doubles, of another map than an array of pids).
  */
 function warmUpContext(): BatchContext {
-  return { names: new ProcessNames(), excludedPids: [0xffffffff] };
+  const names = new ProcessNames();
+  names.seed(new Map([[0, { comm: 'warm-up' }]]));
+  // Times as a session has them: ns of CLOCK_MONOTONIC, beyond small integers.
+  names.renamed(1, 'warm-up', 2 ** 40);
+  names.renamed(1, 'warm-up renamed', 2 ** 41);
+  return { names, excludedPids: [0x3fffffff] };
 }
 
 /** Runs an event's object decoder over synthetic records until V8 has optimised it. */

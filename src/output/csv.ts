@@ -8,7 +8,7 @@
  * by spaces (`1 2 255`).
  */
 import type { EventFormat, FormatField } from '../decode/format.js';
-import { LeadingDigits } from './digits.js';
+import { LeadingDigits } from './digit-words.js';
 import { NameBytes } from './names.js';
 import { type CompiledRows, type RowPart, compileRows, fieldValue } from './row-code.js';
 import { csvCell, writeCsvBytes } from './strings.js';

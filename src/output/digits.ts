@@ -82,39 +82,6 @@ export function writeInt64(o: Uint8Array, p: number, low: number, high: number):
   return writeUint64(o, p, magnitudeLow, magnitudeHigh);
 }
 
-/**
- * Writes unsigned 64-bit values that mostly share their leading digits with the value before
- * (timestamps: the digits above the last eight change every 0.1 s): those digits are kept from
- * the last value and copied, and only the last eight are computed.
- */
-export class LeadingDigits {
-  private top = -1;
-  private readonly digits = new Uint8Array(16);
-  private length = 0;
-
-  /** Writes the unsigned 64-bit value high · 2^32 + low. */
-  write(o: Uint8Array, p: number, low: number, high: number): number {
-    if (high >= SAFE_HIGH) return writeUint64(o, p, low, high);
-    const v = high * TWO_32 + low;
-    if (v < 100000000) return writeUint32(o, p, v);
-    // The division may round up to the next integer; the remainder then says so (and is exact).
-    let top = Math.floor(v / 100000000);
-    let rest = v - top * 100000000;
-    if (rest < 0) {
-      top--;
-      rest += 100000000;
-    }
-    if (top !== this.top) {
-      this.top = top;
-      this.length = writeUint32(this.digits, 0, top);
-    }
-    const digits = this.digits;
-    const length = this.length;
-    for (let k = 0; k < length; k++) o[p + k] = digits[k]!;
-    return writeFixedDigits(o, p + length, rest | 0, 8);
-  }
-}
-
 /** Most bytes a 64-bit integer takes in decimal ("-9223372036854775808", "18446744073709551615"). */
 export const MAX_INT64_BYTES = 20;
 

@@ -5,7 +5,7 @@
  * with a bigint-aware parser equals the decoded object of the same event.
  */
 import type { FormatField } from '../decode/format.js';
-import { LeadingDigits } from './digits.js';
+import { LeadingDigits } from './digit-words.js';
 import { NameBytes } from './names.js';
 import { type CompiledRows, type RowPart, compileRows, fieldValue } from './row-code.js';
 import { writeJsonBytes, writeJsonText } from './strings.js';

@@ -72,16 +72,29 @@ function secondsText(ns: bigint): string {
   return text.padStart(TIME_WIDTH);
 }
 
-/** The writer of a row's time (the halves of its CLOCK_MONOTONIC ns) for `time`. */
-function timeWriter(time: TextTime): (o: Uint8Array, p: number, low: number, high: number) => number {
-  const base = time.absoluteTime ? 0n : time.timeOrigin;
-  const baseNumber = Number(base);
-  const baseExact = base >= 0n && base <= BigInt(TWO_53);
-  return (o, p, low, high) => {
+/**
+ * The writer of a row's time (the halves of its CLOCK_MONOTONIC ns) as `time` says, and how to
+ * move the time origin later: the writer reads it at every row, from the closure.
+ */
+function timeWriter(time: TextTime): {
+  write: (o: Uint8Array, p: number, low: number, high: number) => number;
+  setOrigin: (timeOrigin: bigint) => void;
+} {
+  let base = 0n;
+  let baseNumber = 0;
+  let baseExact = true;
+  const setOrigin = (timeOrigin: bigint) => {
+    base = time.absoluteTime ? 0n : timeOrigin;
+    baseNumber = Number(base);
+    baseExact = base >= 0n && base <= BigInt(TWO_53);
+  };
+  setOrigin(time.timeOrigin);
+  const write = (o: Uint8Array, p: number, low: number, high: number) => {
     // Both below 2^53: their difference is exact in a double.
     if (baseExact && high < 0x200000) return writeSeconds(o, p, high * TWO_32 + low - baseNumber, TIME_WIDTH);
     return writeAscii(o, p, secondsText(((BigInt(high) << 32n) | BigInt(low)) - base));
   };
+  return { write, setOrigin };
 }
 
 /** Writes ` (name)` after a syscall id (64-bit halves) that has a name in `names`. */
@@ -102,17 +115,22 @@ function syscallNameWriter(
 /** Compiles text serializers; one per writer, shared by its events. */
 export class TextCompiler {
   private readonly names = new NameBytes((name) => escapeText(name).padStart(16));
-  private readonly writeTime: ReturnType<typeof timeWriter>;
+  private readonly time: ReturnType<typeof timeWriter>;
   private readonly writeSyscallName: ReturnType<typeof syscallNameWriter>;
   /** Bytes of the longest syscall name. */
   private readonly longestSyscall: number;
 
   constructor(time: TextTime) {
-    this.writeTime = timeWriter(time);
+    this.time = timeWriter(time);
     const table = process.arch === 'x64' ? X86_64_SYSCALL_NAMES : [];
     const syscallNames = table.map((name) => Buffer.from(name, 'latin1'));
     this.writeSyscallName = syscallNameWriter(syscallNames);
     this.longestSyscall = syscallNames.reduce((max, name) => Math.max(max, name.length), 0);
+  }
+
+  /** Times are written as seconds since `timeOrigin` from now on (unless absolute). */
+  setTimeOrigin(timeOrigin: bigint): void {
+    this.time.setOrigin(timeOrigin);
   }
 
   /** The serializer of event `event` with `fields`. */
@@ -148,7 +166,7 @@ export class TextCompiler {
       writeUintPadStart,
       writeUintPadEnd,
       writeUintZeroPad3,
-      writeTime: this.writeTime,
+      writeTime: this.time.write,
       writeSyscallName: this.writeSyscallName,
       names: this.names,
     };

@@ -4,12 +4,13 @@
  * in the bindings (see ContainerStyle and elementBindings). And the sample columns as jsonl and
  * csv write them alike (sampleParts).
  */
-import { MAX_INT64_BYTES, maxIntBytes, writeInt32, writeInt64, writeUint32, writeUint64 } from './digits.js';
+import { storeInt32, storeInt64, storeUint32, storeUint64 } from './digit-words.js';
+import { MAX_INT64_BYTES, maxIntBytes } from './digits.js';
 import { writeElements } from './elements.js';
 import { COMM_PART, type FieldValue, type RowPart, constantCode, fieldLocals } from './row-code.js';
 
 /** The helpers generated row code calls, in scope under these names. */
-export const VALUE_BINDINGS = { writeInt32, writeInt64, writeUint32, writeUint64, writeElements };
+export const VALUE_BINDINGS = { storeInt32, storeInt64, storeUint32, storeUint64, writeElements };
 
 /** How a format writes strings and arrays. */
 export interface ContainerStyle {
@@ -30,15 +31,15 @@ export interface ContainerStyle {
 export function sampleParts(labels: { cpu: string; pid: string; tid: string; comm: string; time: string }): RowPart[] {
   return [
     { text: labels.cpu },
-    { code: 'p = writeUint32(o, p, cpu[r]);', maxBytes: 10 },
+    { code: 'p = storeUint32(d, p, cpu[r]);', maxBytes: 10 },
     { text: labels.pid },
-    { code: 'p = writeUint32(o, p, pid[r]);', maxBytes: 10 },
+    { code: 'p = storeUint32(d, p, pid[r]);', maxBytes: 10 },
     { text: labels.tid },
-    { code: 'p = writeUint32(o, p, tid[r]);', maxBytes: 10 },
+    { code: 'p = storeUint32(d, p, tid[r]);', maxBytes: 10 },
     { text: labels.comm },
     COMM_PART,
     { text: labels.time },
-    { code: 'p = times.write(o, p, time[2 * r], time[2 * r + 1]);', maxBytes: MAX_INT64_BYTES },
+    { code: 'p = times.write(o, d, p, time[2 * r], time[2 * r + 1]);', maxBytes: MAX_INT64_BYTES },
   ];
 }
 
@@ -51,12 +52,12 @@ export function valuePart(value: FieldValue, i: number, style: ContainerStyle): 
   switch (value.kind) {
     case 'int':
       return {
-        code: `p = ${value.signed ? 'writeInt32' : 'writeUint32'}(o, p, ${values}[r]);`,
+        code: `p = ${value.signed ? 'storeInt32' : 'storeUint32'}(d, p, ${values}[r]);`,
         maxBytes: maxIntBytes(value.size),
       };
     case 'int64':
       return {
-        code: `p = ${value.signed ? 'writeInt64' : 'writeUint64'}(o, p, ${values}[2 * r], ${values}[2 * r + 1]);`,
+        code: `p = ${value.signed ? 'storeInt64' : 'storeUint64'}(o, d, p, ${values}[2 * r], ${values}[2 * r + 1]);`,
         maxBytes: MAX_INT64_BYTES,
       };
     case 'bool':

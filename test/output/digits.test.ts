@@ -2,35 +2,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { LeadingDigits, writeInt32, writeInt64, writeSeconds, writeUint64 } from '../../src/output/digits.js';
+import { writeInt32, writeInt64, writeSeconds, writeUint64 } from '../../src/output/digits.js';
 import { OutputMemory } from '../../src/output/output-memory.js';
+import { halves, integerSamples } from './integers.js';
 
 const out = Buffer.alloc(64);
 
-function halves(value: bigint): [number, number] {
-  const unsigned = BigInt.asUintN(64, value);
-  return [Number(unsigned & 0xffffffffn), Number(unsigned >> 32n)];
-}
-
-/** Edge values around every power of ten and of two, plus random ones. */
-function samples(): bigint[] {
-  const values = new Set<bigint>([0n, 1n, 2n ** 64n - 1n, 2n ** 63n, 2n ** 63n - 1n]);
-  for (let k = 0n; k < 20n; k++) for (const d of [-1n, 0n, 1n]) values.add(10n ** k + d);
-  for (let k = 0n; k < 64n; k++) for (const d of [-1n, 0n, 1n]) values.add(2n ** k + d);
-  let seed = 12345n;
-  for (let i = 0; i < 2000; i++) {
-    seed = (seed * 6364136223846793005n + 1442695040888963407n) & (2n ** 64n - 1n);
-    values.add(seed >> BigInt(i % 64));
-  }
-  return [...values].filter((v) => v >= 0n && v < 2n ** 64n);
-}
-
-test('64-bit values: unsigned, signed and with cached leading digits, exact', () => {
-  const leading = new LeadingDigits();
-  for (const value of samples()) {
+test('64-bit values: unsigned and signed, exact', () => {
+  for (const value of integerSamples()) {
     const [low, high] = halves(value);
     assert.equal(out.toString('latin1', 0, writeUint64(out, 0, low, high)), String(value));
-    assert.equal(out.toString('latin1', 0, leading.write(out, 0, low, high)), String(value));
     const signed = BigInt.asIntN(64, value);
     assert.equal(out.toString('latin1', 0, writeInt64(out, 0, low, high)), String(signed));
   }

@@ -141,3 +141,16 @@ test('text: absolute time prints the monotonic value; times before the origin ar
   assert.equal(secondsWith(1_000_000_001_500n, false)[0], '-0.000000', '500 ns before the origin');
   assert.equal(secondsWith(1_000_003_000_000n, false)[0], '-0.002999');
 });
+
+test('warmUp runs every event and changes no output; setTimeOrigin moves text times as the option does', () => {
+  const { columns } = decodeBoth(mixedRows(), NAMES);
+  for (const format of ['jsonl', 'csv', 'text'] as const) {
+    const fresh = new EventWriter(FORMATS, options(format)).write(columns, Infinity).bytes.toString('latin1');
+    const warmed = new EventWriter(FORMATS, { format, timeOrigin: 0n, absoluteTime: false });
+    const passes = warmed.warmUp(10_000);
+    assert.deepEqual([...passes.keys()], [...FORMATS.keys()], `${format}: every event warmed`);
+    for (const [event, times] of passes) assert.ok(times.length >= 2, `${format}: ${event} ran more than once`);
+    warmed.setTimeOrigin(ORIGIN);
+    assert.equal(warmed.write(columns, Infinity).bytes.toString('latin1'), fresh, format);
+  }
+});
