@@ -199,7 +199,7 @@ function measure(recording: Recording, minMs: number, warm = false): DecodeFigur
   const columnSlots = new Map(recording.ids.map((id) => [id, columnSlot]));
   if (warm) {
     warmObjectDecoder(recording.format, slot.decode);
-    warmColumnDecoder(recording.format, columnSlot.columns, columnSlot.arena);
+    warmColumnDecoder(recording.format, columnSlot.columns, columnSlot.arena, BATCH_BYTES);
   }
   const errors = { malformed: 0 };
   // As a session decodes: names looked up per record (the load's, read once), itself excluded.

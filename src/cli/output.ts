@@ -14,7 +14,7 @@ const OUTPUT_HIGH_WATER_MARK = 4 << 20;
 
 /** The stream the events go to, and whether a person is reading it. */
 export interface EventOutput {
-  stream: NodeJS.WritableStream;
+  stream: Writable;
   /** True when the events go to a terminal: the default format is then text. */
   isTerminal: boolean;
   /** True when the events go to fd 1 (not to an `-o` file). */
@@ -61,7 +61,7 @@ class FileWriter extends Writable {
 function openStdout(): EventOutput {
   const stat = fstatSync(1);
   const isTerminal = process.stdout.isTTY;
-  let stream: NodeJS.WritableStream;
+  let stream: Writable;
   if (stat.isFIFO() || stat.isSocket()) {
     // net.Socket hands its options to stream.Duplex, which takes the mark; its typings omit it.
     const options: SocketConstructorOpts & DuplexOptions = {

@@ -37,6 +37,8 @@ interface Compiler {
 const EVENT_WARM_UP_MS = 100;
 /** And on all: a session of many events warms the first few. */
 const WARM_UP_BUDGET_MS = 150;
+/** Output slabs made ready by the warm-up: one batch is written while the one before is still out. */
+const SPARE_SLABS = 2;
 /** How much faster than its first (interpreted) pass a serializer runs once optimised: ~40x for jsonl and text. */
 const OPTIMISED_SPEED_UP = 20;
 /** Rows of a short warm-up pass: enough that the call's own cost is small beside them. */
@@ -142,6 +144,7 @@ export class EventWriter {
    */
   warmUp(budgetMs = WARM_UP_BUDGET_MS): Map<string, number[]> {
     const until = performance.now() + budgetMs;
+    this.memory.prepare(SPARE_SLABS);
     const passTimes = new Map<string, number[]>();
     for (const [name, format] of this.formats) {
       const now = performance.now();

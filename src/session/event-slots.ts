@@ -9,6 +9,7 @@ import type { ColumnBatch } from '../decode/columns.js';
 import { compileColumns } from '../decode/compile-columns.js';
 import type { EventSlot } from '../decode/records.js';
 import { WARM_UP_BUDGET_MS, warmColumnDecoder, warmObjectDecoder } from '../decode/warm-up.js';
+import { BATCH_BYTES } from './pump.js';
 import type { ResolvedEvent } from './resolved-event.js';
 import type { SessionStats } from './stats.js';
 
@@ -62,7 +63,7 @@ export class EventSlots {
       const format = this.events[eventIndex]!.format;
       const columns = compileColumns(format);
       const arena = new ColumnArena();
-      if (performance.now() < warmUntil) warmColumnDecoder(format, columns, arena);
+      if (performance.now() < warmUntil) warmColumnDecoder(format, columns, arena, BATCH_BYTES);
       // One error counter per event, whichever decoder counts.
       bySlot.set(slot, { name: slot.name, columns, errors: slot.errors, arena });
     });

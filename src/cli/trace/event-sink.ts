@@ -3,6 +3,8 @@
  * the output, at most `--count` of them, with backpressure: while the output is full, the feed is
  * paused and the records wait in the rings (where the kernel counts what does not fit as lost).
  */
+import type { Writable } from 'node:stream';
+
 import type { ColumnBatch } from '../../decode/columns.js';
 import type { EventWriter } from '../../output/index.js';
 import type { ColumnFeed } from './column-feed.js';
@@ -27,7 +29,7 @@ export class EventSink {
    */
   constructor(
     private readonly run: TraceRun,
-    private readonly out: NodeJS.WritableStream,
+    private readonly out: Writable,
     limit: number,
     private readonly aroundWrite: WriteWrapper,
   ) {
@@ -65,6 +67,10 @@ export class EventSink {
           writer.recycle(bytes);
         }),
       );
+      // A stream holding nothing has written the bytes already (a file's write(2) is done when it
+      // returns): their memory is free now, not only when the callback runs after the whole drain
+      // pass, which made every pass of a flood write into fresh memory (a page fault per 4 KiB).
+      if (this.out.writableLength === 0) writer.recycle(bytes);
       if (!accepted) this.waitForRoom();
     }
     if (this.remaining === 0) this.run.finishAtLimit();
