@@ -23,11 +23,6 @@ const PASSES = 8;
  */
 export const WARM_UP_BUDGET_MS = 40;
 
-/**
- * A batch of zeroed sample records for `format` (every __data_loc then names an empty value), of
- * two threads taking turns every 16 records (runs of one thread, as real batches have): tid 0 has one name, tid 1 was renamed after its samples (see
- * warmUpContext), so both ways of naming a sample are taken.
- */
 /** The raw part of each synthetic record of `format`: its fields with no data. */
 function syntheticRawSize(format: Pick<EventFormat, 'fields'>): number {
   return Math.max(8, recordMinSize(format.fields));
@@ -38,6 +33,12 @@ function syntheticRecordSize(format: Pick<EventFormat, 'fields'>): number {
   return Math.ceil((SampleLayout.raw + syntheticRawSize(format)) / 8) * 8;
 }
 
+/**
+ * A batch of zeroed sample records for `format` (every __data_loc then names an empty value), of
+ * two threads taking turns every 16 records, as real batches hold runs of one thread: tid 0 has
+ * one name, tid 1 was renamed after its samples (see warmUpContext), so both ways of naming a
+ * sample are taken.
+ */
 function syntheticBatch(
   format: Pick<EventFormat, 'fields'>,
   id: number,
