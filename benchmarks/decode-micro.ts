@@ -23,7 +23,7 @@ import { compileColumns } from '../src/decode/compile-columns.js';
 import { ColumnArena } from '../src/decode/columns.js';
 import type { EventFormat } from '../src/decode/format.js';
 import { ProcessNames } from '../src/decode/process-names.js';
-import { warmColumnDecoder, warmObjectDecoder } from '../src/decode/warm-up.js';
+import { eventWarmUpEnd, warmColumnDecoder, warmObjectDecoder } from '../src/decode/warm-up.js';
 import { type EventSlot, type TraceEvent, decodeRecords, recordSize, sampleId } from '../src/decode/records.js';
 import { native } from '../src/native.js';
 import { onlineCpus } from '../src/session/cpus.js';
@@ -198,8 +198,9 @@ function measure(recording: Recording, minMs: number, warm = false): DecodeFigur
   };
   const columnSlots = new Map(recording.ids.map((id) => [id, columnSlot]));
   if (warm) {
-    warmObjectDecoder(recording.format, slot.decode);
-    warmColumnDecoder(recording.format, columnSlot.columns, columnSlot.arena, BATCH_BYTES);
+    // As a session warms them, each within its own limit.
+    warmObjectDecoder(recording.format, slot.decode, eventWarmUpEnd(Infinity));
+    warmColumnDecoder(recording.format, columnSlot.columns, columnSlot.arena, BATCH_BYTES, eventWarmUpEnd(Infinity));
   }
   const errors = { malformed: 0 };
   // As a session decodes: names looked up per record (the load's, read once), itself excluded.

@@ -13,15 +13,23 @@ import { decodeColumns } from './column-records.js';
 import { type EventFormat, recordMinSize } from './format.js';
 import { ProcessNames } from './process-names.js';
 import { type BatchContext, decodeRecords, SampleLayout, type TraceEvent } from './records.js';
+import { warmUntilOptimised } from './warm-loop.js';
 
-const RECORDS = 512;
-const PASSES = 8;
+/** Records of a whole warm-up pass: long loops, as real batches run. */
+const RECORDS = 2048;
 
 /**
- * Warm-up time one session may spend (ms): events past it start cold. Sessions on many events
- * would otherwise open slowly, and their per-event rates are lower anyway.
+ * Warm-up time one session may spend (ms) per form (objects, columns): events past it start cold.
+ * Sessions on many events would otherwise open slowly, and their per-event rates are lower anyway.
  */
-export const WARM_UP_BUDGET_MS = 40;
+export const WARM_UP_BUDGET_MS = 150;
+/** And one event at most: getppid's decoders took ~60–100 ms to be optimised on one shared core. */
+const EVENT_WARM_UP_MS = 100;
+
+/** When the warm-up of one event must end: its own limit, or the session's `until`. */
+export function eventWarmUpEnd(until: number): number {
+  return Math.min(until, performance.now() + EVENT_WARM_UP_MS);
+}
 
 /** The raw part of each synthetic record of `format`: its fields with no data. */
 function syntheticRawSize(format: Pick<EventFormat, 'fields'>): number {
@@ -78,27 +86,35 @@ function warmUpContext(): BatchContext {
   return { names, excludedPids: [0x3fffffff] };
 }
 
-/** Runs an event's object decoder over synthetic records until V8 has optimised it. */
-export function warmObjectDecoder(format: Pick<EventFormat, 'fields'>, decode: FieldsDecoder): void {
+/**
+ * Runs an event's object decoder over synthetic records until V8 has optimised it (see
+ * warmUntilOptimised) or `until` (performance.now() ms).
+ */
+export function warmObjectDecoder(format: Pick<EventFormat, 'fields'>, decode: FieldsDecoder, until: number): void {
   const { bytes, view } = syntheticBatch(format, 1);
+  const size = syntheticRecordSize(format);
   const slots = new Map([[1, { name: 'warm-up', decode, errors: { count: 0 }, delivered: 0 }]]);
   const context = warmUpContext();
-  for (let pass = 0; pass < PASSES; pass++) {
+  const decodeFirst = (records: number) => {
     const out: TraceEvent[] = [];
-    decodeRecords(bytes, view, bytes.length, slots, context, out, { malformed: 0 });
-  }
+    decodeRecords(bytes, view, records * size, slots, context, out, { malformed: 0 });
+  };
+  warmUntilOptimised(decodeFirst, RECORDS, until);
 }
 
-/** Runs an event's column filler over synthetic records until V8 has optimised it. */
+/**
+ * Runs an event's column filler over synthetic records until V8 has optimised it or `until`, then
+ * once over a batch of `batchBytes`, the session's batch size.
+ */
 export function warmColumnDecoder(
   format: Pick<EventFormat, 'fields'>,
   columns: CompiledColumns,
   arena: ColumnArena,
   batchBytes: number,
+  until: number,
 ): void {
-  // The column walker is one long loop per batch: it needs batches of a real size, and more of
-  // them, before V8 replaces it with optimised code.
-  const { bytes, view } = syntheticBatch(format, 1, RECORDS * 4);
+  const { bytes, view } = syntheticBatch(format, 1);
+  const size = syntheticRecordSize(format);
   // The event's own arena: its pages are touched now rather than during the first batches.
   const slot = { name: 'warm-up', columns, errors: { count: 0 }, arena };
   // A session of this event alone walks and fills in one pass (fillWalking); one of several
@@ -109,14 +125,15 @@ export function warmColumnDecoder(
     [2, { ...slot, name: 'warm-up other' }],
   ]);
   const context = warmUpContext();
-  for (let pass = 0; pass < PASSES * 2; pass++) {
-    decodeColumns(bytes, view, bytes.length, alone, context, { malformed: 0 });
-    decodeColumns(bytes, view, bytes.length, among, context, { malformed: 0 });
-  }
+  const decodeFirst = (records: number) => {
+    decodeColumns(bytes, view, records * size, alone, context, { malformed: 0 });
+    decodeColumns(bytes, view, records * size, among, context, { malformed: 0 });
+  };
+  warmUntilOptimised(decodeFirst, RECORDS, until);
   // And once a batch as large as the session's: the arena and the scratch columns grow to their
   // size now. Fresh memory met during a flood costs a page fault per 4 KiB, and a first touch in a
   // VM costs up to ~40 µs (measured: 589 faults in one 24 ms batch).
-  const full = syntheticBatch(format, 1, Math.floor(batchBytes / syntheticRecordSize(format)));
+  const full = syntheticBatch(format, 1, Math.floor(batchBytes / size));
   decodeColumns(full.bytes, full.view, full.bytes.length, alone, context, { malformed: 0 });
   decodeColumns(full.bytes, full.view, full.bytes.length, among, context, { malformed: 0 });
 }

@@ -15,6 +15,7 @@
  */
 import type { ColumnBatch } from '../decode/columns.js';
 import type { EventFormat } from '../decode/format.js';
+import { warmUntilOptimised } from '../decode/warm-loop.js';
 import { CsvCompiler } from './csv.js';
 import { WORD_SLACK } from './digit-words.js';
 import { JsonlCompiler } from './jsonl.js';
@@ -39,16 +40,6 @@ const EVENT_WARM_UP_MS = 100;
 const WARM_UP_BUDGET_MS = 150;
 /** Output slabs made ready by the warm-up: one batch is written while the one before is still out. */
 const SPARE_SLABS = 2;
-/** How much faster than its first (interpreted) pass a serializer runs once optimised: ~40x for jsonl and text. */
-const OPTIMISED_SPEED_UP = 20;
-/** Rows of a short warm-up pass: enough that the call's own cost is small beside them. */
-const SHORT_PASS_ROWS = 256;
-/** A short pass slower than this per row (than the whole pass) is not running optimised code yet: interpreted rows cost ~50x. */
-const SHORT_PASS_SLOWDOWN = 3;
-/** Sleep between warm-up passes (ms), for the compiler thread; and what the sleep waits on. */
-const COMPILER_PAUSE_MS = 1;
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
-
 const EMPTY = Buffer.alloc(0);
 
 /** Serializes columnar batches in one format; see the module comment. */
@@ -138,8 +129,8 @@ export class EventWriter {
 
   /**
    * Compiles the serializers of the formats' events and runs each over synthetic rows (see
-   * warm-up.ts) until V8 has optimised it, for at most EVENT_WARM_UP_MS each and `budgetMs` in
-   * all: call it before the capture starts, so that a flood meets optimised serializers rather
+   * warm-up.ts) until V8 has optimised it (see warmUntilOptimised), for at most EVENT_WARM_UP_MS
+   * each and `budgetMs` in all: call it before the capture starts, so that a flood meets optimised serializers rather
    * than the compiler. Returns the passes' times (ms) by event warmed.
    */
   warmUp(budgetMs = WARM_UP_BUDGET_MS): Map<string, number[]> {
@@ -149,39 +140,13 @@ export class EventWriter {
     for (const [name, format] of this.formats) {
       const now = performance.now();
       if (now >= until) break;
-      passTimes.set(name, this.warmEvent(syntheticBatch(name, format.fields), Math.min(until, now + EVENT_WARM_UP_MS)));
+      const batch = syntheticBatch(name, format.fields);
+      const write = (rows: number) => {
+        this.recycle(this.write(batch, rows).bytes);
+      };
+      passTimes.set(name, warmUntilOptimised(write, batch.length, Math.min(until, now + EVENT_WARM_UP_MS)));
     }
     return passTimes;
-  }
-
-  /**
-   * Writes `batch` until V8 runs optimised code from the first row of a call, or `until`. A long
-   * loop is optimised first in the middle of a call (on-stack replacement), while each new call
-   * still starts in the interpreter until the function itself is compiled: the first real
-   * batches then took 10 ms where 0.6 ms was due. So once a whole pass runs optimised (at a
-   * twentieth of the first, interpreted, pass), each is followed by a short one (the first
-   * SHORT_PASS_ROWS rows), until a short pass costs per row at most SHORT_PASS_SLOWDOWN times
-   * what the whole pass did. Returns the whole passes' times (ms).
-   */
-  private warmEvent(batch: ColumnBatch, until: number): number[] {
-    const times: number[] = [];
-    const timed = (rows: number) => {
-      const started = performance.now();
-      this.recycle(this.write(batch, rows).bytes);
-      return performance.now() - started;
-    };
-    while (performance.now() < until) {
-      const whole = timed(batch.length);
-      times.push(whole);
-      if (whole * OPTIMISED_SPEED_UP <= times[0]!) {
-        const short = timed(SHORT_PASS_ROWS);
-        if (short / SHORT_PASS_ROWS <= (SHORT_PASS_SLOWDOWN * whole) / batch.length) break;
-      }
-      // V8 compiles on a thread of its own, which a process pinned to one CPU (as the CLI often
-      // is, beside the load it traces) must leave the CPU to.
-      Atomics.wait(PAUSE, 0, 0, COMPILER_PAUSE_MS);
-    }
-    return times;
   }
 
   /** Text output: counts times from `timeOrigin` (CLOCK_MONOTONIC ns) from now on, e.g. after warmUp(). */

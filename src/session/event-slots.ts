@@ -8,7 +8,7 @@ import { ColumnArena } from '../decode/columns.js';
 import type { ColumnBatch } from '../decode/columns.js';
 import { compileColumns } from '../decode/compile-columns.js';
 import type { EventSlot } from '../decode/records.js';
-import { WARM_UP_BUDGET_MS, warmColumnDecoder, warmObjectDecoder } from '../decode/warm-up.js';
+import { WARM_UP_BUDGET_MS, eventWarmUpEnd, warmColumnDecoder, warmObjectDecoder } from '../decode/warm-up.js';
 import { BATCH_BYTES } from './pump.js';
 import type { ResolvedEvent } from './resolved-event.js';
 import type { SessionStats } from './stats.js';
@@ -50,7 +50,7 @@ export class EventSlots {
     const warmUntil = performance.now() + WARM_UP_BUDGET_MS;
     for (const event of this.events) {
       if (performance.now() >= warmUntil) break;
-      warmObjectDecoder(event.format, event.decode);
+      warmObjectDecoder(event.format, event.decode, eventWarmUpEnd(warmUntil));
     }
   }
 
@@ -63,7 +63,9 @@ export class EventSlots {
       const format = this.events[eventIndex]!.format;
       const columns = compileColumns(format);
       const arena = new ColumnArena();
-      if (performance.now() < warmUntil) warmColumnDecoder(format, columns, arena, BATCH_BYTES);
+      if (performance.now() < warmUntil) {
+        warmColumnDecoder(format, columns, arena, BATCH_BYTES, eventWarmUpEnd(warmUntil));
+      }
       // One error counter per event, whichever decoder counts.
       bySlot.set(slot, { name: slot.name, columns, errors: slot.errors, arena });
     });
