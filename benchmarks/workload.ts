@@ -44,9 +44,13 @@ class Generator {
   readonly child: ChildProcess;
   private readonly output: ReturnType<typeof collectOutput>;
 
+  /** Settles when the child's output pipes are closed too: 'exit' can come before the last of it. */
+  private readonly closed: Promise<void>;
+
   constructor(loadgenPath: string, args: string[], nice = 0) {
     this.child = spawn(loadgenPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.output = collectOutput(this.child);
+    this.closed = new Promise((resolve) => this.child.once('close', () => resolve()));
     // Set before the gate opens; it carries over the exec, should that still be under way.
     if (nice !== 0) setPriority(this.pid, nice);
   }
@@ -59,6 +63,9 @@ class Generator {
 
   async finish(timeoutMs: number): Promise<LoadgenReport> {
     const { code, signal } = await waitForExit(this.child, timeoutMs);
+    // The report is the last line of its output, which a reader may not have had at 'exit' (a
+    // bench run once failed parsing an empty one).
+    await this.closed;
     if (code !== 0) throw new Error(`loadgen exited with ${signal ?? code}: ${this.output.stderr().trim()}`);
     return parseLoadgenReport(this.output.stdout());
   }
