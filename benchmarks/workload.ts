@@ -50,7 +50,11 @@ class Generator {
   constructor(loadgenPath: string, args: string[], nice = 0) {
     this.child = spawn(loadgenPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.output = collectOutput(this.child);
-    this.closed = new Promise((resolve) => this.child.once('close', () => resolve()));
+    this.closed = new Promise((resolve) => {
+      this.child.once('close', () => {
+        resolve();
+      });
+    });
     // Set before the gate opens; it carries over the exec, should that still be under way.
     if (nice !== 0) setPriority(this.pid, nice);
   }
