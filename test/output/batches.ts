@@ -128,6 +128,8 @@ export const NAMES: Readonly<Record<number, string>> = {
   102: 'back\\slash',
   103: 'ctl\n\t\x01',
   104: 'ünï',
+  // Fifteen control characters: escaped, a name of many words.
+  105: '\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12',
   200: 'x'.repeat(15),
   201: 'we\uFFFDird',
   300: 'loadgen',
