@@ -40,6 +40,7 @@ const EVENT_WARM_UP_MS = 100;
 const WARM_UP_BUDGET_MS = 150;
 /** Output slabs made ready by the warm-up: one batch is written while the one before is still out. */
 const SPARE_SLABS = 2;
+
 const EMPTY = Buffer.alloc(0);
 
 /** Serializes columnar batches in one format; see the module comment. */
@@ -130,8 +131,8 @@ export class EventWriter {
   /**
    * Compiles the serializers of the formats' events and runs each over synthetic rows (see
    * warm-up.ts) until V8 has optimised it (see warmUntilOptimised), for at most EVENT_WARM_UP_MS
-   * each and `budgetMs` in all: call it before the capture starts, so that a flood meets optimised serializers rather
-   * than the compiler. Returns the passes' times (ms) by event warmed.
+   * each and `budgetMs` in all. Call it before the capture starts, so that a flood meets
+   * optimised serializers rather than the compiler. Returns the passes' times (ms) by event.
    */
   warmUp(budgetMs = WARM_UP_BUDGET_MS): Map<string, number[]> {
     const until = performance.now() + budgetMs;

@@ -20,7 +20,7 @@ import type { FormatField } from '../decode/format.js';
 import { type FieldValue, fieldValue } from './row-code.js';
 
 /** Rows per synthetic batch: about one real batch of getppid records (256 KiB of ring). */
-export const WARM_UP_ROWS = 4096;
+const WARM_UP_ROWS = 4096;
 
 /** Time between synthetic rows: a batch spans 0.4 s, so the times' leading digits change in it. */
 const TIME_STEP_NS = 100_000;
