@@ -396,11 +396,9 @@ Napi::Value Capture::Drain(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(samples.bytesWritten));
 }
 
-double Capture::RingFill(const Stream& stream) {
+double Capture::RingFill(const Stream& stream) const {
   if (stream.fds.empty()) return 0;
-  const auto* meta = static_cast<const perf_event_mmap_page*>(stream.mapping.Base());
-  const uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
-  const uint64_t used = head - meta->data_tail;
+  const uint64_t used = Peek(stream).bytes;
   // A corrupt head is reset by the drain that follows; report it as full meanwhile.
   return used >= stream.dataBytes ? 1.0 : static_cast<double>(used) / static_cast<double>(stream.dataBytes);
 }

@@ -66,7 +66,7 @@ class Capture : public Napi::ObjectWrap<Capture> {
   // Drains every side-band ring into `out`; returns the bytes written.
   size_t DrainSideBand(uint8_t* out, size_t capacity);
   // The fraction of `stream`'s data area holding records now (0 for a stream without fds).
-  static double RingFill(const Stream& stream);
+  double RingFill(const Stream& stream) const;
   // Drains one stream into `out`; the outcome's outputFull says it stopped for lack of room.
   DrainOutcome DrainStream(Stream& stream, uint8_t* out, size_t capacity);
   // Calls `visit` with every perf fd, ring by ring.

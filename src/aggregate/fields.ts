@@ -1,4 +1,5 @@
 /** What an aggregation needs to know about a field of the traced events: where it is and its kind. */
+import { columnShape } from '../decode/column-shape.js';
 import type { EventFormat, FormatField } from '../decode/format.js';
 import { AggregationError, didYouMean, listNames } from './errors.js';
 
@@ -8,23 +9,10 @@ import { AggregationError, didYouMean, listNames } from './errors.js';
  */
 export type FieldKind = 'small' | 'wide' | 'string' | 'bytes';
 
-/** The kind of column the decoder makes for `field`. */
+/** The kind of column the decoder makes for `field` (see columnShape). */
 export function fieldKind(field: FormatField): FieldKind {
-  const d = field.decoding;
-  switch (d.kind) {
-    case 'int':
-      return d.size === 8 ? 'wide' : 'small';
-    case 'bool':
-      return 'small';
-    case 'chars':
-      return 'string';
-    case 'dynamic':
-    case 'flexible':
-      return d.text ? 'string' : 'bytes';
-    case 'array':
-    case 'bytes':
-      return 'bytes';
-  }
+  const shape = columnShape(field).kind;
+  return shape === 'int64' ? 'wide' : shape === 'string' ? 'string' : shape === 'elements' ? 'bytes' : 'small';
 }
 
 /** `field`'s type as a user reads it: `s64`, `string (__data_loc char[])`, `bytes (u8[16])`. */

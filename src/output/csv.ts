@@ -7,10 +7,11 @@
  * Booleans are `true`/`false`; arrays and raw byte fields are their elements in decimal, separated
  * by spaces (`1 2 255`).
  */
+import { columnShape } from '../decode/column-shape.js';
 import type { EventFormat, FormatField } from '../decode/format.js';
 import { LeadingDigits } from './digit-words.js';
 import { NameBytes } from './names.js';
-import { type CompiledRows, type RowPart, compileRows, fieldValue } from './row-code.js';
+import { type CompiledRows, type RowPart, compileRows } from './row-code.js';
 import { csvCell, writeCsvBytes } from './strings.js';
 import { VALUE_BINDINGS, type ContainerStyle, elementBindings, sampleParts, valuePart } from './value-code.js';
 
@@ -44,7 +45,7 @@ export class CsvCompiler {
 
   /** The serializer of event `event` with `fields` (which must be among the writer's formats). */
   compile(event: string, fields: readonly FormatField[]): CompiledRows {
-    const values = fields.map(fieldValue);
+    const values = fields.map(columnShape);
     const byName = new Map(fields.map((field, i) => [field.name, i]));
     const parts: RowPart[] = [
       ...sampleParts({ cpu: `${csvCell(event)},`, pid: ',', tid: ',', comm: ',', time: ',' }),

@@ -4,10 +4,11 @@
  * 64-bit integers are exact decimal digits, arrays are arrays of numbers, so the line parsed
  * with a bigint-aware parser equals the decoded object of the same event.
  */
+import { columnShape } from '../decode/column-shape.js';
 import type { FormatField } from '../decode/format.js';
 import { LeadingDigits } from './digit-words.js';
 import { NameBytes } from './names.js';
-import { type CompiledRows, type RowPart, compileRows, fieldValue } from './row-code.js';
+import { type CompiledRows, type RowPart, compileRows } from './row-code.js';
 import { writeJsonBytes, writeJsonText } from './strings.js';
 import { VALUE_BINDINGS, type ContainerStyle, elementBindings, sampleParts, valuePart } from './value-code.js';
 
@@ -25,7 +26,7 @@ export class JsonlCompiler {
 
   /** The serializer of event `event` with `fields`. */
   compile(event: string, fields: readonly FormatField[]): CompiledRows {
-    const values = fields.map(fieldValue);
+    const values = fields.map(columnShape);
     const parts: RowPart[] = [
       ...sampleParts({
         cpu: `{"event":${JSON.stringify(event)},"cpu":`,

@@ -5,7 +5,7 @@
  * apart into one object of a fixed shape (so the row loop reads locals), and `rows`, one loop
  * writing rows [from, to) with the constants unrolled into byte stores.
  */
-import type { ScalarType } from '../decode/c-types.js';
+import { columnShape } from '../decode/column-shape.js';
 import type { EventColumns } from '../decode/columns.js';
 import { type FormatField, assertNumericLayout } from '../decode/format.js';
 import { generateFunction } from '../decode/generated-code.js';
@@ -17,34 +17,6 @@ export type RowPart =
   /** Generated statements writing a value at o[p] and advancing p; at most `maxBytes` bytes plus
    * ESCAPE_EXPANSION per byte of the row's string and array data. */
   | { code: string; maxBytes: number };
-
-/** How a field's column is read, whatever the format. */
-export type FieldValue =
-  | { kind: 'int'; signed: boolean; size: 1 | 2 | 4 }
-  | { kind: 'int64'; signed: boolean }
-  | { kind: 'bool' }
-  | { kind: 'string' }
-  | { kind: 'elements'; element: ScalarType };
-
-/** The column kind each field decodes to (see src/decode/compile-columns.ts). */
-export function fieldValue(field: FormatField): FieldValue {
-  const d = field.decoding;
-  switch (d.kind) {
-    case 'int':
-      return d.size === 8 ? { kind: 'int64', signed: d.signed } : { kind: 'int', signed: d.signed, size: d.size };
-    case 'bool':
-      return { kind: 'bool' };
-    case 'chars':
-      return { kind: 'string' };
-    case 'array':
-      return { kind: 'elements', element: d.element };
-    case 'bytes':
-      return { kind: 'elements', element: { size: 1, signed: false } };
-    case 'dynamic':
-    case 'flexible':
-      return d.text ? { kind: 'string' } : { kind: 'elements', element: d.element ?? { size: 1, signed: false } };
-  }
-}
 
 /**
  * Names of the locals the `rows` function has for field i: `v${i}` (the typed array; for 64-bit
@@ -129,7 +101,7 @@ function mergeConstants(parts: readonly RowPart[]): RowPart[] {
 function prepareField(field: FormatField, i: number): { entries: string[]; packed: string | undefined } {
   const column = `f[${JSON.stringify(field.name)}]`;
   const { values, offsets } = fieldLocals(i);
-  const value = fieldValue(field);
+  const value = columnShape(field);
   switch (value.kind) {
     case 'int64':
       return {

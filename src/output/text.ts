@@ -9,10 +9,11 @@
  * (the names too, unquoted); 64-bit integers are exact; arrays are `[1,2,3]`. On x86_64 the `id` of
  * raw_syscalls:sys_enter / sys_exit is followed by the syscall's name: `id=39 (getpid)`.
  */
+import { columnShape } from '../decode/column-shape.js';
 import type { FormatField } from '../decode/format.js';
 import { digitCount, writeAscii, writeSeconds, writeUint32 } from './digits.js';
 import { NameBytes } from './names.js';
-import { COMM_PART, type CompiledRows, type RowPart, compileRows, fieldLocals, fieldValue } from './row-code.js';
+import { COMM_PART, type CompiledRows, type RowPart, compileRows, fieldLocals } from './row-code.js';
 import { escapeText, writeTextBytes } from './strings.js';
 import { X86_64_SYSCALL_NAMES } from './syscalls-x86_64.js';
 import { VALUE_BINDINGS, type ContainerStyle, elementBindings, valuePart } from './value-code.js';
@@ -135,7 +136,7 @@ export class TextCompiler {
 
   /** The serializer of event `event` with `fields`. */
   compile(event: string, fields: readonly FormatField[]): CompiledRows {
-    const values = fields.map(fieldValue);
+    const values = fields.map(columnShape);
     const parts: RowPart[] = [
       COMM_PART,
       { text: ' ' },

@@ -7,7 +7,8 @@
 import { storeInt32, storeInt64, storeUint32, storeUint64 } from './digit-words.js';
 import { MAX_INT64_BYTES, maxIntBytes } from './digits.js';
 import { writeElements } from './elements.js';
-import { COMM_PART, type FieldValue, type RowPart, constantCode, fieldLocals } from './row-code.js';
+import type { ColumnShape } from '../decode/column-shape.js';
+import { COMM_PART, type RowPart, constantCode, fieldLocals } from './row-code.js';
 
 /** The helpers generated row code calls, in scope under these names. */
 export const VALUE_BINDINGS = { storeInt32, storeInt64, storeUint32, storeUint64, writeElements };
@@ -47,7 +48,7 @@ export function sampleParts(labels: { cpu: string; pid: string; tid: string; com
  * The part writing field i (read as `value`) of row r. Arrays need their element type in scope as
  * `e${i}`: see elementBindings.
  */
-export function valuePart(value: FieldValue, i: number, style: ContainerStyle): RowPart {
+export function valuePart(value: ColumnShape, i: number, style: ContainerStyle): RowPart {
   const { values, offsets } = fieldLocals(i);
   switch (value.kind) {
     case 'int':
@@ -81,7 +82,7 @@ export function valuePart(value: FieldValue, i: number, style: ContainerStyle): 
 }
 
 /** The element types of the array fields among `values`, as bindings `e${i}`. */
-export function elementBindings(values: readonly FieldValue[]): Record<string, unknown> {
+export function elementBindings(values: readonly ColumnShape[]): Record<string, unknown> {
   const bindings: Record<string, unknown> = {};
   values.forEach((value, i) => {
     if (value.kind === 'elements') bindings[`e${i}`] = value.element;

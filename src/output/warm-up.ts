@@ -16,8 +16,8 @@ import {
   type EventColumns,
   StringColumn,
 } from '../decode/columns.js';
+import { type ColumnShape, columnShape } from '../decode/column-shape.js';
 import type { FormatField } from '../decode/format.js';
-import { type FieldValue, fieldValue } from './row-code.js';
 
 /** Rows per synthetic batch: about one real batch of getppid records (256 KiB of ring). */
 const WARM_UP_ROWS = 4096;
@@ -72,7 +72,7 @@ function packedColumn(kind: 'string' | 'bytes', rows: number): Column {
 }
 
 /** The column of a field read as `value`. */
-function fieldColumn(value: FieldValue, rows: number): Column {
+function fieldColumn(value: ColumnShape, rows: number): Column {
   switch (value.kind) {
     case 'int':
       return intColumn(value.size, value.signed, rows);
@@ -105,7 +105,7 @@ export function syntheticBatch(name: string, fields: readonly FormatField[], row
     tid: new Uint32Array(rows).fill(process.pid),
     comm,
     time: BigUint64Array.from({ length: rows }, (_, r) => now + BigInt(TIME_STEP_NS * r)),
-    fields: Object.fromEntries(fields.map((field) => [field.name, fieldColumn(fieldValue(field), rows)])),
+    fields: Object.fromEntries(fields.map((field) => [field.name, fieldColumn(columnShape(field), rows)])),
   };
   return { length: rows, events: new Map([[name, columns]]) };
 }
