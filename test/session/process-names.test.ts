@@ -30,11 +30,11 @@ async function traceRun(args: string[], columns = false): Promise<{ pid: number;
   // The reader drains only at close: every rename, exec and the exit are long done by then.
   const session = openSession({ events: [GETPPID], flushIntervalMs: 60_000, wakeup: { events: 1 << 30 } });
   const events: TraceEvent[] = [];
-  const columnBatches: { pid: number[]; comm: string[] }[] = [];
+  const columnBatches: { pid: number[]; comm: string[]; time: bigint[] }[] = [];
   if (columns) {
     session.onColumns((batch: ColumnBatch) => {
       const rows = batch.events.get(GETPPID);
-      if (rows) columnBatches.push({ pid: [...rows.pid], comm: [...rows.comm] });
+      if (rows) columnBatches.push({ pid: [...rows.pid], comm: [...rows.comm], time: [...rows.time] });
     });
   } else {
     session.onBatch((batch) => events.push(...batch));
@@ -53,12 +53,14 @@ async function traceRun(args: string[], columns = false): Promise<{ pid: number;
   child.stdin.end('go');
   await done;
   session.close();
-  const comms = columns
-    ? columnBatches.flatMap((b) => b.comm.filter((_, i) => b.pid[i] === pid))
-    : events
-        .filter((e) => e.pid === pid)
-        .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))
-        .map((e) => e.comm);
+  // Rows in time order: a batch holds each CPU's ring in turn, and the process may have moved CPU.
+  const rows = columns
+    ? columnBatches.flatMap((b) => b.comm.map((comm, i) => ({ pid: b.pid[i]!, comm, time: b.time[i]! })))
+    : events;
+  const comms = rows
+    .filter((e) => e.pid === pid)
+    .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))
+    .map((e) => e.comm);
   return { pid, comms, live };
 }
 
