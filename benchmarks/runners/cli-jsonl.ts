@@ -61,14 +61,8 @@ async function runCliJsonl(scenario: Scenario, context: RunContext): Promise<Run
   const timeoutMs = runTimeoutMs(scenario);
   const outFile = join(context.workDir, `cli-jsonl-${scenario.id}.jsonl`);
   const event = scenario.mode === 'getppid' ? GETPPID_TRACEPOINT : 'uprobe_pb_target';
-  const trace = [
-    process.execPath,
-    CLI_SCRIPT,
-    'trace',
-    traceTarget(scenario, context.loadgenPath),
-    '--format',
-    'jsonl',
-  ];
+  // Run by its shebang, as the installed command is: that sets the CLI's V8 flags.
+  const trace = [CLI_SCRIPT, 'trace', traceTarget(scenario, context.loadgenPath), '--format', 'jsonl'];
   const generator = [context.loadgenPath, ...loadgenArgs(scenario, true)];
   // `exec` keeps the CLI the wrapper's only child; the redirection is the user's `> FILE`.
   const command = ['sh', '-c', `exec "$@" > '${outFile}'`, 'sh', ...trace, '--', ...generator];

@@ -1,5 +1,12 @@
-#!/usr/bin/env node
-/** The `perf-bridge` command. */
+#!/usr/bin/env -S node --max-semi-space-size=1
+/**
+ * The `perf-bridge` command.
+ *
+ * Its V8 young generation is held at 1 MiB a semi-space (the shebang), where V8 would grow it to
+ * 16 MiB as a capture runs: each first touch of a new page costs ~40 µs on the VMs this was
+ * measured on, and growing mid-flood stalled the reader for milliseconds while the ring filled.
+ * At 1 MiB its pages are all touched during the start-up warm-up (benchmarks/README.md, issue 11).
+ */
 import { listEvents } from '../tracefs/events.js';
 import { tracefsRoot } from '../tracefs/mount.js';
 import { parseCli } from './args.js';

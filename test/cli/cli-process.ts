@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 
 import { PROJECT_ROOT } from '../helpers/fixtures.js';
 
-/** The CLI's entry point. */
+/** The CLI's entry point, run as the installed command is: by its shebang (build makes it executable). */
 export const CLI = join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
 
 /** execFile as a promise: rejects with `code`, `stdout` and `stderr` when the program fails. */
@@ -49,7 +49,7 @@ export interface StartOptions {
 export function startCli(args: string[], options: StartOptions = {}): CliProcess {
   const mode = options.stdout ?? 'collect';
   const stdio: StdioOptions = ['ignore', typeof mode === 'number' ? mode : 'pipe', 'pipe'];
-  const child = spawn(process.execPath, [CLI, ...args], { stdio, env: options.env ?? process.env });
+  const child = spawn(CLI, args, { stdio, env: options.env ?? process.env });
   let stdout = '';
   let stderr = '';
   if (mode === 'collect') child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

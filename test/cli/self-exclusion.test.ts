@@ -22,7 +22,7 @@ async function tracePipedIntoCat(extra: string[]): Promise<{ cli: number; reader
     const q = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
     const args = ['trace', 'raw_syscalls:sys_enter', '--duration', '1', ...extra].map(q).join(' ');
     // Each stage writes its pid, then execs: the pid is then the CLI's, and cat's.
-    const writer = `echo $$ > ${q(join(dir, 'cli'))}; exec ${q(process.execPath)} ${q(CLI)} ${args} 2>/dev/null`;
+    const writer = `echo $$ > ${q(join(dir, 'cli'))}; exec ${q(CLI)} ${args} 2>/dev/null`;
     const reader = `echo $$ > ${q(join(dir, 'reader'))}; exec cat > ${q(join(dir, 'out'))}`;
     await run('sh', ['-c', `sh -c ${q(writer)} | sh -c ${q(reader)}`]);
     const lines = readFileSync(join(dir, 'out'), 'utf8').split('\n').filter(Boolean);

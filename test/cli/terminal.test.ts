@@ -66,7 +66,7 @@ test('on a terminal: text events, a live status line, and only the summary once 
     // The generator's report is sent to /dev/null: the command's output shares the terminal with
     // the status line, which cannot be coordinated with it.
     const generator = `exec ${loadgen()} getppid 30 --rate 10 >/dev/null`;
-    const command = `node ${CLI} trace syscalls:sys_enter_getppid -- sh -c '${generator}'`;
+    const command = `${CLI} trace syscalls:sys_enter_getppid -- sh -c '${generator}'`;
     tmux('send-keys', '-t', name, `${command}; echo "exit status $?"`, 'Enter');
     // While tracing: text events, and the status line under them (the last line written).
     const during = await waitForScreen(name, (lines) => {
@@ -89,7 +89,7 @@ test('on a terminal: text events, a live status line, and only the summary once 
 
 test('on a terminal with --quiet: no status line', { skip: noTmux }, async () => {
   await withTerminal(async (name) => {
-    const command = `node ${CLI} trace syscalls:sys_enter_getppid --quiet -- ${loadgen()} getppid 30 --rate 20`;
+    const command = `${CLI} trace syscalls:sys_enter_getppid --quiet -- ${loadgen()} getppid 30 --rate 20`;
     tmux('send-keys', '-t', name, `${command}; echo "exit status $?"`, 'Enter');
     let sawStatus = false;
     await waitForScreen(name, (lines) => {
@@ -105,7 +105,7 @@ test(
   { skip: noTmux },
   async () => {
     await withTerminal(async (name) => {
-      const command = `node ${CLI} trace syscalls:sys_enter_getppid --count-by comm -p $$`;
+      const command = `${CLI} trace syscalls:sys_enter_getppid --count-by comm -p $$`;
       tmux('send-keys', '-t', name, `${command}; echo "exit status $?"`, 'Enter');
       await waitForScreen(name, (lines) => lines.some((line) => STATUS.test(line)));
       tmux('send-keys', '-t', name, 'C-c');

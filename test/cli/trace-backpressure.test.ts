@@ -13,7 +13,7 @@ test('a reader that pauses: events written + lost = events made, and some were l
   const calls = 400_000;
   // Small rings (8 pages per CPU) fill while the reader sleeps: the pause must lose records in the
   // kernel's count, never in ours.
-  const trace = `node ${CLI} trace syscalls:sys_enter_getppid --ring-pages 8 -- ${loadgen()} getppid ${calls}`;
+  const trace = `${CLI} trace syscalls:sys_enter_getppid --ring-pages 8 -- ${loadgen()} getppid ${calls}`;
   const reader = '{ sleep 1; wc -l; }';
   const { stdout, stderr } = await runProgram('bash', ['-o', 'pipefail', '-c', `${trace} | ${reader}`], {
     maxBuffer: 1 << 20,

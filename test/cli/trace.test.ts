@@ -1,13 +1,13 @@
 /** The perf-bridge command, run as a user would run it. */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import { test } from 'node:test';
 
 import { loadgen } from '../helpers/programs.js';
 import { ourProbeLines } from '../helpers/tracefs-state.js';
-import { CLI, interruptAfter, parseLine, runCli, runProgram as run } from './cli-process.js';
+import { CLI, interruptAfter, parseLine, runCli, runProgram as run, startCli } from './cli-process.js';
 
 test('trace -- COMMAND traces exactly that command and its descendants, from its exec', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'perf-bridge-cli-'));
@@ -17,7 +17,7 @@ test('trace -- COMMAND traces exactly that command and its descendants, from its
     // dash itself calls getppid() at start-up: enable_on_exec must keep that out.
     const events = ['syscalls:sys_enter_getppid', 'sched:sched_process_exec'];
     const command = [generator, 'exec', '3', generator, 'getppid', '1000'];
-    const { stdout, stderr } = await run('node', [CLI, 'trace', ...events, '--', ...command], { maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await run(CLI, ['trace', ...events, '--', ...command], { maxBuffer: 64 << 20 });
     const lines = stdout.split('\n').filter((line) => line.startsWith('{"event"'));
     const traced = lines.map(parseLine);
     const execs = traced.filter((e) => e.event === 'sched:sched_process_exec');
@@ -57,9 +57,9 @@ test('Ctrl-C stops cleanly, removes the probes and still prints the summary', as
 });
 
 test("list and format describe the kernel's events", async () => {
-  const list = await run('node', [CLI, 'list', 'sched_process_e']);
+  const list = await run(CLI, ['list', 'sched_process_e']);
   assert.match(list.stdout, /^sched:sched_process_exec$/m);
-  const format = await run('node', [CLI, 'format', 'sched:sched_process_exec']);
+  const format = await run(CLI, ['format', 'sched:sched_process_exec']);
   assert.match(format.stdout, /^filename +string +__data_loc char\[\] +8 +4$/m);
 });
 
@@ -85,7 +85,7 @@ test('trace takes probe definitions and PATH:SYMBOL uprobes, and removes them', 
 });
 
 test('a closed stdout (| head) ends the trace cleanly and quietly, with the summary and status 0', async () => {
-  const trace = `node ${CLI} trace syscalls:sys_enter_getppid -- ${loadgen()} getppid 200000`;
+  const trace = `${CLI} trace syscalls:sys_enter_getppid -- ${loadgen()} getppid 200000`;
   const pipeline = `${trace} | head -c 100 >/dev/null`;
   // pipefail: the status is the CLI's (head's is 0 anyway).
   const { stderr } = await run('bash', ['-o', 'pipefail', '-c', pipeline], { maxBuffer: 1 << 20 });
@@ -115,4 +115,19 @@ test('Ctrl-C ends the trace even while stdout is full and nobody reads it', asyn
   const { code, stderr } = await interruptAfter(args, 1500, 'unread');
   assert.notEqual(code, null, 'the CLI exited');
   assert.match(stderr, /perf-bridge: \d+ events written/);
+});
+
+test('the installed command runs node with its young generation held small (the shebang)', async () => {
+  const cli = startCli(['trace', 'sched:sched_process_exec', '--', 'sleep', '1']);
+  // The spawned child is a copy of this process until it execs env, which execs node.
+  const commandLine = async (): Promise<string[]> => {
+    for (;;) {
+      const words = readFileSync(`/proc/${cli.child.pid}/cmdline`, 'utf8').split('\0');
+      if (basename(words[0]!) === 'node' && words.includes(CLI)) return words;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  const words = await commandLine();
+  assert.ok(words.includes('--max-semi-space-size=1'), words.join(' '));
+  assert.equal((await cli.done).code, 0);
 });
