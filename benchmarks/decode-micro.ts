@@ -188,6 +188,7 @@ function measure(recording: Recording, minMs: number, warm = false): DecodeFigur
     decode: compileDecoder(recording.format),
     errors: { count: 0 },
     delivered: 0,
+    chainDepth: -1,
   };
   const objectSlots = new Map(recording.ids.map((id) => [id, slot]));
   const columnSlot: ColumnSlot = {
@@ -205,7 +206,7 @@ function measure(recording: Recording, minMs: number, warm = false): DecodeFigur
   const errors = { malformed: 0 };
   // As a session decodes: names looked up per record (the load's, read once), itself excluded.
   // (The pid list built as src/session/targets.ts builds it: the same array map as in a session.)
-  const context = { names: new ProcessNames(), excludedPids: [...new Set([process.pid])] };
+  const context = { names: new ProcessNames(), excludedPids: [...new Set([process.pid])], stacks: undefined };
   // Results go to a sink so the engine cannot treat the decode as dead code.
   let sink: unknown;
   const object = time(

@@ -36,6 +36,19 @@ EventSpec ReadEventSpec(const Napi::Value& value, const std::string& name) {
   spec.config2 = CheckedU64(object.Get("config2"), name + ".config2", 0);
   const Napi::Value filter = object.Get("filter");
   if (!filter.IsUndefined()) spec.filter = CheckedString(filter, name + ".filter").Utf8Value();
+  const Napi::Value callchain = object.Get("callchain");
+  if (!callchain.IsUndefined()) {
+    const Napi::Object chain = CheckedObject(callchain, name + ".callchain");
+    spec.callchain = true;
+    spec.callchainKernel = CheckedBoolean(chain.Get("kernel"), name + ".callchain.kernel", true);
+    spec.callchainUser = CheckedBoolean(chain.Get("user"), name + ".callchain.user", true);
+    const uint32_t maxStack = U32Option(chain, "maxStack", name + ".callchain.maxStack", 0);
+    if (maxStack > UINT16_MAX || (!spec.callchainKernel && !spec.callchainUser)) {
+      throw Napi::TypeError::New(value.Env(),
+                                 name + ".callchain: maxStack is at most 65535, and kernel or user is true");
+    }
+    spec.maxStack = static_cast<uint16_t>(maxStack);
+  }
   return spec;
 }
 
@@ -59,6 +72,7 @@ CaptureOptions ReadCaptureOptions(const Napi::Object& object) {
   }
   options.cgroup = CheckedBoolean(object.Get("cgroup"), kOptions + "cgroup", false);
   options.sideBand = CheckedBoolean(object.Get("sideBand"), kOptions + "sideBand", false);
+  options.sideBandMappings = CheckedBoolean(object.Get("sideBandMappings"), kOptions + "sideBandMappings", false);
   options.inherit = CheckedBoolean(object.Get("inherit"), kOptions + "inherit", false);
   options.enableOnExec = CheckedBoolean(object.Get("enableOnExec"), kOptions + "enableOnExec", false);
   options.ringPages = U32Option(object, "ringPages", kOptions + "ringPages", 0);
@@ -93,6 +107,12 @@ std::vector<perf_event_attr> EventAttributes(const CaptureOptions& options) {
     attr.config2 = spec.config2;
     attr.sample_period = 1;
     attr.sample_type = kSampleType;
+    if (spec.callchain) {
+      attr.sample_type |= PERF_SAMPLE_CALLCHAIN;
+      attr.exclude_callchain_kernel = spec.callchainKernel ? 0 : 1;
+      attr.exclude_callchain_user = spec.callchainUser ? 0 : 1;
+      attr.sample_max_stack = spec.maxStack;
+    }
     attr.disabled = 1;
     attr.inherit = options.inherit ? 1 : 0;
     attr.enable_on_exec = options.enableOnExec ? 1 : 0;
@@ -110,6 +130,10 @@ std::vector<perf_event_attr> EventAttributes(const CaptureOptions& options) {
   }
   if (options.sideBand) {
     perf_event_attr attr = attrs.front();
+    attr.sample_type = kSampleType;  // its records' sample id is the same whatever the first event samples
+    attr.exclude_callchain_kernel = 0;
+    attr.exclude_callchain_user = 0;
+    attr.sample_max_stack = 0;
     attr.type = PERF_TYPE_SOFTWARE;
     attr.config = PERF_COUNT_SW_DUMMY;
     attr.config1 = 0;
@@ -117,6 +141,10 @@ std::vector<perf_event_attr> EventAttributes(const CaptureOptions& options) {
     attr.comm = 1;
     attr.comm_exec = 1;
     attr.task = 1;
+    if (options.sideBandMappings) {
+      attr.mmap = 1;  // executable mappings only (mmap_data stays 0)
+      attr.mmap2 = 1;
+    }
     attrs.push_back(attr);
   }
   return attrs;

@@ -20,6 +20,11 @@ struct EventSpec {
   bool hasConfig1String = false;
   std::string config1String;  // a symbol or path the perf_kprobe / perf_uprobe PMU reads via config1
   std::string filter;         // set with PERF_EVENT_IOC_SET_FILTER after opening; empty: none
+  // PERF_SAMPLE_CALLCHAIN: each sample carries its call chain (nr, then nr ips) before RAW.
+  bool callchain = false;
+  bool callchainKernel = true;  // with callchain: kernel frames (exclude_callchain_kernel when false)
+  bool callchainUser = true;    // with callchain: user frames (exclude_callchain_user when false)
+  uint16_t maxStack = 0;        // with callchain: sample_max_stack; 0: the kernel's limit
 };
 
 // `NativeCaptureOptions` in src/native.ts.
@@ -33,6 +38,9 @@ struct CaptureOptions {
   // Also open a dummy event per CPU and target that writes PERF_RECORD_COMM / FORK / EXIT into a
   // ring of its own per CPU, so process names can be tracked; it has no sample id.
   bool sideBand = false;
+  // With sideBand: the dummy event also writes PERF_RECORD_MMAP2 for executable mappings, so user
+  // call chains can be symbolized.
+  bool sideBandMappings = false;
   bool inherit = false;
   bool enableOnExec = false;
   uint32_t ringPages = 0;      // data pages per ring: a power of two

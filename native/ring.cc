@@ -21,7 +21,7 @@ constexpr uint32_t kLostRecord = PERF_RECORD_LOST;
 constexpr uint32_t kLostSamplesRecord = 13;  // PERF_RECORD_LOST_SAMPLES; older headers lack it
 
 bool IsSideBand(uint32_t type) {
-  return type == PERF_RECORD_COMM || type == PERF_RECORD_FORK || type == PERF_RECORD_EXIT;
+  return type == PERF_RECORD_COMM || type == PERF_RECORD_FORK || type == PERF_RECORD_EXIT || type == PERF_RECORD_MMAP2;
 }
 
 }  // namespace

@@ -22,6 +22,11 @@ export interface NativeEventSpec {
   config2?: bigint;
   /** A kernel filter expression, set with PERF_EVENT_IOC_SET_FILTER on every fd of the event. */
   filter?: string;
+  /**
+   * Sample the call chain too (PERF_SAMPLE_CALLCHAIN): its kernel and/or user frames, at most
+   * `maxStack` of them (0: the kernel's limit, `kernel.perf_event_max_stack`).
+   */
+  callchain?: { kernel: boolean; user: boolean; maxStack: number };
 }
 
 /**
@@ -45,6 +50,8 @@ export interface NativeCaptureOptions {
    * no sample id.
    */
   sideBand?: boolean | undefined;
+  /** With `sideBand`: PERF_RECORD_MMAP2 records of executable mappings too (to symbolize user stacks). */
+  sideBandMappings?: boolean | undefined;
   /** Also trace the children the targets create from now on. */
   inherit: boolean;
   /** Leave enabling to the kernel at the target's next exec (for commands we start). */

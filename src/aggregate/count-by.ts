@@ -65,7 +65,7 @@ function modeFor(keys: readonly string[], formats: ReadonlyMap<string, EventForm
   const key = keys[0]!;
   if (key === 'event') return 'event';
   if (key === 'pid' || key === 'tid' || key === 'cpu') return 'number';
-  if (key === 'comm') return 'text';
+  if (key === 'comm' || key === 'stack') return 'text';
   const fields = [...formatsWithField(key, formats).values()];
   return fields.every((field) => fieldKind(field) === 'small' || fieldKind(field) === 'wide') ? 'number' : 'text';
 }
@@ -88,8 +88,8 @@ class KeyCounter implements Aggregation {
       if (columns.length === 0) continue;
       if (this.mode === 'event') increment(this.textCounts, event, columns.length);
       else if (this.mode === 'number') this.addNumbers(columns);
-      else if (this.mode === 'text') this.addTexts(event, columns);
-      else this.addComposed(event, columns);
+      else if (this.mode === 'text') this.addTexts(event, columns, batch.stacks);
+      else this.addComposed(event, columns, batch.stacks);
     }
   }
 
@@ -135,7 +135,7 @@ class KeyCounter implements Aggregation {
     counts.set(last, (counts.get(last) ?? 0) + run);
   }
 
-  private addTexts(event: string, columns: EventColumns): void {
+  private addTexts(event: string, columns: EventColumns, stacks: ColumnBatch['stacks']): void {
     const counts = this.textCounts;
     const key = this.keys[0]!;
     if (key === 'comm') {
@@ -154,13 +154,13 @@ class KeyCounter implements Aggregation {
       increment(counts, last, run);
       return;
     }
-    const read = textReader(key, event, columns);
+    const read = textReader(key, event, columns, stacks);
     for (let i = 0; i < columns.length; i++) increment(counts, read(i), 1);
   }
 
-  private addComposed(event: string, columns: EventColumns): void {
+  private addComposed(event: string, columns: EventColumns, stacks: ColumnBatch['stacks']): void {
     const counts = this.textCounts;
-    const readers = this.keys.map((key) => textReader(key, event, columns));
+    const readers = this.keys.map((key) => textReader(key, event, columns, stacks));
     const first = readers[0]!;
     const rest = readers.slice(1);
     for (let i = 0; i < columns.length; i++) {

@@ -4,6 +4,7 @@
  */
 export type { Aggregation } from './aggregation.js';
 export { countBy, type CountByOptions } from './count-by.js';
+export { foldedStacks } from './folded-stacks.js';
 export { histogram } from './histogram.js';
 export { latency, type LatencyAggregation, type LatencyPair, type LatencySummary } from './latency.js';
 export { AggregationError } from './errors.js';

@@ -4,10 +4,15 @@
  */
 import type { EventColumns } from '../decode/columns.js';
 import { sharedStrings } from '../decode/string-cache.js';
+import type { CallStack } from '../symbols/stack-table.js';
+import { foldedStack } from '../symbols/stack-text.js';
 import { wordsOf, wordsToNumber, wordsToText } from './wide-values.js';
 
-/** The keys every event has, from the sample rather than the event's fields. */
-export const SAMPLE_KEYS = ['event', 'comm', 'pid', 'tid', 'cpu'] as const;
+/**
+ * The keys every event has, from the sample rather than the event's fields (`stack`: the folded
+ * call stack, for events captured with stacks).
+ */
+export const SAMPLE_KEYS = ['event', 'comm', 'pid', 'tid', 'cpu', 'stack'] as const;
 
 /** Text a row shows for a key its event does not have. */
 export const MISSING = '-';
@@ -15,11 +20,23 @@ export const MISSING = '-';
 /** Row i's value of a key, as text. */
 export type TextReader = (row: number) => string;
 
-/** `key`'s values in the rows of `event` as text: numbers in decimal, bytes in hex, missing as `-`. */
-export function textReader(key: string, event: string, columns: EventColumns): TextReader {
+/**
+ * `key`'s values in the rows of `event` as text: numbers in decimal, bytes in hex, stacks folded
+ * (`stacks`: the batch's), missing as `-`.
+ */
+export function textReader(
+  key: string,
+  event: string,
+  columns: EventColumns,
+  stacks: readonly CallStack[] = [],
+): TextReader {
   switch (key) {
     case 'event':
       return () => event;
+    case 'stack': {
+      const rows = columns.stack;
+      return rows === undefined ? () => MISSING : (i) => foldedStack(stacks[rows[i]!]!);
+    }
     case 'comm': {
       const comm = columns.comm;
       return (i) => comm[i]!;

@@ -3,6 +3,7 @@
  * each command are in args/options.ts, `trace`'s own parsing in args/trace.ts.
  */
 import type { LatencyPair } from '../aggregate/index.js';
+import type { StackSpace } from '../session/stack-option.js';
 import { COMMAND_NAMES, type CommandName, OPTIONS_OF } from './args/options.js';
 import { scanArguments } from './args/scan.js';
 import { parseTrace } from './args/trace.js';
@@ -26,7 +27,9 @@ export type AggregateRequest =
   | { kind: 'count-by'; keys: string[]; top: number | undefined }
   | { kind: 'hist'; field: string }
   /** `pair` undefined: the p/r probe pair given in the command. */
-  | { kind: 'latency'; pair: LatencyPair | undefined };
+  | { kind: 'latency'; pair: LatencyPair | undefined }
+  /** `--format folded`: the events' stacks folded, with their counts. */
+  | { kind: 'folded' };
 
 /** The parsed `trace` command. */
 export interface TraceCommand {
@@ -63,6 +66,8 @@ export interface TraceCommand {
   aggregate: AggregateRequest | undefined;
   /** `--interval`: seconds between tables (only with an aggregation). */
   intervalSeconds: number | undefined;
+  /** `--stack` (and `--stack-depth`): capture each event's call stack. */
+  stack: { from: StackSpace; maxDepth?: number } | undefined;
 }
 
 /** Every command the CLI knows. */

@@ -24,6 +24,8 @@ import {
 } from './records.js';
 import { RowIndex } from './row-index.js';
 import { singleEventLayout } from './single-event-layout.js';
+import { rawSizeOffset } from '../symbols/call-chain.js';
+import { BatchStacks } from '../symbols/batch-stacks.js';
 
 /** What the column walker needs to know about one opened event. */
 export interface ColumnSlot {
@@ -105,6 +107,7 @@ function indexRows(
   let lastHigh = -1;
   let id = -1;
   let known = false;
+  let chained = false;
   let entry: Pending | undefined;
   let rows = 0;
   let rawBytes = 0;
@@ -120,7 +123,9 @@ function indexRows(
       lastLow = low;
       lastHigh = high;
       id = sampleId(view, pos);
-      known = slots.has(id);
+      const slot = slots.get(id);
+      known = slot !== undefined;
+      chained = slot !== undefined && slot.columns.chainDepth >= 0;
       entry = events.byId.get(id);
       ordinal = entry?.ordinal ?? 0;
     }
@@ -133,8 +138,9 @@ function indexRows(
       entry = eventOf(id, slots, events);
       ordinal = entry.ordinal;
     }
-    const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
-    if (SampleLayout.raw + rawSize > size) {
+    const rawSizeAt = chained ? rawSizeOffset(view, pos, size) : pos + SampleLayout.rawSize;
+    const rawSize = rawSizeAt < 0 ? -1 : view.getUint32(rawSizeAt, true);
+    if (rawSize < 0 || rawSizeAt + 4 + rawSize > pos + size) {
       if (errors) errors.malformed++;
       continue;
     }
@@ -212,7 +218,9 @@ export function decodeColumns(
   context: BatchContext,
   errors: BatchErrors | undefined,
 ): ColumnBatch {
-  const single = length > 0 ? onlySlot(slots) : undefined;
+  // Records with call chains are decoded the general way: the one-pass fillers read fixed layouts.
+  const only = length > 0 ? onlySlot(slots) : undefined;
+  const single = only !== undefined && only.columns.chainDepth < 0 ? only : undefined;
   if (single !== undefined) {
     const batch = decodeSingleEvent(bytes, view, length, slots, single, context, errors !== undefined);
     if (batch !== undefined) return batch;
@@ -232,8 +240,9 @@ export function decodeColumns(
     entry.slot.columns.fill(bytes, view, positions, entry.first, entry.rows, entry, names, entry.stores, errorCounter);
   }
   const batch = new Map<string, EventColumns>();
+  const stacks = context.stacks === undefined ? undefined : new BatchStacks(context.stacks);
   for (const entry of events.list) {
-    batch.set(entry.slot.name, {
+    const columns: EventColumns = {
       length: entry.rows,
       cpu: entry.cpu,
       pid: entry.pid,
@@ -241,7 +250,13 @@ export function decodeColumns(
       comm: entry.comm,
       time: entry.time,
       fields: entry.fields,
-    });
+    };
+    const depth = entry.slot.columns.chainDepth;
+    if (depth < 0 || stacks === undefined) batch.set(entry.slot.name, columns);
+    else
+      batch.set(entry.slot.name, { ...columns, stack: stacks.column(view, positions, entry.first, entry.rows, depth) });
   }
-  return { length: index.length, events: batch };
+  return stacks === undefined
+    ? { length: index.length, events: batch }
+    : { length: index.length, events: batch, stacks: stacks.list };
 }

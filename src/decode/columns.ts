@@ -3,6 +3,7 @@
  * without allocating anything per event. Text and byte fields share one buffer per column. All of
  * an event's columns are views into one arena that is reused for the next batch.
  */
+import type { CallStack } from '../symbols/stack-table.js';
 
 /** The memory of an arena that has held nothing yet (shared: it holds nothing). */
 const NO_MEMORY = new ArrayBuffer(0);
@@ -204,6 +205,8 @@ export interface EventColumns {
   readonly time: BigUint64Array;
   /** By field name, without `common_*`. Booleans are a Uint8Array of 0/1. */
   readonly fields: Readonly<Record<string, Column>>;
+  /** With the `stack` option: each row's call stack, as its index in the batch's `stacks`. */
+  readonly stack?: Uint32Array;
 }
 
 /** A batch in columnar form: rows grouped by event, in ring order within each event. */
@@ -212,4 +215,6 @@ export interface ColumnBatch {
   readonly length: number;
   /** By event name (`group:name`, or a probe's label). */
   readonly events: ReadonlyMap<string, EventColumns>;
+  /** With the `stack` option: the batch's distinct call stacks, which `stack` columns index. */
+  readonly stacks?: readonly CallStack[];
 }

@@ -9,6 +9,7 @@ import { type DecodeErrorCounter, dynamicLength, dynamicOffset, resolveDynamic }
 import { type EventFormat, type FieldDecoding, type FormatField, assertNumericLayout, fieldEnd } from './format.js';
 import { generateFunction, intReadExpression, perRecordBody } from './generated-code.js';
 import { type ExclusionCursor, type NameCursor, SampleLayout, recordSize } from './records.js';
+import { rawSizeOffset } from '../symbols/call-chain.js';
 
 /** The columns every event has, which a filler writes next to the event's own fields. */
 export interface SampleColumns {
@@ -114,6 +115,15 @@ const SAMPLE_ROW = `
         time32[2 * r] = v.getUint32(at + ${SampleLayout.time}, true);
         time32[2 * r + 1] = v.getUint32(at + ${SampleLayout.time + 4}, true);`;
 
+/** Generated code finding the raw data (`s`, `n` bytes) of the record at `at`, whose layout is fixed. */
+const FIXED_RAW = `const s = at + ${SampleLayout.raw};
+        const n = v.getUint32(at + ${SampleLayout.rawSize}, true);`;
+
+/** {@link FIXED_RAW} for records with a call chain, which the walk found to fit their record. */
+const CHAINED_RAW = `const rs = rawSizeOffset(v, at, v.getUint16(at + ${SampleLayout.size}, true));
+        const s = rs + 4;
+        const n = v.getUint32(rs, true);`;
+
 /** How to allocate an event's field columns and fill them. */
 export interface CompiledColumns {
   /** Arena bytes the field columns of `rows` rows take, their raw data totalling `rawBytes`. */
@@ -122,6 +132,11 @@ export interface CompiledColumns {
   allocate(rows: number, rawBytes: number, arena: ColumnArena): { fields: Record<string, Column>; stores: unknown[] };
   fill: ColumnFiller;
   fillWalking: WalkingFiller;
+  /**
+   * -1, or the most frames the event's records' call chains hold (the `stack` option): its raw
+   * data then starts after the chain, and only {@link fill} reads such records.
+   */
+  chainDepth: number;
   /**
    * The columns allocate() laid out, cut to their first `rows` rows, the packed ones to `rawBytes`
    * bytes of data: what allocate(rows, rawBytes) would have returned, viewing the same memory.
@@ -333,8 +348,11 @@ function walkingFillerSource(locals: string, body: string): string {
     };`;
 }
 
-/** Builds the column allocator and fillers of an event's own fields. */
-export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledColumns {
+/**
+ * Builds the column allocator and fillers of an event's own fields; `chainDepth` as in
+ * {@link CompiledColumns.chainDepth}.
+ */
+export function compileColumns(format: Pick<EventFormat, 'fields'>, chainDepth = -1): CompiledColumns {
   const fields = format.fields;
   assertNumericLayout(fields);
   const plans = fields.map(plan);
@@ -348,14 +366,13 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
   const packed = plans.map((p) => p.bytes === packedBytes);
   const builders = fieldObjectBuilders(fields, packed);
   const fill = generateFunction(
-    { pushDynamic, pushText },
+    { pushDynamic, pushText, rawSizeOffset },
     `return function fillColumns(b, v, p, first, rows, c, names, t, e) {
       const { cpu, pid, tid, time32, comm } = c;
       ${locals}
       for (let r = 0; r < rows; r++) {
         const at = p[first + r];${SAMPLE_ROW}
-        const s = at + ${SampleLayout.raw};
-        const n = v.getUint32(at + ${SampleLayout.rawSize}, true);
+        ${chainDepth < 0 ? FIXED_RAW : CHAINED_RAW}
         ${body}
       }
     };`,
@@ -378,6 +395,7 @@ export function compileColumns(format: Pick<EventFormat, 'fields'>): CompiledCol
     },
     fill,
     fillWalking,
+    chainDepth,
     withRows: builders.withRows,
   };
 }

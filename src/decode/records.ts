@@ -4,12 +4,16 @@
  *
  *   0 header (u32 type, u16 misc, u16 size)   8 id (u64)   16 pid, tid (u32 each)
  *   24 time (u64)   32 cpu, reserved (u32 each)   40 raw size (u32)   44 raw data
+ *
+ * An event with stacks adds CALLCHAIN, whose chain stands before the raw size (symbols/call-chain.ts).
  */
 import type { FieldsDecoder } from './compile.js';
 import type { DecodeErrorCounter } from './field-readers.js';
 import { type NameSpan, type ProcessNames, nameAt } from './process-names.js';
 import { timeAt } from './side-band.js';
 import { WideReader } from './wide-ints.js';
+import { rawSizeOffset } from '../symbols/call-chain.js';
+import type { CallStack, StackTable } from '../symbols/stack-table.js';
 
 /** Offsets of the sample fields inside a record (see the module comment). */
 export const SampleLayout = {
@@ -56,6 +60,8 @@ export interface TraceEvent<Name extends string = string, Fields = Record<string
   /** CLOCK_MONOTONIC nanoseconds, the clock of `process.hrtime.bigint()`. */
   time: bigint;
   fields: Fields;
+  /** The call stack, innermost frame first, when the event was opened with the `stack` option. */
+  stack?: CallStack;
 }
 
 /** What the batch walker needs to know about one opened event. */
@@ -65,6 +71,11 @@ export interface EventSlot {
   decode: FieldsDecoder;
   errors: DecodeErrorCounter;
   delivered: number;
+  /**
+   * -1, or with the `stack` option the most frames the records' call chains hold. A number either
+   * way, so that every slot has one shape for the walk.
+   */
+  chainDepth: number;
 }
 
 /**
@@ -75,6 +86,8 @@ export interface BatchContext {
   names: ProcessNames;
   /** Thread group ids whose samples are left out (the kernel filter misses threads started later). */
   excludedPids: readonly number[];
+  /** The session's stacks, when any of its events captures them (a key either way: one shape). */
+  stacks: StackTable | undefined;
 }
 
 /** True when `pid` is one of `excluded` (a handful at most: a loop beats a Set here). */
@@ -159,23 +172,32 @@ export function decodeRecords(
       lastLow = low;
       lastHigh = high;
     }
-    const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
-    if (slot === undefined || SampleLayout.raw + rawSize > size) {
+    if (slot === undefined) {
+      errors.malformed++;
+      continue;
+    }
+    const rawSizeAt = slot.chainDepth < 0 ? pos + SampleLayout.rawSize : rawSizeOffset(view, pos, size);
+    const rawSize = rawSizeAt < 0 ? -1 : view.getUint32(rawSizeAt, true);
+    if (rawSize < 0 || rawSizeAt + 4 + rawSize > pos + size) {
       errors.malformed++;
       continue;
     }
     const pid = view.getUint32(pos + SampleLayout.pid, true);
     if (excluded.has(pid)) continue;
     const tid = view.getUint32(pos + SampleLayout.tid, true);
-    out.push({
+    const event: TraceEvent = {
       event: slot.name,
       cpu: view.getUint32(pos + SampleLayout.cpu, true),
       pid,
       tid,
       comm: names.nameOf(tid, view, pos),
       time: times.u64(bytes, view, pos + SampleLayout.time),
-      fields: slot.decode(bytes, view, pos + SampleLayout.raw, rawSize, slot.errors),
-    });
+      fields: slot.decode(bytes, view, rawSizeAt + 4, rawSize, slot.errors),
+    };
+    if (slot.chainDepth >= 0 && context.stacks !== undefined) {
+      event.stack = context.stacks.stackOf(view, pos, pid, slot.chainDepth);
+    }
+    out.push(event);
     slot.delivered++;
   }
   if (pos < length) errors.malformed++; // a record whose size overruns the batch ended the walk

@@ -83,7 +83,7 @@ function warmUpContext(): BatchContext {
   // Pruning writes a span's link to its older name: done once now, the optimised decoders do not
   // rely on that link never changing, and are not thrown away at a session's first prune.
   names.prune();
-  return { names, excludedPids: [0x3fffffff] };
+  return { names, excludedPids: [0x3fffffff], stacks: undefined };
 }
 
 /**
@@ -93,7 +93,7 @@ function warmUpContext(): BatchContext {
 export function warmObjectDecoder(format: Pick<EventFormat, 'fields'>, decode: FieldsDecoder, until: number): void {
   const { bytes, view } = syntheticBatch(format, 1);
   const size = syntheticRecordSize(format);
-  const slots = new Map([[1, { name: 'warm-up', decode, errors: { count: 0 }, delivered: 0 }]]);
+  const slots = new Map([[1, { name: 'warm-up', decode, errors: { count: 0 }, delivered: 0, chainDepth: -1 }]]);
   const context = warmUpContext();
   const decodeFirst = (records: number) => {
     const out: TraceEvent[] = [];

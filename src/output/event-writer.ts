@@ -24,6 +24,7 @@ import { OutputMemory } from './output-memory.js';
 import { type CompiledRows, type PreparedRows, commBytesBound } from './row-code.js';
 import { ESCAPE_EXPANSION } from './strings.js';
 import { TextCompiler } from './text.js';
+import { StackSuffix } from './stack-suffix.js';
 import { RowOrder } from './time-order.js';
 import { syntheticBatch } from './warm-up.js';
 
@@ -53,6 +54,8 @@ export class EventWriter {
   private readonly order = new RowOrder();
   /** Rows in time order (true) or each event's rows in turn (false: `order: 'batch'`). */
   private readonly timeOrdered: boolean;
+  /** How the format shows call stacks (none in csv). */
+  private readonly stackSuffix: StackSuffix | undefined;
 
   /** formats: session.formats (event name → EventFormat from src/decode/format.ts). */
   constructor(
@@ -60,6 +63,7 @@ export class EventWriter {
     options: OutputOptions,
   ) {
     this.timeOrdered = options.order !== 'batch';
+    this.stackSuffix = StackSuffix.of(options.format);
     switch (options.format) {
       case 'jsonl':
         this.compiler = new JsonlCompiler();
@@ -88,6 +92,7 @@ export class EventWriter {
   /**
    * Serializes the first `limit` rows (in output order) of `batch`. Returns a Buffer the caller
    * owns (it is written asynchronously) and how many rows it holds (min(limit, batch.length)).
+   * Call stacks are written in jsonl and text, not in csv.
    */
   write(batch: ColumnBatch, limit: number): { bytes: Buffer; rows: number } {
     const rows = Math.max(0, Math.min(limit, batch.length));
@@ -96,6 +101,9 @@ export class EventWriter {
     const prepared: PreparedRows[] = [];
     const times: Uint32Array[] = [];
     const lengths: number[] = [];
+    const stackRows: (Uint32Array | undefined)[] = [];
+    const { stacks = [] } = batch;
+    const suffix = this.stackSuffix;
     let bound = 0;
     for (const [name, columns] of batch.events) {
       const serializer = this.serializerOf(name);
@@ -105,6 +113,9 @@ export class EventWriter {
       times.push(event.time);
       lengths.push(columns.length);
       bound += rowsBound(serializer, event);
+      const stackRow = suffix === undefined ? undefined : columns.stack;
+      stackRows.push(stackRow);
+      if (stackRow !== undefined) bound += suffix!.bound(stackRow, stacks);
     }
     const order = this.order;
     if (this.timeOrdered) order.timeOrder(times, lengths, rows);
@@ -114,7 +125,15 @@ export class EventWriter {
     let p = start;
     for (let s = 0; s < order.count; s++) {
       const e = order.event[s]!;
-      p = serializers[e]!.rows(prepared[e]!, buffer, view, p, order.from[s]!, order.to[s]!);
+      const stackRow = stackRows[e];
+      if (stackRow === undefined) {
+        p = serializers[e]!.rows(prepared[e]!, buffer, view, p, order.from[s]!, order.to[s]!);
+        continue;
+      }
+      for (let r = order.from[s]!; r < order.to[s]!; r++) {
+        p = serializers[e]!.rows(prepared[e]!, buffer, view, p, r, r + 1);
+        p = suffix!.write(buffer, p, stacks[stackRow[r]!]!);
+      }
     }
     return { bytes: this.memory.take(start, p), rows };
   }

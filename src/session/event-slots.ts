@@ -31,7 +31,13 @@ export class EventSlots {
     private readonly events: readonly ResolvedEvent[],
     ids: BigUint64Array,
   ) {
-    this.list = events.map((event) => ({ name: event.name, decode: event.decode, errors: { count: 0 }, delivered: 0 }));
+    this.list = events.map((event) => ({
+      name: event.name,
+      decode: event.decode,
+      errors: { count: 0 },
+      delivered: 0,
+      chainDepth: event.stack?.maxDepth ?? -1,
+    }));
     ids.forEach((id, slot) => this.bySampleId.set(Number(id), this.list[slot % this.list.length]!));
   }
 
@@ -61,9 +67,10 @@ export class EventSlots {
     const bySlot = new Map<EventSlot, ColumnSlot>();
     this.list.forEach((slot, eventIndex) => {
       const format = this.events[eventIndex]!.format;
-      const columns = compileColumns(format);
+      const columns = compileColumns(format, slot.chainDepth);
       const arena = new ColumnArena();
-      if (performance.now() < warmUntil) {
+      // The warm-up's synthetic records have no call chains.
+      if (slot.chainDepth < 0 && performance.now() < warmUntil) {
         warmColumnDecoder(format, columns, arena, BATCH_BYTES, eventWarmUpEnd(warmUntil));
       }
       // One error counter per event, whichever decoder counts.

@@ -71,11 +71,14 @@ function nativeOptions(
 ): NativeCaptureOptions {
   const { cpus, inherit, ringPages, wakeupBytes, wakeupEvents, flushIntervalMs } = options;
   return {
-    events: events.map((event) => withFilter(event.spec, allOfFilters(filtersOf(event, exclusionFilter)))),
+    events: events.map((event) =>
+      withCallchain(withFilter(event.spec, allOfFilters(filtersOf(event, exclusionFilter))), event),
+    ),
     cpus,
     targets,
     cgroup,
     sideBand: true,
+    sideBandMappings: events.some((event) => event.stack?.user === true),
     sideBandPages: SIDE_BAND_PAGES,
     inherit,
     enableOnExec: options.enableOnExec || options.command !== undefined,
@@ -102,6 +105,13 @@ function filtersOf(event: ResolvedEvent, exclusionFilter: string | undefined): s
 
 function withFilter(spec: NativeEventSpec, filter: string | undefined): NativeEventSpec {
   return filter === undefined ? spec : { ...spec, filter };
+}
+
+/** `spec` with the call chain `event`'s stack option asks for (as is without one). */
+function withCallchain(spec: NativeEventSpec, { stack }: ResolvedEvent): NativeEventSpec {
+  return stack === undefined
+    ? spec
+    : { ...spec, callchain: { kernel: stack.kernel, user: stack.user, maxStack: stack.maxDepth } };
 }
 
 /** The error for a failed open: the event and CPU named, and for a refused filter its text. */

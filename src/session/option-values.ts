@@ -8,6 +8,7 @@ import type { ProbeInput } from '../probes/probe-set.js';
 import { isEventPattern } from '../tracefs/event-globs.js';
 import { parseEventName } from '../tracefs/events.js';
 import { onlineCpus } from './cpus.js';
+import { type ResolvedStack, stackOption } from './stack-option.js';
 
 /** The largest ring the kernel maps per CPU, in pages. */
 const MAX_RING_PAGES = 1 << 18;
@@ -89,7 +90,7 @@ export function booleanOption(name: string, value: unknown, fallback: boolean): 
 }
 
 /** `events`: an array of event names (each parsed, so a bad one throws EventNameError). */
-export function eventsOption(value: unknown): { name: string; filter?: string }[] {
+export function eventsOption(value: unknown): ListedEvent[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     const hint =
@@ -122,12 +123,25 @@ function checkedEventName(name: unknown, where: string): string {
   return name;
 }
 
-/** `{ event, filter }`: the filter's text is checked against the event's format once that is read. */
-function filteredEventEntry(entry: Record<string, unknown>, where: string): { name: string; filter?: string } {
-  refuseUnknownKeys(entry, ['event', 'filter'], where);
+/** An entry of the `events` option, checked. */
+export interface ListedEvent {
+  /** A name or a glob. */
+  name: string;
+  filter?: string;
+  /** The entry's own `stack` option (the session's applies when it has none). */
+  stack?: ResolvedStack;
+}
+
+/**
+ * `{ event, filter, stack }`: the filter's text is checked against the event's format once that
+ * is read.
+ */
+function filteredEventEntry(entry: Record<string, unknown>, where: string): ListedEvent {
+  refuseUnknownKeys(entry, ['event', 'filter', 'stack'], where);
   const name = checkedEventName(entry.event, `${where}.event`);
+  const stack = stackOption(entry.stack, `${where}.stack`);
   const filter = entry.filter;
-  if (filter === undefined) return { name };
+  if (filter === undefined) return stack === undefined ? { name } : { name, stack };
   // Only the type here: what the text says is checked against the event's format (FilterError).
   if (typeof filter !== 'string') {
     refuse(
@@ -137,7 +151,7 @@ function filteredEventEntry(entry: Record<string, unknown>, where: string): { na
       "write it in the kernel's filter language, e.g. 'common_pid != 1 && count > 4096'",
     );
   }
-  return { name, filter };
+  return stack === undefined ? { name, filter } : { name, filter, stack };
 }
 
 function checkProbeInput(input: unknown, where: string): ProbeInput {

@@ -5,6 +5,7 @@ import {
   booleanOption,
   cpusOption,
   eventsOption,
+  type ListedEvent,
   flushIntervalOption,
   isRecord,
   maxQueuedBatchesOption,
@@ -15,6 +16,7 @@ import {
   shown,
   wakeupOption,
 } from './option-values.js';
+import { type ResolvedStack, type StackOption, stackOption } from './stack-option.js';
 import { type ResolvedTargets, targetOptions } from './target-options.js';
 
 /** An event with a kernel filter: only the records for which `filter` holds are written. */
@@ -26,6 +28,8 @@ export interface FilteredEvent<Name extends string = string> {
    * `fd == 1 && count > 4096` or `filename ~ "/etc/*"`; checked against the event's format.
    */
   filter?: string;
+  /** Capture this event's call stacks (instead of the session's `stack` option). */
+  stack?: StackOption;
 }
 
 /**
@@ -106,12 +110,18 @@ export interface SessionOptions<Name extends string = string> {
    * time order per CPU, batches follow ring order). Applies to objects, not to columns.
    */
   sortByTime?: boolean;
+  /**
+   * Capture every event's call stack (`event.stack` on objects): kernel frames, user frames, or
+   * both, symbolized from /proc/kallsyms, the processes' mapped ELF files and the JIT maps of
+   * runtimes run with `--perf-basic-prof` (default: none). An entry of `events` may set its own.
+   */
+  stack?: StackOption;
 }
 
 /** Options after defaults and validation. */
 export interface ResolvedSessionOptions extends ResolvedTargets {
   /** Event names or globs, with the filter given for each. */
-  events: { name: string; filter?: string }[];
+  events: ListedEvent[];
   /** Probes with the label their events are reported under (undefined: `group:event`). */
   probes: { label?: string; input: ProbeInput }[];
   kprobePmu: boolean;
@@ -124,6 +134,8 @@ export interface ResolvedSessionOptions extends ResolvedTargets {
   enableOnExec: boolean;
   maxQueuedBatches: number;
   sortByTime: boolean;
+  /** The session's `stack` option, checked. */
+  stack?: ResolvedStack;
 }
 
 /** Memory all default rings of a session share: 32 MiB, split across its CPUs. */
@@ -161,6 +173,7 @@ const OPTION_NAMES: Readonly<Record<keyof SessionOptions, true>> = {
   excludePids: true,
   maxQueuedBatches: true,
   sortByTime: true,
+  stack: true,
 };
 
 /**
@@ -206,8 +219,20 @@ function resolveEachOption(options: SessionOptions, pageSize: number): ResolvedS
   const enableOnExec = booleanOption('enableOnExec', options.enableOnExec, false);
   const maxQueuedBatches = maxQueuedBatchesOption(options.maxQueuedBatches);
   const sortByTime = booleanOption('sortByTime', options.sortByTime, false);
+  const stack = stackOption(options.stack, 'stack');
   const flags = { kprobePmu, inherit, enableOnExec, sortByTime };
-  return { events, probes, ringPages, ...wakeup, flushIntervalMs, cpus, ...targets, maxQueuedBatches, ...flags };
+  const resolved = {
+    events,
+    probes,
+    ringPages,
+    ...wakeup,
+    flushIntervalMs,
+    cpus,
+    ...targets,
+    maxQueuedBatches,
+    ...flags,
+  };
+  return stack === undefined ? resolved : { ...resolved, stack };
 }
 
 /** Last phase: options that are valid alone but not together, or that leave nothing to capture. */

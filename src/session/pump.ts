@@ -8,6 +8,7 @@ import type { ColumnBatch } from '../decode/columns.js';
 import type { ProcessNames } from '../decode/process-names.js';
 import { type BatchContext, decodeRecords, type TraceEvent } from '../decode/records.js';
 import { readSideBand } from '../decode/side-band.js';
+import type { StackTable } from '../symbols/stack-table.js';
 import type { NativeCapture } from '../native.js';
 import { bufferFilledSlot, sideBandBytesSlot } from '../native-protocol.js';
 import type { Delivery } from './delivery.js';
@@ -39,6 +40,8 @@ export interface PumpParts<E extends TraceEvent> {
   names: ProcessNames;
   /** Processes whose samples are dropped. */
   excludedPids: readonly number[];
+  /** The session's stacks, when an event captures them; kept current from the side-band too. */
+  stacks: StackTable | undefined;
 }
 
 /** How often names no sample can need any more are forgotten, in ms. */
@@ -85,7 +88,7 @@ export class Pump<E extends TraceEvent> {
     this.sideBandBytes = sideBandBytesSlot(parts.capture.ringCount);
     const sideBand = new ArrayBuffer(sizes.sideBandBytes);
     this.sideBand = { memory: sideBand, bytes: Buffer.from(sideBand), view: new DataView(sideBand) };
-    this.context = { names: parts.names, excludedPids: parts.excludedPids };
+    this.context = { names: parts.names, excludedPids: parts.excludedPids, stacks: parts.stacks };
     this.maxDrainCalls = Math.ceil(sizes.ringBytes / BATCH_BYTES) + 1;
     this.timeOrder = sortByTime ? new TimeOrder() : undefined;
   }
@@ -170,7 +173,10 @@ export class Pump<E extends TraceEvent> {
       more = counts[this.bufferFilled] === 1;
       // Names change before the samples are named: each sample looks its name up at its own time.
       const sideBandBytes = counts[this.sideBandBytes]!;
-      if (sideBandBytes > 0) readSideBand(this.sideBand.bytes, this.sideBand.view, sideBandBytes, this.context.names);
+      if (sideBandBytes > 0) {
+        const { names, stacks } = this.context;
+        readSideBand(this.sideBand.bytes, this.sideBand.view, sideBandBytes, names, stacks?.symbolizer);
+      }
       if (length > 0) this.decodeAndDeliver(length, collect);
     }
     const now = performance.now();

@@ -2,6 +2,7 @@
 import { type FieldsDecoder, compileDecoder } from '../decode/compile.js';
 import { type EventFormat, parseFormat } from '../decode/format.js';
 import type { NativeEventSpec } from '../native.js';
+import type { ResolvedStack } from './stack-option.js';
 import { parseEventName, readEventFormat, readEventId } from '../tracefs/events.js';
 import { tracefsRoot } from '../tracefs/mount.js';
 
@@ -17,6 +18,8 @@ export interface ResolvedEvent {
   filter?: string;
   format: EventFormat;
   decode: FieldsDecoder;
+  /** Its call stacks are captured so. */
+  stack?: ResolvedStack;
 }
 
 /** Looks up a tracepoint (static or dynamic) in tracefs and compiles its decoder. */

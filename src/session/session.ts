@@ -23,6 +23,8 @@ import { resolveEvents } from './resolve-events.js';
 import type { ResolvedEvent } from './resolved-event.js';
 import { SessionProbes } from './session-probes.js';
 import { SessionCounters, type SessionStats } from './stats.js';
+import { StackTable } from '../symbols/stack-table.js';
+import { Symbolizer } from '../symbols/symbolizer.js';
 
 export type { SessionStats } from './stats.js';
 
@@ -92,7 +94,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     const ringBytes = options.ringPages * pageSize * options.cpus.length;
     const sideBandBytes = SIDE_BAND_PAGES * pageSize * options.cpus.length;
     const parts = { capture, slots: this.slots, delivery: this.delivery, counters: this.counters };
-    const naming = { names: this.names, excludedPids };
+    const naming = { names: this.names, excludedPids, stacks: stackTableFor(resolved) };
     this.pump = new Pump({ ...parts, ...naming }, { ringBytes, sideBandBytes }, options.sortByTime);
     this.unregisterExit = closeAtExit(this);
     this.probes = probeSet && new SessionProbes(this, probeSet);
@@ -266,4 +268,20 @@ export function openSession<
     probeSet?.discard();
     throw error;
   }
+}
+
+/** The stack table of a session whose events capture stacks (undefined when none does). */
+function stackTableFor(events: readonly ResolvedEvent[]): StackTable | undefined {
+  if (!events.some((event) => event.stack !== undefined)) return undefined;
+  const kernel = events.some((event) => event.stack?.kernel === true);
+  return new StackTable(new Symbolizer(kernel, warnHiddenKernelSymbols));
+}
+
+/** Told once per session: kernel frames stay hex when /proc/kallsyms hides addresses. */
+function warnHiddenKernelSymbols(): void {
+  process.emitWarning(
+    'kernel stack frames are shown as addresses: /proc/kallsyms hides them from this process ' +
+      '(kernel.kptr_restrict, or not root); run as root with kernel.kptr_restrict=0 for names',
+    { code: 'PERF_BRIDGE_KERNEL_SYMBOLS_HIDDEN' },
+  );
 }

@@ -48,6 +48,7 @@ test('a bare trace gets the defaults: no limits, format left to the output, self
     quiet: false,
     aggregate: undefined,
     intervalSeconds: undefined,
+    stack: undefined,
   } satisfies TraceCommand);
 });
 

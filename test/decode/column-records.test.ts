@@ -39,6 +39,7 @@ function objectSlots(): Map<number, EventSlot> {
     decode: compileDecoder(parseFormat(format)),
     errors: { count: 0 },
     delivered: 0,
+    chainDepth: -1,
   }));
   return new Map(IDS.map(([id, event]) => [id, slots[event]!]));
 }

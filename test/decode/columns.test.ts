@@ -90,7 +90,7 @@ test('columns hold the same values as object decoding, per event, with no per-ev
   const objectSlots = new Map(
     formats.map(([id, name, format]) => [
       id,
-      { name, decode: compileDecoder(parseFormat(format)), errors: { count: 0 }, delivered: 0 },
+      { name, decode: compileDecoder(parseFormat(format)), errors: { count: 0 }, delivered: 0, chainDepth: -1 },
     ]),
   );
   decodeRecords(batch, view, batch.length, objectSlots, batchContext(), objects, { malformed: 0 });

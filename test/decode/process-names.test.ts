@@ -16,7 +16,7 @@ import { encodeComm, encodeSample, encodeTask, getppidRaw } from '../helpers/sam
 
 function getppidSlot(): EventSlot {
   const format = parseFormat(fixture('formats/linux-6.18', 'syscalls_sys_enter_getppid.format'));
-  return { name: 'getppid', decode: compileDecoder(format), errors: { count: 0 }, delivered: 0 };
+  return { name: 'getppid', decode: compileDecoder(format), errors: { count: 0 }, delivered: 0, chainDepth: -1 };
 }
 
 function sample(tid: number, time: bigint, pid = tid): Buffer {
@@ -40,7 +40,15 @@ function decodeMixed(names: ProcessNames, records: Buffer[], excludedPids: numbe
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   const out: TraceEvent[] = [];
   const errors = { malformed: 0 };
-  decodeRecords(batch, view, batch.length, new Map([[1, getppidSlot()]]), { names, excludedPids }, out, errors);
+  decodeRecords(
+    batch,
+    view,
+    batch.length,
+    new Map([[1, getppidSlot()]]),
+    { names, excludedPids, stacks: undefined },
+    out,
+    errors,
+  );
   assert.equal(errors.malformed, 0);
   return out;
 }

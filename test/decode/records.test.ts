@@ -14,6 +14,7 @@ function slot(name: string, formatFile: string): EventSlot {
     decode: compileDecoder(parseFormat(fixture('formats/linux-6.18', formatFile))),
     errors: { count: 0 },
     delivered: 0,
+    chainDepth: -1,
   };
 }
 

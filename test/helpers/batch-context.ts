@@ -9,5 +9,5 @@ import type { BatchContext } from '../../src/decode/records.js';
 export function batchContext(names: Readonly<Record<number, string>> = {}, excludedPids: number[] = []): BatchContext {
   const table = new ProcessNames();
   table.seed(new Map(Object.entries(names).map(([tid, comm]) => [Number(tid), { comm }])));
-  return { names: table, excludedPids };
+  return { names: table, excludedPids, stacks: undefined };
 }

@@ -76,7 +76,7 @@ export function decodeBoth(
   const objectSlots = new Map(
     EVENTS.map(([id, name, format]) => [
       id,
-      { name, decode: compileDecoder(format), errors: { count: 0 }, delivered: 0 },
+      { name, decode: compileDecoder(format), errors: { count: 0 }, delivered: 0, chainDepth: -1 },
     ]),
   );
   const objects: TraceEvent[] = [];

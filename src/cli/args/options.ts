@@ -43,7 +43,11 @@ export const TRACE_OPTIONS: readonly OptionSpec[] = [
   { long: 'filter', value: 'EXPR', help: "keep only the events of the EVENT before it that match EXPR ('ret < 0')" },
   { long: 'count', value: 'N', help: 'stop after N events' },
   { long: 'duration', value: 'SEC', help: `stop after SEC seconds (fractions allowed, at most ten years)` },
-  { long: 'format', value: 'text|jsonl|csv', help: 'output format (default: text on a terminal, else jsonl)' },
+  {
+    long: 'format',
+    value: 'text|jsonl|csv|folded',
+    help: 'output format (default: text on a terminal, else jsonl); folded: stack counts, with --stack',
+  },
   { long: 'abs-time', help: 'print monotonic timestamps instead of seconds since the start' },
   { long: 'output', short: 'o', value: 'FILE', help: "write the events to FILE; the command's output stays on stdout" },
   { long: 'pid', short: 'p', value: 'PID[,PID...]', help: 'trace only these processes (with all their threads)' },
@@ -52,7 +56,13 @@ export const TRACE_OPTIONS: readonly OptionSpec[] = [
   { long: 'no-exclude-self', help: 'keep the events of perf-bridge and of the readers of its output' },
   { long: 'quiet', help: 'no live status line on stderr' },
   { long: 'ring-pages', value: 'N', help: 'ring buffer pages per CPU (a power of two)' },
-  { long: 'count-by', value: 'KEY[,KEY...]', help: 'count events by event, comm, pid, tid, cpu or a field' },
+  { long: 'stack', value: 'kernel|user|both', help: "capture each event's call stack, symbolized" },
+  { long: 'stack-depth', value: 'N', help: 'with --stack: keep at most N frames (default: the kernel limit, 127)' },
+  {
+    long: 'count-by',
+    value: 'KEY[,KEY...]',
+    help: 'count events by event, comm, pid, tid, cpu, stack (with --stack) or a field',
+  },
   { long: 'top', value: 'N', help: 'with --count-by: show only the N largest counts' },
   { long: 'hist', value: 'FIELD', help: "a log2 histogram of a field's values" },
   {

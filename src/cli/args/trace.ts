@@ -1,11 +1,13 @@
 /** The `trace` command line, read into a {@link TraceCommand}. */
+import type { StackSpace } from '../../session/stack-option.js';
 import type { AggregateRequest, OutputFormatName, TraceCommand, TraceTarget } from '../args.js';
 import { UsageError } from '../failure.js';
 import { MAX_DURATION_SECONDS, TRACE_OPTIONS } from './options.js';
 import { type ArgToken, type OptionToken, scanArguments } from './scan.js';
 import { cpuList, fieldName, keyList, latencyPair, pidList, positiveNumber } from './values.js';
 
-const OUTPUT_FORMATS: readonly OutputFormatName[] = ['text', 'jsonl', 'csv'];
+const OUTPUT_FORMATS: readonly (OutputFormatName | 'folded')[] = ['text', 'jsonl', 'csv', 'folded'];
+const STACK_SPACES: readonly StackSpace[] = ['kernel', 'user', 'both'];
 const AGGREGATIONS = ['count-by', 'hist', 'latency'] as const;
 
 /** The options given once each (by long name), and the targets with their filters. */
@@ -60,11 +62,37 @@ function collect(tokens: readonly ArgToken[]): Collected {
   return collected;
 }
 
-function outputFormat(text: string | undefined): OutputFormatName | undefined {
+function outputFormat(text: string | undefined): OutputFormatName | 'folded' | undefined {
   if (text === undefined) return undefined;
   const format = OUTPUT_FORMATS.find((name) => name === text);
-  if (format === undefined) throw new UsageError(`--format ${text} is not supported; use text, jsonl or csv`);
+  if (format === undefined) throw new UsageError(`--format ${text} is not supported; use text, jsonl, csv or folded`);
   return format;
+}
+
+/** `--stack` and `--stack-depth`, checked against the format and the aggregation they go with. */
+function stackRequest(
+  options: Map<string, OptionToken>,
+  format: OutputFormatName | 'folded' | undefined,
+  aggregate: AggregateRequest | undefined,
+): TraceCommand['stack'] {
+  const from = options.get('stack')?.value;
+  const depth = positiveNumber('stack-depth', options.get('stack-depth')?.value, 'integer', Number.MAX_SAFE_INTEGER);
+  const needsStacks =
+    format === 'folded'
+      ? '--format folded'
+      : aggregate?.kind === 'count-by' && aggregate.keys.includes('stack')
+        ? '--count-by stack'
+        : depth !== undefined
+          ? '--stack-depth'
+          : undefined;
+  if (from === undefined) {
+    if (needsStacks !== undefined) throw new UsageError(`${needsStacks} needs --stack kernel, user or both`);
+    return undefined;
+  }
+  const space = STACK_SPACES.find((name) => name === from);
+  if (space === undefined) throw new UsageError(`--stack ${from} is not one of kernel, user, both`);
+  if (format === 'csv') throw new UsageError('--format csv has no place for stacks: use jsonl, text or folded');
+  return depth === undefined ? { from: space } : { from: space, maxDepth: depth };
 }
 
 /** The aggregation asked for, after checking the options that go (or do not go) with it. */
@@ -106,6 +134,15 @@ function aggregation(options: Map<string, OptionToken>): AggregateRequest | unde
   }
 }
 
+/** `--format folded`, which is an aggregation of its own: refuses the others beside it. */
+function foldedAggregation(options: Map<string, OptionToken>): AggregateRequest {
+  const other = [...AGGREGATIONS, 'top', 'count', 'abs-time'].find((name) => options.has(name));
+  if (other !== undefined) {
+    throw new UsageError(`--${other} does not apply to --format folded, which prints stack counts at the end`);
+  }
+  return { kind: 'folded' };
+}
+
 /** Refuses more than one of -p, --cgroup and a command: each says whose events to see. */
 function checkTargets(options: Map<string, OptionToken>, command: string[] | undefined): void {
   const given = [
@@ -134,10 +171,12 @@ export function parseTrace(args: readonly string[], command: string[] | undefine
     throw new UsageError('trace needs at least one event, for example sched:sched_process_exec');
   }
   const value = (name: string) => options.get(name)?.value;
-  const format = outputFormat(value('format'));
+  const chosenFormat = outputFormat(value('format'));
   if (command?.length === 0) throw new UsageError('nothing after --: give the command to run');
   checkTargets(options, command);
-  const aggregate = aggregation(options);
+  const aggregate = chosenFormat === 'folded' ? foldedAggregation(options) : aggregation(options);
+  const format = chosenFormat === 'folded' ? undefined : chosenFormat;
+  const stack = stackRequest(options, chosenFormat, aggregate);
   return {
     kind: 'trace',
     events,
@@ -156,5 +195,6 @@ export function parseTrace(args: readonly string[], command: string[] | undefine
     quiet: options.has('quiet'),
     aggregate,
     intervalSeconds: positiveNumber('interval', value('interval'), 'number', MAX_DURATION_SECONDS),
+    stack,
   };
 }

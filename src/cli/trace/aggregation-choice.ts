@@ -1,5 +1,5 @@
 /** The aggregation a `trace` command line asks for, built on the session's event formats. */
-import { type Aggregation, countBy, histogram, latency } from '../../aggregate/index.js';
+import { type Aggregation, countBy, foldedStacks, histogram, latency } from '../../aggregate/index.js';
 import type { Session } from '../../session/session.js';
 import type { AggregateRequest, TraceTarget } from '../args.js';
 import { findLatencyPair } from './latency-pair.js';
@@ -14,7 +14,7 @@ function probeLabels(session: Session, probes: readonly TraceTarget[]): string[]
 }
 
 /**
- * The aggregation for `request` (--count-by, --hist, --latency) over `session`'s events; a latency
+ * The aggregation for `request` (--count-by, --hist, --latency, --format folded) over `session`'s events; a latency
  * without a named pair takes the entry and return probes of `probes`.
  *
  * @throws AggregationError for a key, field or event the aggregation cannot use; UsageError when
@@ -33,5 +33,7 @@ export function chooseAggregation(
       return histogram(request.field, formats);
     case 'latency':
       return latency(request.pair ?? findLatencyPair(probes, probeLabels(session, probes)), formats);
+    case 'folded':
+      return foldedStacks();
   }
 }

@@ -38,6 +38,7 @@ export function traceSessionOptions(
     ...(options.cgroup === undefined ? {} : { cgroup: options.cgroup }),
     ...(options.pids === undefined ? {} : { pid: options.pids }),
     ...(held ? { pid: held.pid, inherit: true, enableOnExec: true } : {}),
+    ...(options.stack === undefined ? {} : { stack: options.stack }),
     excludeSelf: options.excludeSelf,
     excludePids: options.excludeSelf && sessionWide ? readersOfStdout() : [],
   };

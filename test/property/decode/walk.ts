@@ -51,7 +51,7 @@ export function walkObjects(
   const slots = new Map<number, EventSlot>();
   for (const event of session) {
     const decode = objectDecoders[EVENTS.indexOf(event)]!;
-    const slot: EventSlot = { name: event.name, decode, errors: { count: 0 }, delivered: 0 };
+    const slot: EventSlot = { name: event.name, decode, errors: { count: 0 }, delivered: 0, chainDepth: -1 };
     for (const id of event.ids) slots.set(id, slot);
   }
   const out: TraceEvent[] = [];
