@@ -16,6 +16,10 @@ export {
 export type { SessionOptions, ProbeInputs, FilteredEvent } from './session/options.js';
 export type { CommandExit } from './process/command.js';
 export type { TraceEvent } from './decode/records.js';
+export type { StackOption, StackSpace } from './session/stack-option.js';
+export type { StackFrame } from './symbols/frame.js';
+export type { CallStack } from './symbols/stack-table.js';
+export { foldedStack, frameLine, frameName } from './symbols/stack-text.js';
 export { StringColumn, BytesColumn, type Column, type ColumnBatch, type EventColumns } from './decode/columns.js';
 
 // Events and their formats.
@@ -87,6 +91,7 @@ export { CommandError } from './process/command-check.js';
 // CLI's compiled text, JSON-lines and CSV serializers.
 export {
   countBy,
+  foldedStacks,
   histogram,
   latency,
   AggregationError,
