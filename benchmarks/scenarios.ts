@@ -26,6 +26,8 @@ export interface Scenario {
   selected?: number;
   /** The runners measured on this load, in this order (default: every runner without a filter). */
   runners?: readonly RunnerId[];
+  /** Capture each event's user stack too (perf record -g; perf-bridge's `stack: 'user'`). */
+  stack?: 'user';
 }
 
 /** The tracepoint of the getppid scenarios. */
@@ -79,6 +81,15 @@ export function scenarios(quick: boolean): Scenario[] {
       count: n(2_000_000),
       selected: n(20_000),
       runners: ['pb-object-filter', 'pb-object', 'perf-record-filter', 'perf-record'],
+    },
+    {
+      // Who called getppid(): the user stack of every call (main → loop → getppid in the loadgen).
+      id: 'getppid-stacks',
+      title: 'getppid() flood with user stacks (perf record -g, perf-bridge stack: user), as fast as possible',
+      mode: 'getppid',
+      count: n(1_000_000),
+      stack: 'user',
+      runners: ['pb-object', 'pb-columnar', 'perf-record'],
     },
     { id: 'getppid-100k', title: 'getppid() at 100k events/s', mode: 'getppid', count: n(300_000), rate: 100_000 },
     { id: 'getppid-500k', title: 'getppid() at 500k events/s', mode: 'getppid', count: n(1_500_000), rate: 500_000 },

@@ -23,6 +23,8 @@ export interface CaptureConfig {
   /** Tracepoints, each with an optional kernel filter. */
   events?: (string | { event: string; filter: string })[];
   probes?: Record<string, string>;
+  /** Capture user stacks too. */
+  stack?: 'user';
   /** Sample the latency of every n-th event. */
   latencyStride: number;
   /** Give up if no stop arrives within this many ms. */
@@ -60,7 +62,8 @@ function main(): void {
   const config = JSON.parse(process.argv[2] ?? '{}') as CaptureConfig;
   const sampler = new LatencySampler(Math.max(1, config.latencyStride));
   let consumed = 0;
-  const session = openSession({ events: config.events ?? [], probes: config.probes ?? {}, pid: config.pid });
+  const stack = config.stack === undefined ? {} : { stack: config.stack };
+  const session = openSession({ events: config.events ?? [], probes: config.probes ?? {}, pid: config.pid, ...stack });
 
   if (config.mode === 'object') {
     session.onBatch((batch) => {

@@ -109,6 +109,7 @@ async function runPerfBridge(
     mode,
     pid: load.pids,
     ...captureTarget(scenario, context.loadgenPath, filter),
+    ...(scenario.stack === undefined ? {} : { stack: scenario.stack }),
     latencyStride: LATENCY_STRIDE,
     timeoutMs,
   };

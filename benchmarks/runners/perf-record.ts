@@ -113,6 +113,8 @@ async function capture(
   const filter = settings.filtered ? load.selectedPidFilter() : undefined;
   // --filter applies to the -e just before it.
   const command = ['perf', 'record', '-e', event, ...(filter === undefined ? [] : ['--filter', filter])];
+  // -g: frame-pointer call chains, as perf-bridge's stack option takes them.
+  if (scenario.stack !== undefined) command.push('-g');
   // -B: no build-id pass at exit; tracepoint samples need none, and it would add CPU to perf.
   command.push('-k', 'CLOCK_MONOTONIC', '-p', load.pids.join(','), '-o', dataFile, '-B');
   command.push('-D', '-1', '--control', `fifo:${base}.ctl,${base}.ack`, ...settings.ringArgs);

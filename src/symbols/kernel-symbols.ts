@@ -36,7 +36,18 @@ const RANK_WEAK = 3;
 const RANK_GLOBAL = 4;
 
 /** Markers that name where a text section starts or ends, not a function. */
-const SECTION_MARKER = /^(_+[a-z0-9_]*text_(start|end)|_s?text|_sinittext)$/;
+function isSectionMarker(name: string): boolean {
+  // String tests, not a regular expression: half the kernel's names start with `_` (`__pfx_...`),
+  // and a backtracking pattern over each of them took a quarter of the parse.
+  return (
+    name.endsWith('_text_start') ||
+    name.endsWith('_text_end') ||
+    name === '_text' ||
+    name === '_stext' ||
+    name === '_sinittext'
+  );
+}
+
 /** Markers of the end of the kernel's text: they end the function before them and name nothing. */
 const TEXT_END = new Set(['_etext', '_einittext']);
 
@@ -72,7 +83,7 @@ function rankOf(type: string, name: string): number | undefined {
   }
   if (name.startsWith('_')) {
     if (TEXT_END.has(name)) return RANK_BOUNDARY;
-    if (SECTION_MARKER.test(name)) return RANK_SECTION_MARKER;
+    if (isSectionMarker(name)) return RANK_SECTION_MARKER;
   }
   if (type === 'T') return RANK_GLOBAL;
   return type === 'W' ? RANK_WEAK : RANK_LOCAL;

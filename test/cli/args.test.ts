@@ -168,6 +168,20 @@ test('aggregation options that do not go together are refused, each naming both'
   refused(['trace', EXEC, '--count-by', 'a-b'], /"a-b", which is not a field name/);
   refused(['trace', EXEC, '--hist', 'a,b'], /--hist needs one field name/);
   refused(['trace', EXEC, '--latency=a,b,c'], /--latency takes ENTRY,RETURN/);
+  refused(
+    ['trace', EXEC, '--stack', 'user', '--format', 'folded', '--count-by', 'comm'],
+    /--count-by does not apply to --format folded/,
+  );
+  refused(['trace', EXEC, '--stack-depth', '8'], /--stack-depth needs --stack/);
+});
+
+test('--stack and --stack-depth are read into the stack option; --format folded is its aggregation', () => {
+  assert.deepEqual(trace(EXEC, '--stack', 'kernel').stack, { from: 'kernel' });
+  assert.deepEqual(trace(EXEC, '--stack=both', '--stack-depth', '16').stack, { from: 'both', maxDepth: 16 });
+  const folded = trace(EXEC, '--stack', 'user', '--format', 'folded');
+  assert.deepEqual(folded.aggregate, { kind: 'folded' });
+  assert.equal(folded.format, undefined);
+  assert.equal(trace(EXEC).stack, undefined);
 });
 
 test('-p, --cgroup and a command each choose whose events to see: only one at a time', () => {
@@ -207,13 +221,18 @@ test('flags take no value, and an option is given once', () => {
 });
 
 test('every trace option in the help table is accepted', () => {
-  const needs: Record<string, string[]> = { top: ['--count-by', 'comm'], interval: ['--hist', 'ret'] };
+  const needs: Record<string, string[]> = {
+    top: ['--count-by', 'comm'],
+    interval: ['--hist', 'ret'],
+    'stack-depth': ['--stack', 'user'],
+  };
   for (const option of TRACE_OPTIONS) {
     if (option.long === 'help' || option.long === 'filter') continue;
     const value = option.value === undefined || option.optionalValue === true ? [] : ['1'];
     const args = [EXEC, ...(needs[option.long] ?? []), `--${option.long}`, ...value];
     if (option.long === 'format') args.splice(-1, 1, 'text');
     if (option.long === 'count-by' || option.long === 'hist') args.splice(-1, 1, 'comm');
+    if (option.long === 'stack') args.splice(-1, 1, 'both');
     assert.doesNotThrow(() => trace(...args), `--${option.long}`);
   }
 });

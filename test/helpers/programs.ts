@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { accessSync, constants, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,7 +40,15 @@ export function buildProgram(source: string, extraFlags: string[] = []): string 
   if (existsSync(binary)) return binary;
   const partial = `${binary}.${process.pid}.tmp`;
   execFileSync('cc', ['-O2', '-g', '-Wall', '-o', partial, sourcePath, ...extraFlags], { stdio: 'inherit' });
-  renameSync(partial, binary);
+  // A link, not a rename: when another test process built it first, its binary (perhaps running,
+  // its inode compared by a symbolizer) must stay the one at that path.
+  try {
+    linkSync(partial, binary);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(partial);
+  }
   return binary;
 }
 
