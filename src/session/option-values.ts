@@ -160,7 +160,7 @@ function checkProbeInput(input: unknown, where: string): ProbeInput {
     'BAD_OPTION_TYPE',
     `probes[${where}]`,
     `probe ${where} is neither definition text nor a probe definition: ${shown(input)}`,
-    "give kernel text such as 'p:do_sys_openat2 name=+0(%si):string', or use the builder (kprobe(), uprobe(), ...)",
+    "give kernel text such as 'p do_sys_openat2 name=+0(%si):string', or use the builder (kprobe(), uprobe(), ...)",
   );
 }
 
@@ -181,7 +181,7 @@ export function probesOption(probes: unknown): { label?: string; input: ProbeInp
       'BAD_OPTION_TYPE',
       'probes',
       `${kind}, got ${shown(probes)}`,
-      "for example { probes: { open: 'p:do_sys_openat2' } }",
+      "for example { probes: { open: 'p do_sys_openat2' } }",
     );
   }
   return Object.entries(probes).map(([label, input]) => {

@@ -242,7 +242,7 @@ function refuseConflicts({ events, probes, pids, command, inherit, enableOnExec 
       'NOTHING_TO_CAPTURE',
       undefined,
       'nothing to capture: give events, probes, or both',
-      "for example { events: ['sched:sched_process_exec'] } or { probes: ['p:do_sys_openat2'] }",
+      "for example { events: ['sched:sched_process_exec'] } or { probes: ['p do_sys_openat2'] }",
     );
   }
   const labels = [...events.map((e) => e.name), ...probes.flatMap((p) => (p.label === undefined ? [] : [p.label]))];

@@ -21,7 +21,7 @@ const KPTR_RESTRICT = '/proc/sys/kernel/kptr_restrict';
  * events of this thread (Node's helper threads open files too).
  */
 function openatEvents(): TraceEvent[] {
-  const session = openSession({ probes: ['p:do_sys_openat2'], stack: 'kernel', pid: process.pid, inherit: false });
+  const session = openSession({ probes: ['p do_sys_openat2'], stack: 'kernel', pid: process.pid, inherit: false });
   const events: TraceEvent[] = [];
   session.onBatch((batch) => events.push(...batch.filter((event) => event.tid === process.pid)));
   session.start();
