@@ -94,7 +94,7 @@ export class Session<M extends FieldsMap = FieldsMap> implements AsyncIterable<E
     const ringBytes = options.ringPages * pageSize * options.cpus.length;
     const sideBandBytes = SIDE_BAND_PAGES * pageSize * options.cpus.length;
     const parts = { capture, slots: this.slots, delivery: this.delivery, counters: this.counters };
-    const naming = { names: this.names, excludedPids, stacks: stackTableFor(resolved) };
+    const naming = { names: this.names, excludedPids, stacks: stackTableFor(resolved, options.pids) };
     this.pump = new Pump({ ...parts, ...naming }, { ringBytes, sideBandBytes }, options.sortByTime);
     this.unregisterExit = closeAtExit(this);
     this.probes = probeSet && new SessionProbes(this, probeSet);
@@ -270,11 +270,16 @@ export function openSession<
   }
 }
 
-/** The stack table of a session whose events capture stacks (undefined when none does). */
-function stackTableFor(events: readonly ResolvedEvent[]): StackTable | undefined {
+/**
+ * The stack table of a session whose events capture stacks (undefined when none does), with the
+ * symbols of the traced processes' files read now (`pids`), before the capture starts.
+ */
+function stackTableFor(events: readonly ResolvedEvent[], pids: readonly number[]): StackTable | undefined {
   if (!events.some((event) => event.stack !== undefined)) return undefined;
   const kernel = events.some((event) => event.stack?.kernel === true);
-  return new StackTable(new Symbolizer(kernel, warnHiddenKernelSymbols));
+  const symbolizer = new Symbolizer(kernel, warnHiddenKernelSymbols);
+  if (events.some((event) => event.stack?.user === true)) symbolizer.prepare(pids);
+  return new StackTable(symbolizer);
 }
 
 /** Told once per session: kernel frames stay hex when /proc/kallsyms hides addresses. */

@@ -20,13 +20,16 @@ export class BatchStacks {
    */
   column(view: DataView, positions: ArrayLike<number>, first: number, rows: number, depth: number): Uint32Array {
     const column = new Uint32Array(rows);
+    let previous: CallStack | undefined;
+    let index = 0;
     for (let r = 0; r < rows; r++) {
       const at = positions[first + r]!;
       const stack = this.table.stackOf(view, at, view.getUint32(at + SampleLayout.pid, true), depth);
-      let index = this.indexOf.get(stack.id);
-      if (index === undefined) {
-        index = this.list.push(stack) - 1;
+      // Rows in a run mostly share their stack: the lookup only when it changes.
+      if (stack !== previous) {
+        index = this.indexOf.get(stack.id) ?? this.list.push(stack) - 1;
         this.indexOf.set(stack.id, index);
+        previous = stack;
       }
       column[r] = index;
     }

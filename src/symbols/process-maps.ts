@@ -211,7 +211,7 @@ export class ProcessMappings {
     return ip < m.end ? m : undefined;
   }
 
-  /** The mappings known for `pid`, sorted by start (empty when none); for diagnostics and tests. */
+  /** The mappings known for `pid`, sorted by start (empty when none). */
   mappings(pid: number): readonly Mapping[] {
     return this.byPid.get(pid) ?? [];
   }

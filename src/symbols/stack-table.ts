@@ -37,6 +37,8 @@ export class StackTable {
   private readonly byHash = new Map<number, Entry[]>();
   private entries = 0;
   private nextId = 0;
+  /** The entry the last sample had: consecutive samples mostly repeat a chain (one loop, one thread). */
+  private last: Entry | undefined;
 
   /** @param symbolizer names the frames of new stacks; it also follows the session's mappings. */
   constructor(readonly symbolizer: Symbolizer) {}
@@ -48,6 +50,11 @@ export class StackTable {
   stackOf(view: DataView, pos: number, pid: number, maxDepth: number): CallStack {
     const length = view.getUint32(pos + CHAIN_LENGTH_OFFSET, true);
     const first = pos + CHAIN_IPS_OFFSET;
+    const last = this.last;
+    if (last !== undefined && sameWords(last.words, view, first, length)) {
+      if (last.pid === -1 || (last.pid === pid && last.generation === this.symbolizer.generation(pid)))
+        return last.stack;
+    }
     const hasUser = chainHasUserFrames(view, first, length);
     const keyPid = hasUser ? pid : -1;
     const generation = hasUser ? this.symbolizer.generation(pid) : 0;
@@ -59,12 +66,15 @@ export class StackTable {
     if (bucket !== undefined) {
       for (const entry of bucket) {
         if (entry.pid === keyPid && entry.generation === generation && sameWords(entry.words, view, first, length)) {
+          this.last = entry;
           return entry.stack;
         }
       }
     }
     const stack = this.symbolize(view, first, length, pid, maxDepth);
-    this.remember(hash, { words: wordsOf(view, first, length), pid: keyPid, generation, stack });
+    const entry = { words: wordsOf(view, first, length), pid: keyPid, generation, stack };
+    this.remember(hash, entry);
+    this.last = entry;
     return stack;
   }
 
