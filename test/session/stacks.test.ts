@@ -30,21 +30,24 @@ async function eventsAfterExit<M extends FieldsMap>(session: Session<M>): Promis
   return events;
 }
 
-test('a uprobe with user stacks: main → outer → inner → probe_me, named after the program exited', async () => {
-  const program = stackTarget();
-  const session = openSession({
-    probes: [`p ${program}:probe_me`],
+/** A session with user stacks on a uprobe at the fixture's probe_me, which it runs (CALLS calls). */
+function probeSession() {
+  return openSession({
+    probes: [`p ${stackTarget()}:probe_me`],
     stack: 'user',
     command: stackTargetCommand(CALLS),
     flushIntervalMs: 60_000,
   });
-  const events = await eventsAfterExit(session);
+}
+
+test('a uprobe with user stacks: main → outer → inner → probe_me, named after the program exited', async () => {
+  const events = await eventsAfterExit(probeSession());
   assert.equal(events.length, CALLS);
   for (const event of events) {
     assert.deepEqual(symbols(event.stack).slice(0, 4), ['probe_me', 'inner', 'outer', 'main']);
     const first = event.stack![0]!;
     assert.equal(first.offset, 0, 'the probe is at the function entry');
-    assert.equal(first.module, program);
+    assert.equal(first.module, stackTarget());
     assert.equal(event.stack!.truncated, false);
   }
   // One code path: one interned stack.
@@ -95,13 +98,7 @@ test('a system call wrapper keeps no frame of its own: the frame of its caller i
 });
 
 test('columnar batches carry a stack column indexing the batch’s distinct stacks', async () => {
-  const program = stackTarget();
-  const session = openSession({
-    probes: [`p ${program}:probe_me`],
-    stack: 'user',
-    command: stackTargetCommand(CALLS),
-    flushIntervalMs: 60_000,
-  });
+  const session = probeSession();
   session.start();
   await session.command!.exited;
   const batches: ColumnBatch[] = [];
@@ -130,4 +127,34 @@ test('the stack option is checked before anything is opened', () => {
   assert.throws(() => openSession({ events: [{ event: 'sched:sched_switch', stack: { from: 'kernal' as never } }] }), {
     option: 'events[0].stack',
   });
+});
+
+test('a stack option per event: only that event has stacks, in objects and in columns', async () => {
+  const session = openSession({
+    events: [{ event: 'sched:sched_process_exec', stack: 'kernel' }, 'sched:sched_process_exit'],
+    command: stackTargetCommand(1),
+    flushIntervalMs: 60_000,
+  });
+  const pid = session.command!.pid;
+  session.start();
+  await session.command!.exited;
+  const objects: TraceEvent[] = [];
+  const columns: ColumnBatch[] = [];
+  session.onBatch((batch) => objects.push(...(batch as TraceEvent[]).filter((event) => event.pid === pid)));
+  session.onColumns((batch) => columns.push(batch));
+  session.close();
+  const exec = objects.find((event) => event.event === 'sched:sched_process_exec');
+  const exit = objects.find((event) => event.event === 'sched:sched_process_exit');
+  assert.ok(exec?.stack !== undefined && exec.stack.length > 0);
+  assert.ok(exit !== undefined && !('stack' in exit));
+  const execColumns = columns.flatMap((batch) => {
+    const rows = batch.events.get('sched:sched_process_exec');
+    return rows === undefined ? [] : [{ rows, stacks: batch.stacks! }];
+  });
+  assert.ok(execColumns.length > 0);
+  for (const { rows, stacks } of execColumns) {
+    assert.equal(rows.stack!.length, rows.length);
+    for (const index of rows.stack!) assert.ok(stacks[index]!.every((frame) => frame.module === '[kernel]'));
+  }
+  for (const batch of columns) assert.equal(batch.events.get('sched:sched_process_exit')?.stack, undefined);
 });
