@@ -40,8 +40,8 @@ output (| jq) are left out unless --no-exclude-self is given. A summary goes to 
         line: "perf-bridge trace syscalls:sys_exit_openat --filter 'ret < 0' -- make",
       },
       {
-        what: 'processes started on the machine, as JSON lines into a file',
-        line: 'perf-bridge trace sched:sched_process_exec --format jsonl -o execs.jsonl',
+        what: 'who calls write() in a program: its user stacks, folded for a flame graph, into a file',
+        line: 'perf-bridge trace syscalls:sys_enter_write --stack user --format folded -o app.folded -- ./app',
       },
     ],
   },

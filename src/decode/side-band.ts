@@ -11,6 +11,7 @@
  *
  * MMAP2 records come only when stacks are captured (the session asks for them then).
  */
+import type { Mapping } from '../symbols/process-maps.js';
 import type { MappingListener } from '../symbols/symbolizer.js';
 
 const PERF_RECORD_COMM = 3;
@@ -45,16 +46,9 @@ export function timeAt(view: DataView, offset: number): number {
 
 /**
  * Hands every side-band record among `length` bytes of drained side-band records to `listener`,
- * and the address-space ones to `mappings` when given, in their order. Records of other types are
- * passed over; a record that does not fit ends the walk.
+ * in their order. Records of other types are passed over; a record that does not fit ends the walk.
  */
-export function readSideBand(
-  bytes: Buffer,
-  view: DataView,
-  length: number,
-  listener: SideBandListener,
-  mappings?: MappingListener,
-): void {
+export function readSideBand(bytes: Buffer, view: DataView, length: number, listener: SideBandListener): void {
   for (let pos = 0; pos + 8 <= length;) {
     const size = view.getUint16(pos + 6, true);
     if (size < 8 || pos + size > length) return;
@@ -64,43 +58,80 @@ export function readSideBand(
       const nul = bytes.indexOf(0, pos + 16);
       const comm = bytes.toString('utf8', pos + 16, nul < 0 || nul > end ? end : nul);
       listener.renamed(view.getUint32(pos + 12, true), comm, timeAt(view, end + SAMPLE_ID_TIME));
-      const misc = view.getUint16(pos + 4, true);
-      if (mappings !== undefined && (misc & PERF_RECORD_MISC_COMM_EXEC) !== 0) {
-        mappings.processExec(view.getUint32(pos + 8, true));
-      }
     } else if ((type === PERF_RECORD_FORK || type === PERF_RECORD_EXIT) && size >= 32) {
       const tid = view.getUint32(pos + 16, true);
       const time = timeAt(view, pos + 24);
       if (type === PERF_RECORD_FORK) listener.forked(tid, view.getUint32(pos + 20, true), time);
       else listener.exited(tid, time);
-      if (mappings !== undefined) processRecord(view, pos, type, mappings);
-    } else if (type === PERF_RECORD_MMAP2 && mappings !== undefined && size >= MMAP2_FILENAME + SAMPLE_ID_BYTES) {
-      mappingRecord(bytes, view, pos, size, mappings);
     }
     pos += size;
   }
 }
 
-/** A FORK or EXIT record as the start or end of a process (thread ones are passed over). */
-function processRecord(view: DataView, pos: number, type: number, mappings: MappingListener): void {
-  const pid = view.getUint32(pos + 8, true);
-  const parentPid = view.getUint32(pos + 12, true);
-  const tid = view.getUint32(pos + 16, true);
-  if (tid !== pid) return;
-  if (type === PERF_RECORD_FORK && parentPid !== pid) mappings.processForked(parentPid, pid);
-  else if (type === PERF_RECORD_EXIT) mappings.processExited(pid);
+/** A change to a process's address space, at its time. */
+type AddressSpaceChange = { time: number; pid: number } & (
+  { kind: 'exec' } | { kind: 'exit' } | { kind: 'fork'; parentPid: number } | { kind: 'mmap'; mapping: Mapping }
+);
+
+/**
+ * Hands the address-space records among `length` bytes of drained side-band records (exec COMMs,
+ * process FORKs and EXITs, MMAP2s) to `mappings` in time order. The batch holds each CPU's ring in
+ * turn, and a process that moved CPU between its exec and its mmaps would otherwise have its new
+ * mappings wiped by an exec applied after them.
+ */
+export function readAddressSpaces(bytes: Buffer, view: DataView, length: number, mappings: MappingListener): void {
+  const changes: AddressSpaceChange[] = [];
+  for (let pos = 0; pos + 8 <= length;) {
+    const size = view.getUint16(pos + 6, true);
+    if (size < 8 || pos + size > length) break;
+    const change = addressSpaceChange(bytes, view, pos, size);
+    if (change !== undefined) changes.push(change);
+    pos += size;
+  }
+  // A stable sort: records of one time keep their ring order.
+  changes.sort((a, b) => a.time - b.time);
+  for (const change of changes) {
+    if (change.kind === 'exec') mappings.processExec(change.pid);
+    else if (change.kind === 'exit') mappings.processExited(change.pid);
+    else if (change.kind === 'fork') mappings.processForked(change.parentPid, change.pid);
+    else mappings.mapped(change.pid, change.mapping);
+  }
 }
 
-/** An MMAP2 record as a mapping of its process. */
-function mappingRecord(bytes: Buffer, view: DataView, pos: number, size: number, mappings: MappingListener): void {
+/** The change the record at `pos` makes, if it makes one. */
+function addressSpaceChange(bytes: Buffer, view: DataView, pos: number, size: number): AddressSpaceChange | undefined {
+  const type = view.getUint32(pos, true);
+  const pid = view.getUint32(pos + 8, true);
+  const sampleIdTime = timeAt(view, pos + size - SAMPLE_ID_BYTES + SAMPLE_ID_TIME);
+  if (type === PERF_RECORD_COMM && size >= 16 + SAMPLE_ID_BYTES) {
+    const exec = (view.getUint16(pos + 4, true) & PERF_RECORD_MISC_COMM_EXEC) !== 0;
+    return exec ? { time: sampleIdTime, pid, kind: 'exec' } : undefined;
+  }
+  if ((type === PERF_RECORD_FORK || type === PERF_RECORD_EXIT) && size >= 32) {
+    const parentPid = view.getUint32(pos + 12, true);
+    const time = timeAt(view, pos + 24);
+    // Threads share their process's address space: only a process's start and end matter.
+    if (view.getUint32(pos + 16, true) !== pid) return undefined;
+    if (type === PERF_RECORD_EXIT) return { time, pid, kind: 'exit' };
+    return parentPid === pid ? undefined : { time, pid, kind: 'fork', parentPid };
+  }
+  if (type === PERF_RECORD_MMAP2 && size >= MMAP2_FILENAME + SAMPLE_ID_BYTES) {
+    const mapping = mappingOf(bytes, view, pos, size);
+    return mapping && { time: sampleIdTime, pid, kind: 'mmap', mapping };
+  }
+  return undefined;
+}
+
+/** The mapping an MMAP2 record describes (undefined for anonymous memory). */
+function mappingOf(bytes: Buffer, view: DataView, pos: number, size: number): Mapping | undefined {
   const end = pos + size - SAMPLE_ID_BYTES;
   const nul = bytes.indexOf(0, pos + MMAP2_FILENAME);
   const path = bytes.toString('utf8', pos + MMAP2_FILENAME, nul < 0 || nul > end ? end : nul);
   // Anonymous executable memory (a JIT's code: `//anon`, `[anon:…]`) has no file to read symbols from.
-  if (path.startsWith('//anon') || path.startsWith('[anon')) return;
+  if (path.startsWith('//anon') || path.startsWith('[anon')) return undefined;
   const hasIdentity = (view.getUint16(pos + 4, true) & PERF_RECORD_MISC_MMAP_BUILD_ID) === 0;
   const start = view.getBigUint64(pos + 16, true);
-  mappings.mapped(view.getUint32(pos + 8, true), {
+  return {
     start,
     end: start + view.getBigUint64(pos + 24, true),
     pageOffset: view.getBigUint64(pos + 32, true),
@@ -108,5 +139,5 @@ function mappingRecord(bytes: Buffer, view: DataView, pos: number, size: number,
     major: hasIdentity ? view.getUint32(pos + 40, true) : 0,
     minor: hasIdentity ? view.getUint32(pos + 44, true) : 0,
     inode: hasIdentity ? view.getBigUint64(pos + 48, true) : 0n,
-  });
+  };
 }

@@ -39,6 +39,8 @@ export const ET_CORE = 4;
 
 /** Program header type of a loadable segment. */
 export const PT_LOAD = 1;
+/** Program header type of a segment holding notes (the build id among them). */
+export const PT_NOTE = 4;
 /** Program header flag (`p_flags`) of a segment mapped executable. */
 export const PF_X = 1;
 /** Program header flag (`p_flags`) of a segment mapped writable. */
@@ -52,6 +54,8 @@ export const SHT_SYMTAB = 2;
 export const SHT_STRTAB = 3;
 /** Dynamic linking information. */
 export const SHT_DYNAMIC = 6;
+/** Note section (`.note.gnu.build-id` and friends). */
+export const SHT_NOTE = 7;
 /** Occupies no file space (.bss); never a source of file offsets. */
 export const SHT_NOBITS = 8;
 /** Dynamic symbol table. */
@@ -97,6 +101,9 @@ export const STB_GLOBAL = 1;
 export const STB_WEAK = 2;
 /** GNU unique binding (C++ inline statics / templates). */
 export const STB_GNU_UNIQUE = 10;
+
+/** Note type of the GNU build id (owner "GNU"): a hash identifying one build of a file. */
+export const NT_GNU_BUILD_ID = 3;
 
 /** Dynamic tags. */
 export const DT_NULL = 0n;

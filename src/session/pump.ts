@@ -7,7 +7,7 @@ import { decodeColumns } from '../decode/column-records.js';
 import type { ColumnBatch } from '../decode/columns.js';
 import type { ProcessNames } from '../decode/process-names.js';
 import { type BatchContext, decodeRecords, type TraceEvent } from '../decode/records.js';
-import { readSideBand } from '../decode/side-band.js';
+import { readAddressSpaces, readSideBand } from '../decode/side-band.js';
 import type { StackTable } from '../symbols/stack-table.js';
 import type { NativeCapture } from '../native.js';
 import { bufferFilledSlot, sideBandBytesSlot } from '../native-protocol.js';
@@ -174,8 +174,10 @@ export class Pump<E extends TraceEvent> {
       // Names change before the samples are named: each sample looks its name up at its own time.
       const sideBandBytes = counts[this.sideBandBytes]!;
       if (sideBandBytes > 0) {
-        const { names, stacks } = this.context;
-        readSideBand(this.sideBand.bytes, this.sideBand.view, sideBandBytes, names, stacks?.symbolizer);
+        const { bytes, view } = this.sideBand;
+        readSideBand(bytes, view, sideBandBytes, this.context.names);
+        const symbolizer = this.context.stacks?.symbolizer;
+        if (symbolizer !== undefined) readAddressSpaces(bytes, view, sideBandBytes, symbolizer);
       }
       if (length > 0) this.decodeAndDeliver(length, collect);
     }

@@ -7,11 +7,28 @@
  * identity of the mapped file (device and inode), which the file read is checked against: a file
  * replaced at the same path since it was mapped must not lend its names to the old mapping, so
  * the old one is then read through `/proc/PID/map_files`, which still reaches it.
+ *
+ * A file stripped to `.dynsym` (Debian's libc and ld.so) names only its exported functions; its
+ * full `.symtab` may be installed as a detached debug file (`libc6-dbg`), which is then read the
+ * way perf reads it, so that frames get the names `perf script` prints.
  */
+import { dirname, join } from 'node:path';
+
 import { FileSource } from '../elf/bytes.js';
-import { PF_X, PT_LOAD, SHN_UNDEF, STB_LOCAL, STT_FUNC, STT_GNU_IFUNC } from '../elf/constants.js';
+import { buildIdOf, debugLinkOf } from '../elf/build-id.js';
+import {
+  PF_X,
+  PT_LOAD,
+  SHN_LORESERVE,
+  SHN_UNDEF,
+  STB_GLOBAL,
+  STB_WEAK,
+  STT_FUNC,
+  STT_GNU_IFUNC,
+  STT_NOTYPE,
+} from '../elf/constants.js';
 import { ElfFile } from '../elf/elf-file.js';
-import type { SymbolTable, SymbolTableKind } from '../elf/symbols.js';
+import { versionedName, type SymbolTable } from '../elf/symbols.js';
 import type { SymbolHit } from './frame.js';
 import type { Mapping } from './process-maps.js';
 
@@ -24,10 +41,18 @@ export function fileOffsetOf(mapping: Mapping, ip: bigint): bigint {
 export interface ElfSymbolizerOptions {
   /** How many files' tables (and failures) to keep; the least recently used goes first. Default 128. */
   readonly maxFiles?: number;
+  /**
+   * Where detached debug files are installed: `.build-id/xx/rest.debug` under it by build id, and
+   * the file's own directory under it by debuglink. Default {@link DEFAULT_DEBUG_DIRECTORY}.
+   */
+  readonly debugDirectory?: string;
 }
 
 /** Default for {@link ElfSymbolizerOptions.maxFiles}. */
 export const DEFAULT_MAX_FILES = 128;
+
+/** Default for {@link ElfSymbolizerOptions.debugDirectory}: where perf, gdb and the distributions look. */
+export const DEFAULT_DEBUG_DIRECTORY = '/usr/lib/debug';
 
 /**
  * How far before the nearest preceding symbol to look for one that still contains the address:
@@ -43,12 +68,18 @@ interface Segment {
   readonly executable: boolean;
 }
 
-/** One function symbol while a table is built. */
+/** One symbol of code (a function or an assembly label) while a table is built. */
 interface Candidate {
   readonly start: number;
   readonly size: number;
+  /** The name perf shows: with the version a `.symtab` spells into it (`pthread_sigmask@@GLIBC_2.32`). */
   readonly name: string;
-  readonly local: boolean;
+  /** `ELF64_ST_BIND`: STB_LOCAL, STB_GLOBAL, STB_WEAK… */
+  readonly bind: number;
+  /** Row in its table: the last word between equally good names, as in perf. */
+  readonly index: number;
+  /** Whether perf sees an extent: a size, or (see {@link markExtended}) one it gives a sizeless symbol. */
+  sized: boolean;
 }
 
 /** Leading underscores: `__libc_malloc` and `malloc` share an address, and `malloc` is the name people know. */
@@ -59,28 +90,143 @@ function underscores(name: string): number {
 }
 
 /**
- * Which of two symbols at the same address names it: a sized one (its extent is known), then a
- * global or weak one, then the one with fewer leading underscores, then the shorter name, then
- * the alphabetically first, so the choice does not depend on table order.
+ * Which of two symbols at the same address names it, by perf's rules (`choose_best_symbol` in
+ * tools/perf/util/symbol.c), so frames read as in `perf script`: one with an extent; then one not
+ * weak; then a global one (so a local beats a weak one: glibc's `__GI___sigprocmask` wins over the
+ * weak `sigprocmask`); then fewer leading underscores; then the longer name (`__GI___read_nocancel`
+ * over `__read_nocancel`); then the one earlier in the table, which perf's sorted insertion keeps.
  */
 function preferred(a: Candidate, b: Candidate): number {
   return (
-    Number(b.size > 0) - Number(a.size > 0) ||
-    Number(a.local) - Number(b.local) ||
+    Number(b.sized) - Number(a.sized) ||
+    Number(a.bind === STB_WEAK) - Number(b.bind === STB_WEAK) ||
+    Number(b.bind === STB_GLOBAL) - Number(a.bind === STB_GLOBAL) ||
     underscores(a.name) - underscores(b.name) ||
-    a.name.length - b.name.length ||
-    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    b.name.length - a.name.length ||
+    a.index - b.index
   );
 }
 
-/** Defined function symbols (STT_FUNC and STT_GNU_IFUNC) of `table`. */
-function functionsOf(table: SymbolTable): Candidate[] {
+/**
+ * The symbols of `table` (a table of `elf`) that name code, as perf takes them: defined functions
+ * (STT_FUNC, STT_GNU_IFUNC), and untyped symbols in sections named like `.text`, which is how
+ * assembly labels such as ld.so's `_dl_start_user` appear. Versions are part of a `.symtab` name
+ * as the linker wrote it, and perf shows them; `.dynsym` names carry theirs in `.gnu.version`,
+ * which perf does not read, so they stay bare.
+ */
+function functionsOf(elf: ElfFile, table: SymbolTable): Candidate[] {
   const out: Candidate[] = [];
+  const spelled = table.kind === 'symtab';
+  let textSections: Set<number> | undefined;
   for (const sym of table.all()) {
-    if ((sym.type !== STT_FUNC && sym.type !== STT_GNU_IFUNC) || sym.shndx === SHN_UNDEF || sym.value === 0n) continue;
-    out.push({ start: Number(sym.value), size: Number(sym.size), name: sym.name, local: sym.bind === STB_LOCAL });
+    // Reserved indices (absolute values, common symbols) are in no section, so not in code.
+    if (sym.shndx === SHN_UNDEF || sym.shndx >= SHN_LORESERVE || sym.value === 0n) continue;
+    if (sym.type === STT_NOTYPE) {
+      // perf's test is the section's name (elf_sec__is_text), not its flags.
+      textSections ??= new Set(elf.sections.filter((sec) => sec.name.includes('text')).map((sec) => sec.index));
+      if (!textSections.has(sym.shndx)) continue;
+    } else if (sym.type !== STT_FUNC && sym.type !== STT_GNU_IFUNC) {
+      continue;
+    }
+    out.push({
+      start: Number(sym.value),
+      size: Number(sym.size),
+      name: spelled ? versionedName(sym) : sym.name,
+      bind: sym.bind,
+      index: sym.index,
+      sized: sym.size > 0n,
+    });
   }
   return out;
+}
+
+/**
+ * Mark the sizeless symbols that perf sees with an extent. perf ends each sizeless symbol where
+ * the next symbol starts, before it chooses among aliases; in its list, ordered by address and
+ * then table row, the next symbol after any but the last alias at an address is another alias at
+ * the same address, so only the last alias (and the very last symbol, which perf extends to a
+ * page boundary) gets an extent, and with it precedence over sizeless aliases listed before it.
+ * `candidates` must be sorted by start, then index.
+ */
+function markExtended(candidates: readonly Candidate[]): void {
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    if (!c.sized && (i + 1 === candidates.length || candidates[i + 1]!.start !== c.start)) c.sized = true;
+  }
+}
+
+/**
+ * Where a detached debug file of the file at `path` may be: by build id under the debug directory,
+ * then by debuglink in the file's directory, in its `.debug` subdirectory and under the debug
+ * directory, as perf and gdb look (perf's `DSO_BINARY_TYPE__BUILDID_DEBUGINFO` and `__DEBUGLINK`).
+ */
+function debugFileCandidates(
+  path: string,
+  buildId: string | undefined,
+  link: string | undefined,
+  debugDirectory: string,
+): string[] {
+  const paths: string[] = [];
+  // Ids are at least a byte; a shorter one could not be split into the directory and the name.
+  if (buildId !== undefined && buildId.length > 2) {
+    paths.push(join(debugDirectory, '.build-id', buildId.slice(0, 2), `${buildId.slice(2)}.debug`));
+  }
+  if (link !== undefined) {
+    const dir = dirname(path);
+    paths.push(join(dir, link), join(dir, '.debug', link), join(debugDirectory, dir, link));
+  }
+  return paths;
+}
+
+/**
+ * The functions of `elf`'s detached debug file (its `.symtab`; its code sections are NOBITS, so
+ * nothing else of it is used), or undefined when none is installed. When `elf` has a build id the
+ * debug file must have the same one, as perf requires: a debuglink names only a file, which may
+ * be left from another version of the library. Problems with a candidate make it no candidate.
+ */
+function debugFunctions(elf: ElfFile, path: string, debugDirectory: string): Candidate[] | undefined {
+  let buildId: string | undefined;
+  let link: string | undefined;
+  try {
+    buildId = buildIdOf(elf);
+    link = debugLinkOf(elf);
+  } catch {
+    // Corrupt notes or sections: the file's own tables may still be fine.
+    return undefined;
+  }
+  for (const candidate of debugFileCandidates(path, buildId, link, debugDirectory)) {
+    let debug: ElfFile;
+    try {
+      debug = ElfFile.open(candidate);
+    } catch {
+      continue;
+    }
+    try {
+      if (buildId !== undefined && buildIdOf(debug) !== buildId) continue;
+      const table = debug.symbolTable('symtab');
+      const functions = table === null ? [] : functionsOf(debug, table);
+      if (functions.length > 0) return functions;
+    } catch {
+      // Unreadable or corrupt: try the next place.
+    } finally {
+      debug.close();
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The functions `elf` is symbolized with: its `.symtab`; else its detached debug file's; else its
+ * `.dynsym`, as perf falls back (a stripped file keeps only what it exports).
+ */
+function functionsFor(elf: ElfFile, path: string, debugDirectory: string): Candidate[] {
+  const own = elf.symbolTable('symtab');
+  const fromSymtab = own === null ? [] : functionsOf(elf, own);
+  if (fromSymtab.length > 0) return fromSymtab;
+  const fromDebug = debugFunctions(elf, path, debugDirectory);
+  if (fromDebug !== undefined) return fromDebug;
+  const dynsym = elf.symbolTable('dynsym');
+  return dynsym === null ? [] : functionsOf(elf, dynsym);
 }
 
 /**
@@ -102,8 +248,11 @@ class FunctionTable {
     private readonly names: readonly string[],
   ) {}
 
-  /** Decode `elf`'s functions: from .symtab when it has any, else from .dynsym. */
-  static build(elf: ElfFile): FunctionTable {
+  /**
+   * Decode the functions of `elf`, the file mapped at `path` (see {@link functionsFor}); when
+   * several share an address, the one perf would name it by (see {@link preferred}).
+   */
+  static build(elf: ElfFile, path: string, debugDirectory: string): FunctionTable {
     const segments = elf.programHeaders
       .filter((p) => p.type === PT_LOAD && p.filesz > 0n)
       .map((p) => ({
@@ -114,22 +263,23 @@ class FunctionTable {
       }))
       // Code is looked up in executable segments, so those are tried first.
       .sort((a, b) => Number(b.executable) - Number(a.executable));
-    let candidates: Candidate[] = [];
-    for (const kind of ['symtab', 'dynsym'] satisfies SymbolTableKind[]) {
-      const table = elf.symbolTable(kind);
-      if (table !== null) candidates = functionsOf(table);
-      if (candidates.length > 0) break;
-    }
-    candidates.sort((a, b) => a.start - b.start || preferred(a, b));
+    const candidates = functionsFor(elf, path, debugDirectory);
+    candidates.sort((a, b) => a.start - b.start || a.index - b.index);
+    markExtended(candidates);
     const starts: number[] = [];
     const sizes: number[] = [];
     const names: string[] = [];
-    for (const c of candidates) {
-      // The first of each address is the preferred name; its aliases add nothing.
-      if (starts.length > 0 && starts[starts.length - 1] === c.start) continue;
-      starts.push(c.start);
-      sizes.push(c.size);
-      names.push(c.name);
+    for (let i = 0; i < candidates.length;) {
+      // One name per address: the best of the run of aliases starting at i.
+      let best = candidates[i]!;
+      let j = i + 1;
+      for (; j < candidates.length && candidates[j]!.start === best.start; j++) {
+        if (preferred(candidates[j]!, best) < 0) best = candidates[j]!;
+      }
+      starts.push(best.start);
+      sizes.push(best.size);
+      names.push(best.name);
+      i = j;
     }
     const n = starts.length;
     const startArray = Float64Array.from(starts);
@@ -234,13 +384,16 @@ function openIfSame(path: string, mapping: Mapping): FileSource | undefined {
   return undefined;
 }
 
-/** Decode the functions of the first candidate that is the mapped file; null when none is usable. */
-function loadTable(mapping: Mapping, pid: number | undefined): FunctionTable | null {
+/**
+ * Decode the functions of the first candidate that is the mapped file; null when none is usable.
+ * A debuglink is looked for next to the mapping's path, whichever path the file was read through.
+ */
+function loadTable(mapping: Mapping, pid: number | undefined, debugDirectory: string): FunctionTable | null {
   for (const path of candidatePaths(mapping, pid)) {
     const source = openIfSame(path, mapping);
     if (source === undefined) continue;
     try {
-      return FunctionTable.build(new ElfFile(source));
+      return FunctionTable.build(new ElfFile(source), mapping.path, debugDirectory);
     } catch {
       // Not ELF, unsupported or corrupt: the other paths reach the same file, so they would fail too.
       return null;
@@ -272,11 +425,13 @@ export class ElfSymbolizer {
    */
   private readonly byMapping = new WeakMap<Mapping, FileEntry>();
   private readonly maxFiles: number;
+  private readonly debugDirectory: string;
   private clock = 0;
 
-  /** @param options how many files to keep */
+  /** @param options how many files to keep, and where debug files are installed */
   constructor(options: ElfSymbolizerOptions = {}) {
     this.maxFiles = Math.max(1, options.maxFiles ?? DEFAULT_MAX_FILES);
+    this.debugDirectory = options.debugDirectory ?? DEFAULT_DEBUG_DIRECTORY;
   }
 
   /**
@@ -317,7 +472,11 @@ export class ElfSymbolizer {
     const key = fileKey(mapping);
     const cached = this.files.get(key);
     if (cached !== undefined) return cached;
-    const entry: FileEntry = { table: loadTable(mapping, pid), lastUsed: ++this.clock, live: true };
+    const entry: FileEntry = {
+      table: loadTable(mapping, pid, this.debugDirectory),
+      lastUsed: ++this.clock,
+      live: true,
+    };
     this.files.set(key, entry);
     if (this.files.size > this.maxFiles) this.evictLeastRecentlyUsed();
     return entry;

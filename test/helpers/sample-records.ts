@@ -85,6 +85,30 @@ export function encodeTask(
   return Buffer.concat([record, sampleIdTrailer(task.pid, task.tid, time)]);
 }
 
+/** Encodes a PERF_RECORD_MMAP2 of process `pid`: `path` mapped at [start, start + length) from `pageOffset`. */
+export function encodeMmap2(
+  pid: number,
+  mapping: { start: bigint; length: bigint; pageOffset: bigint; path: string; inode: bigint },
+  time: bigint,
+): Buffer {
+  const name = Buffer.from(`${mapping.path}\0`);
+  const body = Buffer.alloc(64 + Math.ceil(name.length / 8) * 8);
+  body.writeUInt32LE(pid, 0);
+  body.writeUInt32LE(pid, 4);
+  body.writeBigUInt64LE(mapping.start, 8);
+  body.writeBigUInt64LE(mapping.length, 16);
+  body.writeBigUInt64LE(mapping.pageOffset, 24);
+  body.writeUInt32LE(8, 32); // major
+  body.writeUInt32LE(1, 36); // minor
+  body.writeBigUInt64LE(mapping.inode, 40);
+  body.writeUInt32LE(5, 56); // PROT_READ | PROT_EXEC
+  name.copy(body, 64);
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(10, 0); // PERF_RECORD_MMAP2
+  header.writeUInt16LE(8 + body.length + 32, 6);
+  return Buffer.concat([header, body, sampleIdTrailer(pid, pid, time)]);
+}
+
 /**
  * The raw part of a `sched:sched_process_exec` record in the Linux 6.18 layout
  * (test/fixtures/formats/linux-6.18): common fields, `__data_loc char[] filename`, pid, old_pid.

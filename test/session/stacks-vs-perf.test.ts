@@ -47,7 +47,7 @@ test('user stacks equal perf script’s for the same events, frame by frame', { 
     const perf = ['perf', 'record', '-q', '-g', '-e', EVENT, '-o', data, '--'];
     const session = openSession({ events: [EVENT], stack: 'user', command: [...perf, ...stackTargetCommand(1)] });
     const events: TraceEvent[] = [];
-    session.onBatch((batch) => events.push(...(batch as TraceEvent[])));
+    session.onBatch((batch) => events.push(...batch));
     session.start();
     assert.equal((await session.command!.exited).code, 0);
     session.close();

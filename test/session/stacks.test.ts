@@ -140,7 +140,7 @@ test('a stack option per event: only that event has stacks, in objects and in co
   await session.command!.exited;
   const objects: TraceEvent[] = [];
   const columns: ColumnBatch[] = [];
-  session.onBatch((batch) => objects.push(...(batch as TraceEvent[]).filter((event) => event.pid === pid)));
+  session.onBatch((batch) => objects.push(...batch.filter((event) => event.pid === pid)));
   session.onColumns((batch) => columns.push(batch));
   session.close();
   const exec = objects.find((event) => event.event === 'sched:sched_process_exec');
