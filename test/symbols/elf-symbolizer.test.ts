@@ -5,8 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
@@ -28,40 +27,10 @@ import { dirname, join } from 'node:path';
 import { ElfSymbolizer, fileOffsetOf } from '../../src/symbols/elf-symbolizer.js';
 import { ProcessMappings, type Mapping } from '../../src/symbols/process-maps.js';
 import { buildProgram } from '../helpers/programs.js';
-import { stackTarget } from '../helpers/stack-target.js';
+import { startTarget, stackTarget, stopTarget } from '../helpers/stack-target.js';
 import { PROJECT_ROOT } from '../helpers/fixtures.js';
 import { havePerf } from '../helpers/perf-script.js';
 import { haveTool, readelfLoads, readelfSymbols, run, type ReadelfSymbol } from '../elf/oracle.js';
-
-/** A running stack_target and the addresses it printed: outer, inner, probe_me, getpid. */
-interface Target {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly addresses: readonly bigint[];
-}
-
-async function startTarget(binary: string): Promise<Target> {
-  const child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      reject(new Error(`stack_target exited (${code ?? signal}) before printing its addresses`));
-    });
-  });
-  return { child, pid: child.pid!, addresses: line.split(' ').map((word) => BigInt(word)) };
-}
-
-/** Lets the target leave probe_me and exit, and waits until it is reaped (gone from /proc). */
-async function stopTarget(target: Target): Promise<void> {
-  const exited = target.child.exitCode !== null ? Promise.resolve() : once(target.child, 'exit');
-  target.child.stdin!.end('x');
-  await exited;
-}
 
 /** Whether this process may open `pid`'s map_files entry for `m` (root may; others usually not). */
 function canOpenMapFile(pid: number, m: Mapping): boolean {

@@ -4,12 +4,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { realpathSync } from 'node:fs';
 
 import { parseExecutableMaps, ProcessMappings, type Mapping } from '../../src/symbols/process-maps.js';
-import { stackTarget } from '../helpers/stack-target.js';
+import { startTarget, stackTarget, stopTarget } from '../helpers/stack-target.js';
 
 /** Above the kernel's largest pid_max (2^22): /proc never has these, so seeding finds nothing. */
 const NO_SUCH_PID = 5_000_000;
@@ -24,36 +22,6 @@ function mapping(start: number, end: number, path = '/synthetic/lib.so', pageOff
     minor: 1,
     inode: 42n,
   };
-}
-
-/** A running stack_target and the addresses it printed: outer, inner, probe_me, getpid. */
-interface Target {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly addresses: readonly bigint[];
-}
-
-async function startTarget(binary: string): Promise<Target> {
-  const child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      reject(new Error(`stack_target exited (${code ?? signal}) before printing its addresses`));
-    });
-  });
-  return { child, pid: child.pid!, addresses: line.split(' ').map((word) => BigInt(word)) };
-}
-
-/** Lets the target leave probe_me and exit, and waits until it is reaped (gone from /proc). */
-async function stopTarget(target: Target): Promise<void> {
-  const exited = target.child.exitCode !== null ? Promise.resolve() : once(target.child, 'exit');
-  target.child.stdin!.end('x');
-  await exited;
 }
 
 describe('parseExecutableMaps', () => {
