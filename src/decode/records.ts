@@ -12,7 +12,6 @@ import type { DecodeErrorCounter } from './field-readers.js';
 import { type NameSpan, type ProcessNames, nameAt } from './process-names.js';
 import { timeAt } from './side-band.js';
 import { WideReader } from './wide-ints.js';
-import { rawSizeOffset } from '../symbols/call-chain.js';
 import type { CallStack, StackTable } from '../symbols/stack-table.js';
 
 /** Offsets of the sample fields inside a record (see the module comment). */
@@ -144,7 +143,9 @@ export interface BatchErrors {
  *
  * The walk over the records is written out in locals (as in column-records.ts), with
  * {@link recordSize} and {@link sampleId}: a cursor object's fields cost a few ns per record, and
- * the per-record cost is what this path is measured on (benchmarks/decode-micro.ts).
+ * the per-record cost is what this path is measured on (benchmarks/decode-micro.ts). Sessions
+ * whose events capture stacks walk with decodeStackRecords (stack-records.ts) instead: in this
+ * walk, the branches a chain needs cost the getppid flood a third of its lossless runs.
  */
 export function decodeRecords(
   bytes: Buffer,
@@ -172,32 +173,23 @@ export function decodeRecords(
       lastLow = low;
       lastHigh = high;
     }
-    if (slot === undefined) {
-      errors.malformed++;
-      continue;
-    }
-    const rawSizeAt = slot.chainDepth < 0 ? pos + SampleLayout.rawSize : rawSizeOffset(view, pos, size);
-    const rawSize = rawSizeAt < 0 ? -1 : view.getUint32(rawSizeAt, true);
-    if (rawSize < 0 || rawSizeAt + 4 + rawSize > pos + size) {
+    const rawSize = view.getUint32(pos + SampleLayout.rawSize, true);
+    if (slot === undefined || SampleLayout.raw + rawSize > size) {
       errors.malformed++;
       continue;
     }
     const pid = view.getUint32(pos + SampleLayout.pid, true);
     if (excluded.has(pid)) continue;
     const tid = view.getUint32(pos + SampleLayout.tid, true);
-    const event: TraceEvent = {
+    out.push({
       event: slot.name,
       cpu: view.getUint32(pos + SampleLayout.cpu, true),
       pid,
       tid,
       comm: names.nameOf(tid, view, pos),
       time: times.u64(bytes, view, pos + SampleLayout.time),
-      fields: slot.decode(bytes, view, rawSizeAt + 4, rawSize, slot.errors),
-    };
-    if (slot.chainDepth >= 0 && context.stacks !== undefined) {
-      event.stack = context.stacks.stackOf(view, pos, pid, slot.chainDepth);
-    }
-    out.push(event);
+      fields: slot.decode(bytes, view, pos + SampleLayout.raw, rawSize, slot.errors),
+    });
     slot.delivered++;
   }
   if (pos < length) errors.malformed++; // a record whose size overruns the batch ended the walk

@@ -8,6 +8,7 @@ import type { ColumnBatch } from '../decode/columns.js';
 import type { ProcessNames } from '../decode/process-names.js';
 import { type BatchContext, decodeRecords, type TraceEvent } from '../decode/records.js';
 import { readAddressSpaces, readSideBand } from '../decode/side-band.js';
+import { decodeStackRecords } from '../decode/stack-records.js';
 import type { StackTable } from '../symbols/stack-table.js';
 import type { NativeCapture } from '../native.js';
 import { bufferFilledSlot, sideBandBytesSlot } from '../native-protocol.js';
@@ -200,7 +201,8 @@ export class Pump<E extends TraceEvent> {
     if (wantObjects) {
       objects = collect ?? [];
       const { bySampleId } = this.slots;
-      decodeRecords(this.bytes, this.view, length, bySampleId, this.context, objects, this.counters.batchErrors);
+      const decode = this.context.stacks === undefined ? decodeRecords : decodeStackRecords;
+      decode(this.bytes, this.view, length, bySampleId, this.context, objects, this.counters.batchErrors);
     }
     let columns: ColumnBatch | undefined;
     const columnSlots = this.slots.columnsBySampleId;
