@@ -144,8 +144,8 @@ export interface BatchErrors {
  * The walk over the records is written out in locals (as in column-records.ts), with
  * {@link recordSize} and {@link sampleId}: a cursor object's fields cost a few ns per record, and
  * the per-record cost is what this path is measured on (benchmarks/decode-micro.ts). Sessions
- * whose events capture stacks walk with decodeStackRecords (stack-records.ts) instead: in this
- * walk, the branches a chain needs cost the getppid flood a third of its lossless runs.
+ * whose events capture stacks walk with decodeStackRecords (stack-records.ts) instead, so that
+ * what a call chain needs (a raw part that moves, a stack per event) costs the others nothing.
  */
 export function decodeRecords(
   bytes: Buffer,
