@@ -14,9 +14,21 @@ export function stackTarget(): string {
   ]);
 }
 
-/** The fixture calling probe_me `calls` times, as a command that does not wait on stdin nor print. */
+/**
+ * The fixture calling probe_me `calls` times, as a command that does not wait on stdin nor print.
+ * Without LD_PRELOAD: under test:sanitize the ASan runtime would wrap its read() in frames of its own.
+ */
 export function stackTargetCommand(calls: number): string[] {
-  return ['sh', '-c', 'exec "$0" "$1" < /dev/null > /dev/null', stackTarget(), String(calls)];
+  return [
+    'env',
+    '-u',
+    'LD_PRELOAD',
+    'sh',
+    '-c',
+    'exec "$0" "$1" < /dev/null > /dev/null',
+    stackTarget(),
+    String(calls),
+  ];
 }
 
 /** A running stack_target (waiting in probe_me) and the addresses it printed: outer, inner, probe_me, getpid. */
