@@ -26,6 +26,12 @@ export interface OwnerExit {
 
 /** Limit for one answer: the emulated CPUs of the kernel VMs are slow, a healthy answer takes < 2 s. */
 const ANSWER_TIMEOUT_MS = 30_000;
+/**
+ * Limit for an owner's start-up: node and the library's modules read over 9p by an emulated CPU,
+ * while the other guest and prestarted owners compete for the host; one took over 30 s in a 6.1
+ * guest running at half its usual speed.
+ */
+const START_UP_TIMEOUT_MS = 90_000;
 const OOPS_POLL_MS = 200;
 const CHILD_SCRIPT = fileURLToPath(new URL('./probe-owner-child.js', import.meta.url));
 
@@ -76,7 +82,7 @@ export class ProbeOwner {
     // stderr is piped, not inherited: a parked owner must not hold the test runner's pipes open.
     const child = spawn(process.execPath, [CHILD_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
     const owner = new ProbeOwner(child);
-    await owner.answer('start-up');
+    await owner.answer('start-up', START_UP_TIMEOUT_MS);
     return owner;
   }
 
@@ -167,14 +173,14 @@ export class ProbeOwner {
     this.child.stdin!.write(`${JSON.stringify(command)}\n`);
   }
 
-  private answer(what: string): Promise<Message> {
+  private answer(what: string, timeoutMs = ANSWER_TIMEOUT_MS): Promise<Message> {
     const queued = this.inbox.shift();
     const next = queued ? Promise.resolve(queued) : new Promise<Message>((resolve) => this.waiting.push(resolve));
     const ended = this.ended.then((exit): Message => {
       const status = exit.code ?? exit.signal;
       throw new Error(`owner ${this.pid} exited (${status}) before answering ${what}${this.stderrNote()}`);
     });
-    return this.bounded(what, Promise.race([next, ended]));
+    return this.bounded(what, Promise.race([next, ended]), timeoutMs);
   }
 
   /** Returns `answer`, or throws what went wrong in the owner when it reports a failure. */
@@ -186,7 +192,7 @@ export class ProbeOwner {
   }
 
   /** `pending`, or an error when it takes too long or the kernel oopses meanwhile. */
-  private async bounded<T>(what: string, pending: Promise<T>): Promise<T> {
+  private async bounded<T>(what: string, pending: Promise<T>, timeoutMs = ANSWER_TIMEOUT_MS): Promise<T> {
     const oopsedBefore = kernelHasOopsed();
     let timer: NodeJS.Timeout | undefined;
     let poll: NodeJS.Timeout | undefined;
@@ -196,8 +202,8 @@ export class ProbeOwner {
         reject(new Error(`owner ${this.pid}: ${reason}${this.stderrNote()}`));
       };
       timer = setTimeout(() => {
-        fail(`no ${what} within ${ANSWER_TIMEOUT_MS} ms`);
-      }, ANSWER_TIMEOUT_MS);
+        fail(`no ${what} within ${timeoutMs} ms`);
+      }, timeoutMs);
       poll = setInterval(() => {
         if (!oopsedBefore && kernelHasOopsed()) fail(`the kernel oopsed while waiting for ${what}`);
       }, OOPS_POLL_MS);
