@@ -4,6 +4,8 @@
  * a drain is scheduled), delivery (listeners, iterators, backpressure), the event slots (decoders by
  * sample id), the counters behind stats(), and the probes it owns.
  */
+import { createRequire } from 'node:module';
+
 import type { ColumnBatch } from '../decode/columns.js';
 import { ProcessNames } from '../decode/process-names.js';
 import type { TraceEvent } from '../decode/records.js';
@@ -23,8 +25,7 @@ import { resolveEvents } from './resolve-events.js';
 import type { ResolvedEvent } from './resolved-event.js';
 import { SessionProbes } from './session-probes.js';
 import { SessionCounters, type SessionStats } from './stats.js';
-import { StackTable } from '../symbols/stack-table.js';
-import { Symbolizer } from '../symbols/symbolizer.js';
+import type { StackTable } from '../symbols/stack-table.js';
 
 export type { SessionStats } from './stats.js';
 
@@ -277,10 +278,29 @@ export function openSession<
 function stackTableFor(events: readonly ResolvedEvent[], pids: readonly number[]): StackTable | undefined {
   if (!events.some((event) => event.stack !== undefined)) return undefined;
   const kernel = events.some((event) => event.stack?.kernel === true);
+  const { StackTable, Symbolizer } = stackModules();
   const symbolizer = new Symbolizer(kernel, warnHiddenKernelSymbols);
   if (events.some((event) => event.stack?.user === true)) symbolizer.prepare(pids);
   return new StackTable(symbolizer);
 }
+
+/** Loads the symbolization modules (Node ≥ 20.19 requires ES modules synchronously). */
+const requireModule = createRequire(import.meta.url);
+
+/**
+ * The stack table and the symbolizer, loaded for the first session with stacks only: imported by
+ * every session, these modules (which a session without stacks never runs) cost object mode its
+ * margin at the getppid flood (benchmarks/README.md, "Object mode at the flood after stacks").
+ */
+function stackModules(): StackModules {
+  return {
+    ...(requireModule('../symbols/stack-table.js') as typeof import('../symbols/stack-table.js')),
+    ...(requireModule('../symbols/symbolizer.js') as typeof import('../symbols/symbolizer.js')),
+  };
+}
+
+/** What {@link stackModules} loads. */
+type StackModules = typeof import('../symbols/stack-table.js') & typeof import('../symbols/symbolizer.js');
 
 /** Told once per session: kernel frames stay hex when /proc/kallsyms hides addresses. */
 function warnHiddenKernelSymbols(): void {
