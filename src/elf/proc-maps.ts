@@ -26,7 +26,7 @@ interface MapsLine {
 }
 
 /** The kernel appends this to the path of a mapped file that was deleted or replaced since. */
-const DELETED = ' (deleted)';
+export const DELETED = ' (deleted)';
 
 /** `address perms offset major:minor inode path`; the path (which may hold spaces) after the padding. */
 const MAPS_LINE = /^\S+\s+\S+\s+\S+\s+([0-9a-f]+):([0-9a-f]+)\s+(\d+)\s+(\/.*)$/;
@@ -42,12 +42,16 @@ function parseLine(line: string): MapsLine | undefined {
   };
 }
 
-/** True when `path` is the file `line` describes: same inode, same device (glibc's dev_t encoding). */
+/** Major and minor numbers of a `st_dev` in glibc's encoding: what `maps` and MMAP2 records show. */
+export function deviceNumbers(dev: bigint): { major: bigint; minor: bigint } {
+  return { major: ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn), minor: (dev & 0xffn) | ((dev >> 12n) & ~0xffn) };
+}
+
+/** True when `path` is the file `line` describes: same inode, same device. */
 function isFile(path: string, line: MapsLine): boolean {
   try {
     const { dev, ino } = statSync(path, { bigint: true });
-    const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
-    const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+    const { major, minor } = deviceNumbers(dev);
     return ino === line.inode && major === line.major && minor === line.minor;
   } catch {
     return false;

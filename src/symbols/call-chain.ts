@@ -48,8 +48,3 @@ export function markerSpace(low: number): FrameSpace {
   if (low === CONTEXT_USER) return 'user';
   return 'other';
 }
-
-/** The ip at index `i` of the chain of the sample at `pos`, as a bigint. */
-export function chainIp(view: DataView, pos: number, i: number): bigint {
-  return view.getBigUint64(pos + CHAIN_IPS_OFFSET + 8 * i, true);
-}

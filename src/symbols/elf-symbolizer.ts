@@ -13,6 +13,7 @@
  * way perf reads it, so that frames get the names `perf script` prints.
  */
 import { FileSource } from '../elf/bytes.js';
+import { deviceNumbers } from '../elf/proc-maps.js';
 import { ElfFile } from '../elf/elf-file.js';
 import type { SymbolHit } from './frame.js';
 import type { Mapping } from './process-maps.js';
@@ -39,14 +40,6 @@ export const DEFAULT_MAX_FILES = 128;
 
 /** Default for {@link ElfSymbolizerOptions.debugDirectory}: where perf, gdb and the distributions look. */
 export const DEFAULT_DEBUG_DIRECTORY = '/usr/lib/debug';
-
-/** Major and minor numbers of a `st_dev`, in glibc's encoding (what `/proc/PID/maps` and MMAP2 give). */
-function deviceNumbers(dev: bigint): { major: number; minor: number } {
-  return {
-    major: Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn)),
-    minor: Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn)),
-  };
-}
 
 /** True when the mapping carries the identity of its file (records without it say 0). */
 function hasIdentity(mapping: Mapping): boolean {
@@ -88,7 +81,7 @@ function openIfSame(path: string, mapping: Mapping): FileSource | undefined {
   const id = source.identity;
   if (id?.ino === mapping.inode) {
     const { major, minor } = deviceNumbers(id.dev);
-    if (major === mapping.major && minor === mapping.minor) return source;
+    if (major === BigInt(mapping.major) && minor === BigInt(mapping.minor)) return source;
   }
   source.close();
   return undefined;

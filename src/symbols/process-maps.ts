@@ -9,6 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 
+import { DELETED } from '../elf/proc-maps.js';
+
 /** One executable mapping of a file (or of `[vdso]`) into a process. */
 export interface Mapping {
   /** First address of the mapping. */
@@ -37,7 +39,6 @@ export interface ProcessMappingsOptions {
 export const DEFAULT_MAX_EXITED = 256;
 
 /** The kernel appends this to the path of a mapped file that was deleted or replaced since. */
-const DELETED = ' (deleted)';
 
 /** `start-end perms offset major:minor inode [path]`; the path (which may hold spaces) after the padding. */
 const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) ([0-9a-f]+):([0-9a-f]+) (\d+)\s*(.*)$/;

@@ -26,9 +26,6 @@ export interface MappingListener {
   processExited(pid: number): void;
 }
 
-/** The module name of frames found in a JIT map. */
-const JIT_MODULE = '[jit]';
-
 /** Symbolizes frames for one session; also the listener of the session's mapping side-band. */
 export class Symbolizer implements MappingListener {
   private kernelSymbols: KernelSymbols | undefined;
@@ -80,8 +77,8 @@ export class Symbolizer implements MappingListener {
   private userFrame(ip: bigint, pid: number): StackFrame {
     const mapping = this.mappings.find(pid, ip);
     if (mapping === undefined) {
-      const jitHit = this.jit.get(pid).resolve(ip);
-      return jitHit === undefined ? { ip } : { ip, ...jitHit, module: JIT_MODULE };
+      const jitHit = this.jit.resolve(pid, ip);
+      return jitHit === undefined ? { ip } : { ip, ...jitHit };
     }
     const hit = this.elf.resolve(mapping, ip, pid);
     if (hit !== undefined) return { ip, ...hit };

@@ -77,14 +77,11 @@ function stackRequest(
 ): TraceCommand['stack'] {
   const from = options.get('stack')?.value;
   const depth = positiveNumber('stack-depth', options.get('stack-depth')?.value, 'integer', Number.MAX_SAFE_INTEGER);
-  const needsStacks =
-    format === 'folded'
-      ? '--format folded'
-      : aggregate?.kind === 'count-by' && aggregate.keys.includes('stack')
-        ? '--count-by stack'
-        : depth !== undefined
-          ? '--stack-depth'
-          : undefined;
+  const needsStacks = [
+    format === 'folded' && '--format folded',
+    aggregate?.kind === 'count-by' && aggregate.keys.includes('stack') && '--count-by stack',
+    depth !== undefined && '--stack-depth',
+  ].find((reason) => typeof reason === 'string');
   if (from === undefined) {
     if (needsStacks !== undefined) throw new UsageError(`${needsStacks} needs --stack kernel, user or both`);
     return undefined;
