@@ -1,0 +1,211 @@
+/**
+ * Filling DuckDB data chunks from packed rows (packed-batch.ts), on the store's worker thread.
+ *
+ * Values reach a chunk's vectors as whole-column memory copies (`copy_data_to_vector`), not one
+ * call per value: one call costs ~150 ns, a flood brings millions of rows a second. Text and blobs
+ * are written as DuckDB's public `duckdb_string_t` (16 bytes: a u32 length, then up to 12 bytes
+ * inline); only a value longer than 12 bytes takes a call of its own, which stores its bytes in
+ * the vector's heap. Lists are the list vector's entries (u64 offset, u64 length per row) and its
+ * child vector's values, copied the same way.
+ */
+import { isUtf8 } from 'node:buffer';
+
+import type { DuckDBAppender, DuckDBDataChunk } from '@duckdb/node-api';
+import type * as Bindings from '@duckdb/node-bindings';
+
+import { arenaBytes } from '../decode/columns.js';
+
+import type { PackedRows } from './packed-batch.js';
+import { fixedWidth } from './packed-batch.js';
+import type { EventTable, StoredColumn } from './table-schema.js';
+
+/** Rows per data chunk: DuckDB's standard vector size. */
+export const CHUNK_ROWS = 2048;
+
+/** Bytes of a `duckdb_string_t`; values up to INLINE_BYTES long are stored in it. */
+const STRING_T_BYTES = 16;
+const INLINE_BYTES = 12;
+
+/** Appends packed rows of one event table to its appender, chunk by chunk. */
+export class ChunkFiller {
+  /** Scratch for one chunk's strings (16 bytes a row), run ids, wall times and list entries. */
+  private readonly scratch = new ArrayBuffer(CHUNK_ROWS * STRING_T_BYTES);
+  private readonly scratchBytes = new Uint8Array(this.scratch);
+  private readonly scratchView = new DataView(this.scratch);
+  /** The run id in every row, as the `run` column's memory. */
+  private readonly runIds = new Uint32Array(CHUNK_ROWS);
+  /** Each thread name's `duckdb_string_t` when it fits inline, by name. */
+  private readonly commTemplates = new Map<string, Uint8Array | null>();
+
+  /**
+   * @param clockOffset wall-clock ns minus CLOCK_MONOTONIC ns at the run's start, as two u32
+   *   halves (low, high), added to `time` for `wall`.
+   */
+  constructor(
+    private readonly duckdb: typeof Bindings,
+    private readonly table: EventTable,
+    private readonly appender: DuckDBAppender,
+    private readonly dataChunk: DuckDBDataChunk,
+    run: number,
+    private readonly clockOffset: readonly [number, number],
+  ) {
+    this.runIds.fill(run);
+    this.chunk = dataChunk.chunk;
+  }
+
+  /** The chunk's handle, for the bindings' calls. */
+  private readonly chunk: Bindings.DataChunk;
+
+  /** Appends every row of `packed`. */
+  append(packed: PackedRows): void {
+    for (let from = 0; from < packed.rows; from += CHUNK_ROWS) {
+      const count = Math.min(CHUNK_ROWS, packed.rows - from);
+      this.duckdb.data_chunk_reset(this.chunk);
+      this.table.columns.forEach((column, i) => this.fillColumn(column, i, packed, from, count));
+      this.duckdb.data_chunk_set_size(this.chunk, count);
+      this.appender.appendDataChunk(this.dataChunk);
+    }
+  }
+
+  /** Fills column `index` of the chunk with rows [from, from + count) of `packed`. */
+  private fillColumn(column: StoredColumn, index: number, packed: PackedRows, from: number, count: number): void {
+    const vector = this.duckdb.data_chunk_get_vector(this.chunk, index);
+    const at = packed.sections[index]!;
+    const source = column.source;
+    if (source.kind === 'run') {
+      this.duckdb.copy_data_to_vector(vector, 0, this.runIds.buffer, 0, count * 4);
+    } else if (source.kind === 'wall') {
+      this.fillWall(vector, packed, from, count);
+    } else if (source.kind === 'comm') {
+      this.fillComm(vector, packed, at, from, count);
+    } else if (fixedWidth(column) > 0) {
+      const width = fixedWidth(column);
+      this.duckdb.copy_data_to_vector(vector, 0, packed.buffer, at + from * width, count * width);
+    } else if (column.type === 'VARCHAR' || column.type === 'BLOB') {
+      this.fillStrings(vector, packed.buffer, at, packed.rows, from, count, column.type === 'VARCHAR');
+    } else {
+      const shape = (source as { shape: { element: { size: number } } }).shape;
+      this.fillList(vector, packed.buffer, at, packed.rows, from, count, shape.element.size);
+    }
+  }
+
+  /** `wall` = `time` + the clock offset, in u32 halves with the carry (exact, no BigInt per row). */
+  private fillWall(vector: Bindings.Vector, packed: PackedRows, from: number, count: number): void {
+    const timeAt = packed.sections[this.table.columns.findIndex((c) => c.source.kind === 'time')]!;
+    const time = new Uint32Array(packed.buffer, timeAt + from * 8, count * 2);
+    const wall = new Uint32Array(this.scratch, 0, count * 2);
+    const [low, high] = this.clockOffset;
+    for (let i = 0; i < count * 2; i += 2) {
+      const sum = time[i]! + low;
+      wall[i] = sum;
+      wall[i + 1] = time[i + 1]! + high + (sum > 0xffffffff ? 1 : 0);
+    }
+    this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * 8);
+  }
+
+  /** Thread names: each row's name's inline string, or a call for the (rare) long one. */
+  private fillComm(vector: Bindings.Vector, packed: PackedRows, at: number, from: number, count: number): void {
+    const indexes = new Uint32Array(packed.buffer, at + from * 4, count);
+    const templates = packed.comms.map((name) => this.commTemplate(name));
+    const bytes = this.scratchBytes;
+    for (let i = 0; i < count; i++) {
+      const template = templates[indexes[i]!];
+      if (template) bytes.set(template, i * STRING_T_BYTES);
+    }
+    this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * STRING_T_BYTES);
+    for (let i = 0; i < count; i++) {
+      if (!templates[indexes[i]!])
+        this.duckdb.vector_assign_string_element_len(vector, i, Buffer.from(packed.comms[indexes[i]!]!));
+    }
+  }
+
+  /** The inline `duckdb_string_t` of `name`, or null when its UTF-8 is longer than 12 bytes. */
+  private commTemplate(name: string): Uint8Array | null {
+    let template = this.commTemplates.get(name);
+    if (template === undefined) {
+      const utf8 = Buffer.from(name);
+      template = utf8.length > INLINE_BYTES ? null : inlineString(utf8, 0, utf8.length);
+      if (this.commTemplates.size > 4096) this.commTemplates.clear();
+      this.commTemplates.set(name, template);
+    }
+    return template;
+  }
+
+  /**
+   * Text or bytes from a packed section (offsets, then data). Text that is not valid UTF-8 (a
+   * kernel string is any bytes) is stored as Node decodes it, with U+FFFD for the bad bytes:
+   * DuckDB requires valid UTF-8 in a VARCHAR.
+   */
+  private fillStrings(
+    vector: Bindings.Vector,
+    buffer: ArrayBuffer,
+    at: number,
+    rows: number,
+    from: number,
+    count: number,
+    text: boolean,
+  ): void {
+    const offsets = new Uint32Array(buffer, at, rows + 1);
+    const data = new Uint8Array(buffer, at + arenaBytes((rows + 1) * 4));
+    const out = this.scratchBytes;
+    const view = this.scratchView;
+    out.fill(0, 0, count * STRING_T_BYTES);
+    let ascii = true;
+    for (let i = 0; i < count; i++) {
+      const start = offsets[from + i]!;
+      const length = offsets[from + i + 1]! - start;
+      view.setUint32(i * STRING_T_BYTES, length, true);
+      if (length > INLINE_BYTES) continue;
+      for (let j = 0; j < length; j++) {
+        const byte = data[start + j]!;
+        out[i * STRING_T_BYTES + 4 + j] = byte;
+        if (byte >= 0x80) ascii = false;
+      }
+    }
+    this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * STRING_T_BYTES);
+    for (let i = 0; i < count; i++) {
+      const value = data.subarray(offsets[from + i]!, offsets[from + i + 1]!);
+      if (text && !(ascii && value.length <= INLINE_BYTES) && !isUtf8(value)) {
+        this.duckdb.vector_assign_string_element(vector, i, Buffer.from(value).toString('utf8'));
+      } else if (value.length > INLINE_BYTES) {
+        this.duckdb.vector_assign_string_element_len(vector, i, value);
+      }
+    }
+  }
+
+  /** A list of numbers per row: entries (offset, length in elements), then the child's values. */
+  private fillList(
+    vector: Bindings.Vector,
+    buffer: ArrayBuffer,
+    at: number,
+    rows: number,
+    from: number,
+    count: number,
+    elementSize: number,
+  ): void {
+    const offsets = new Uint32Array(buffer, at, rows + 1);
+    const dataAt = at + arenaBytes((rows + 1) * 4);
+    const first = offsets[from]!;
+    const entries = new DataView(this.scratch, 0, count * 16);
+    for (let i = 0; i < count; i++) {
+      const start = offsets[from + i]!;
+      entries.setBigUint64(i * 16, BigInt((start - first) / elementSize), true);
+      entries.setBigUint64(i * 16 + 8, BigInt((offsets[from + i + 1]! - start) / elementSize), true);
+    }
+    this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * 16);
+    const bytes = offsets[from + count]! - first;
+    const elements = bytes / elementSize;
+    this.duckdb.list_vector_reserve(vector, elements);
+    this.duckdb.list_vector_set_size(vector, elements);
+    const child = this.duckdb.list_vector_get_child(vector);
+    if (bytes > 0) this.duckdb.copy_data_to_vector(child, 0, buffer, dataAt + first, bytes);
+  }
+}
+
+/** A `duckdb_string_t` holding bytes [from, to) of `utf8` inline (at most 12), zero-padded. */
+function inlineString(utf8: Uint8Array, from: number, to: number): Uint8Array {
+  const string = new Uint8Array(STRING_T_BYTES);
+  new DataView(string.buffer).setUint32(0, to - from, true);
+  string.set(utf8.subarray(from, to), 4);
+  return string;
+}
