@@ -102,3 +102,14 @@ export {
   type LatencySummary,
 } from './aggregate/index.js';
 export { EventWriter, type OutputFormat, type OutputOptions } from './output/index.js';
+
+// Storing events: a DuckDB database with one table per event (DuckDB loaded only when used).
+export {
+  openStore,
+  StoreError,
+  type EventStore,
+  type RunTotals,
+  type StoreErrorCode,
+  type StoreOptions,
+  type StoreStats,
+} from './store/index.js';

@@ -15,6 +15,9 @@ export { MAX_DURATION_SECONDS, type CommandName } from './args/options.js';
 /** How `trace` writes events. */
 export type OutputFormatName = 'text' | 'jsonl' | 'csv';
 
+/** How `query` prints rows. */
+export type QueryFormat = 'table' | 'jsonl' | 'csv';
+
 /** An event or probe to trace, with the `--filter` given right after it. */
 export interface TraceTarget {
   /** A tracepoint or glob (`group:name`), or a probe definition in kernel syntax. */
@@ -48,6 +51,8 @@ export interface TraceCommand {
   absoluteTime: boolean;
   /** `-o/--output FILE`: where the events go (undefined: stdout). */
   outputFile: string | undefined;
+  /** `--db FILE`: the DuckDB database the events are stored in, instead of printed. */
+  database: string | undefined;
   /** `--ring-pages` (undefined: the session's default). */
   ringPages: number | undefined;
   /** The command to run and trace, from after `--` (undefined: trace system-wide). */
@@ -73,6 +78,7 @@ export interface TraceCommand {
 /** Every command the CLI knows. */
 export type CliCommand =
   | TraceCommand
+  | { kind: 'query'; database: string; sql: string; format: QueryFormat }
   | { kind: 'list'; filter: string | undefined }
   | { kind: 'format'; event: string; typescript: boolean }
   | { kind: 'probes'; cleanup: boolean }
@@ -104,6 +110,26 @@ function parseHelp(args: readonly string[]): CliCommand {
   return { kind: 'help', topic };
 }
 
+/** `query FILE SQL [--format table|jsonl|csv]`. */
+function parseQuery(args: readonly string[]): CliCommand {
+  const tokens = scanArguments(args, OPTIONS_OF.query, 'query');
+  const positionals = tokens.flatMap((token) => (token.kind === 'positional' ? [token.value] : []));
+  if (positionals.length !== 2) {
+    throw new UsageError(
+      `query takes a database file and one SQL statement, got ${positionals.length} argument(s)`,
+      'quote the statement: perf-bridge query events.duckdb "SELECT comm, count(*) FROM ... GROUP BY comm"',
+    );
+  }
+  const given = tokens.find((token) => token.kind === 'option' && token.spec.long === 'format');
+  const text = given?.kind === 'option' ? given.value : undefined;
+  const format = QUERY_FORMATS.find((name) => name === (text ?? 'table'));
+  if (format === undefined)
+    throw new UsageError(`--format ${text ?? ''} is not supported by query; use table, jsonl or csv`);
+  return { kind: 'query', database: positionals[0]!, sql: positionals[1]!, format };
+}
+
+const QUERY_FORMATS: readonly QueryFormat[] = ['table', 'jsonl', 'csv'];
+
 /** Parses argv (without node and the script). Throws a {@link UsageError} naming the problem. */
 export function parseCli(argv: readonly string[]): CliCommand {
   const separator = argv.indexOf('--');
@@ -121,6 +147,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
       return parseHelp(rest);
     case 'trace':
       return parseTrace(rest, command);
+    case 'query':
+      return parseQuery(rest);
     case 'list': {
       const { positionals } = simpleCommand(verb, rest);
       if (positionals.length > 1) throw new UsageError('list takes at most one substring to filter by');

@@ -43,6 +43,31 @@ output (| jq) are left out unless --no-exclude-self is given. A summary goes to 
         what: 'who calls write() in a program: its user stacks, folded for a flame graph, into a file',
         line: 'perf-bridge trace syscalls:sys_enter_write --stack user --format folded -o app.folded -- ./app',
       },
+      {
+        what: 'every exec of the next hour into a DuckDB database, to query with SQL',
+        line: 'perf-bridge trace sched:sched_process_exec --db events.duckdb --duration 3600',
+      },
+    ],
+  },
+  query: {
+    usage: 'perf-bridge query [--format table|jsonl|csv] FILE SQL',
+    summary: 'run SQL on a database trace --db wrote, and print the rows',
+    details: `FILE is a DuckDB database written by trace --db: one table per event, named after it with every
+character but letters, digits and _ made _ (sched:sched_process_exec is sched_sched_process_exec),
+with the columns run, time (CLOCK_MONOTONIC ns), wall (TIMESTAMP_NS), cpu, pid, tid, comm and the
+event's fields; perf_bridge_runs has a row per event and run (host, kernel, start, end, delivered,
+stored, lost). SQL is any DuckDB statement (COPY ... TO 'x.parquet' exports). Needs @duckdb/node-api.`,
+    examples: [
+      {
+        what: "the ten programs exec'd most in the last hour",
+        line:
+          'perf-bridge query events.duckdb "SELECT filename, count(*) AS n FROM sched_sched_process_exec ' +
+          'WHERE wall > now() - INTERVAL 1 HOUR GROUP BY ALL ORDER BY n DESC LIMIT 10"',
+      },
+      {
+        what: 'a table exported to Parquet',
+        line: 'perf-bridge query events.duckdb "COPY sched_sched_process_exec TO \'exec.parquet\'"',
+      },
     ],
   },
   list: {

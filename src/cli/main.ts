@@ -52,6 +52,11 @@ async function main(argv: string[]): Promise<number> {
       await print(result.output);
       return result.status;
     }
+    case 'query': {
+      const { runQuery } = await import('./query-command.js');
+      await print(await runQuery(command.database, command.sql, command.format));
+      return 0;
+    }
     case 'trace': {
       // Loaded only for trace: help, list, format and probes start without the capture machinery.
       const { runTrace } = await import('./trace.js');

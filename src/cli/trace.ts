@@ -7,6 +7,7 @@
 import type { Aggregation } from '../aggregate/index.js';
 import { EventWriter } from '../output/index.js';
 import { pipeReadersOf } from '../process/pipe-readers.js';
+import { openStore } from '../store/index.js';
 import { type Session, openSession } from '../session/session.js';
 import type { TraceCommand } from './args.js';
 import { type HeldCommand, startCommand } from './command.js';
@@ -57,6 +58,8 @@ function statusLineFor(options: TraceCommand, session: Session): StatusLine | un
 interface Closing {
   table: () => string;
   outcome: () => string;
+  /** Completes the events' destination after the session's last batch (a store's close). */
+  settle?: () => Promise<void>;
 }
 
 /** Everything one trace runs with. */
@@ -96,6 +99,32 @@ function feedEvents({ options, session, output, run, aroundWrite }: TraceSetUp):
   return { table: () => '', outcome: () => `${sink.written} events written` };
 }
 
+/** Feeds the session's batches to a DuckDB store (opened here: tables created or checked first). */
+async function feedStore({ session, run }: TraceSetUp, path: string): Promise<Closing> {
+  const store = await openStore(path, session.formats);
+  run.attach(new ColumnFeed(session, store.add, run.fail));
+  const settle = () => {
+    const stats = session.stats();
+    const delivered = Object.fromEntries(
+      Object.entries(stats.events).map(([event, counts]) => [event, counts.delivered]),
+    );
+    return store.close({ delivered, lostKernel: stats.lost.total });
+  };
+  const outcome = () => {
+    const { stored, lostStore } = store.stats();
+    const total = (counts: Record<string, number>) => Object.values(counts).reduce((sum, n) => sum + n, 0);
+    const lost = total(lostStore);
+    return `${total(stored)} events stored in ${path} (run ${store.run}${lost > 0 ? `, ${lost} the store could not take` : ''})`;
+  };
+  return { table: () => '', outcome, settle };
+}
+
+/** Where the batches go: the store (--db), the aggregation, or the event writer. */
+function chooseFeed(setUp: TraceSetUp, aggregation: Aggregation | undefined): Promise<Closing> {
+  if (setUp.options.database !== undefined) return feedStore(setUp, setUp.options.database);
+  return Promise.resolve(aggregation ? feedAggregation(setUp, aggregation) : feedEvents(setUp));
+}
+
 /**
  * Runs the trace command; resolves with the process exit status (see failure.ts). Errors before
  * the capture starts are thrown; a failure while it runs is reported here, on stderr, with exit 1.
@@ -117,10 +146,14 @@ export async function runTrace(options: TraceCommand): Promise<number> {
   };
   run.listen(options.durationSeconds);
   const setUp = { options, session, output, run, aroundWrite };
-  const closing = aggregation ? feedAggregation(setUp, aggregation) : feedEvents(setUp);
+  const closing = await chooseFeed(setUp, aggregation).catch((error: unknown) => {
+    session.close();
+    held?.kill('SIGKILL');
+    throw error;
+  });
   session.start();
   held?.release();
   statusLine?.start();
-  await run.conclude(closing.table, () => summaryLine(closing.outcome(), session.stats()));
+  await run.conclude(closing.table, () => summaryLine(closing.outcome(), session.stats()), closing.settle);
   return run.exitStatus();
 }

@@ -37,17 +37,14 @@ export class ChunkFiller {
   /** Each thread name's `duckdb_string_t` when it fits inline, by name. */
   private readonly commTemplates = new Map<string, Uint8Array | null>();
 
-  /**
-   * @param clockOffset wall-clock ns minus CLOCK_MONOTONIC ns at the run's start, as two u32
-   *   halves (low, high), added to `time` for `wall`.
-   */
+  /** @param clockOffsetUs wall-clock µs minus CLOCK_MONOTONIC µs at the run's start, added for `wall`. */
   constructor(
     private readonly duckdb: typeof Bindings,
     private readonly table: EventTable,
     private readonly appender: DuckDBAppender,
     private readonly dataChunk: DuckDBDataChunk,
     run: number,
-    private readonly clockOffset: readonly [number, number],
+    private readonly clockOffsetUs: number,
   ) {
     this.runIds.fill(run);
     this.chunk = dataChunk.chunk;
@@ -61,7 +58,9 @@ export class ChunkFiller {
     for (let from = 0; from < packed.rows; from += CHUNK_ROWS) {
       const count = Math.min(CHUNK_ROWS, packed.rows - from);
       this.duckdb.data_chunk_reset(this.chunk);
-      this.table.columns.forEach((column, i) => this.fillColumn(column, i, packed, from, count));
+      this.table.columns.forEach((column, i) => {
+        this.fillColumn(column, i, packed, from, count);
+      });
       this.duckdb.data_chunk_set_size(this.chunk, count);
       this.appender.appendDataChunk(this.dataChunk);
     }
@@ -89,16 +88,21 @@ export class ChunkFiller {
     }
   }
 
-  /** `wall` = `time` + the clock offset, in u32 halves with the carry (exact, no BigInt per row). */
+  /**
+   * `wall` = ⌊`time` / 1000⌋ + the clock offset, in µs, exact without a BigInt per row: with `time`
+   * = high·2^32 + low, ⌊time / 1000⌋ = high·4294967 + ⌊(high·296 + low) / 1000⌋, every term an
+   * integer a double holds exactly (while `time` is below 2^53 ns, 104 days of uptime, and far
+   * beyond: the terms stay exact until high·4294967 reaches 2^53).
+   */
   private fillWall(vector: Bindings.Vector, packed: PackedRows, from: number, count: number): void {
     const timeAt = packed.sections[this.table.columns.findIndex((c) => c.source.kind === 'time')]!;
     const time = new Uint32Array(packed.buffer, timeAt + from * 8, count * 2);
     const wall = new Uint32Array(this.scratch, 0, count * 2);
-    const [low, high] = this.clockOffset;
     for (let i = 0; i < count * 2; i += 2) {
-      const sum = time[i]! + low;
-      wall[i] = sum;
-      wall[i + 1] = time[i + 1]! + high + (sum > 0xffffffff ? 1 : 0);
+      const high = time[i + 1]!;
+      const micros = high * 4294967 + Math.floor((high * 296 + time[i]!) / 1000) + this.clockOffsetUs;
+      wall[i] = micros % 4294967296;
+      wall[i + 1] = Math.floor(micros / 4294967296);
     }
     this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * 8);
   }
@@ -164,7 +168,7 @@ export class ChunkFiller {
     }
     this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * STRING_T_BYTES);
     for (let i = 0; i < count; i++) {
-      const value = data.subarray(offsets[from + i]!, offsets[from + i + 1]!);
+      const value = data.subarray(offsets[from + i], offsets[from + i + 1]);
       if (text && !(ascii && value.length <= INLINE_BYTES) && !isUtf8(value)) {
         this.duckdb.vector_assign_string_element(vector, i, Buffer.from(value).toString('utf8'));
       } else if (value.length > INLINE_BYTES) {

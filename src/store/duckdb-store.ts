@@ -50,12 +50,12 @@ export interface RunTotals {
 
 const DEFAULT_MAX_QUEUED_BYTES = 256 * 1024 * 1024;
 /** The smallest buffer the pool makes: a whole batch of one event usually fits. */
-const MIN_BUFFER_BYTES = 1024 * 1024;
+const MIN_BUFFER_BYTES = 256 * 1024;
 
-/** Wall-clock now, in ns since the epoch, and CLOCK_MONOTONIC now. */
-function clocks(): { wall: bigint; monotonic: bigint } {
-  const monotonic = process.hrtime.bigint();
-  const wall = BigInt(Date.now()) * 1_000_000n;
+/** Wall-clock now in µs since the epoch (to the µs: performance.now, not Date.now's ms), and CLOCK_MONOTONIC now in µs. */
+function clocks(): { wall: number; monotonic: number } {
+  const monotonic = Number(process.hrtime.bigint() / 1000n);
+  const wall = Math.round((performance.timeOrigin + performance.now()) * 1000);
   return { wall, monotonic };
 }
 
@@ -82,8 +82,19 @@ export class EventStore {
     this.stored = tables.map(() => 0);
     this.lost = tables.map(() => 0);
     this.tableIndex = new Map(tables.map((table, i) => [table.event, i]));
-    worker.on('message', (message: FromStoreWorker) => this.onMessage(message));
-    worker.on('error', (error) => this.fail(new StoreError('STORE_FAILED', `the store's worker failed: ${error.message}`, 'the rows stored before the failure are kept', error)));
+    worker.on('message', (message: FromStoreWorker) => {
+      this.onMessage(message);
+    });
+    worker.on('error', (error) => {
+      this.fail(
+        new StoreError(
+          'STORE_FAILED',
+          `the store's worker failed: ${error.message}`,
+          'the rows stored before the failure are kept',
+          error,
+        ),
+      );
+    });
   }
 
   /**
@@ -92,7 +103,11 @@ export class EventStore {
    * run's rows to `perf_bridge_runs`. Rejects with a {@link StoreError} (DuckDB missing, the file
    * held by another process, a table with other columns).
    */
-  static async open(path: string, formats: ReadonlyMap<string, EventFormat>, options: StoreOptions = {}): Promise<EventStore> {
+  static async open(
+    path: string,
+    formats: ReadonlyMap<string, EventFormat>,
+    options: StoreOptions = {},
+  ): Promise<EventStore> {
     const events = [...formats.keys()];
     const names = tableNames(events);
     const tables = events.map((event, i) => eventTable(event, names[i]!, formats.get(event)!));
@@ -102,8 +117,8 @@ export class EventStore {
       tables,
       host: hostname(),
       kernel: release(),
-      startedNs: String(wall),
-      clockOffsetNs: String(wall - monotonic),
+      startedUs: wall,
+      clockOffsetUs: wall - monotonic,
     };
     const worker = new Worker(new URL('./store-worker.js', import.meta.url), { workerData });
     const first = await new Promise<FromStoreWorker>((resolve, reject) => {
@@ -148,8 +163,7 @@ export class EventStore {
   /** A buffer of at least `bytes` from the pool, or undefined when the queue is full. */
   private take(bytes: number): ArrayBuffer | undefined {
     const reused = this.free.findIndex((buffer) => buffer.byteLength >= bytes);
-    const buffer =
-      reused >= 0 ? this.free.splice(reused, 1)[0]! : this.fresh(Math.max(bytes, MIN_BUFFER_BYTES));
+    const buffer = reused >= 0 ? this.free.splice(reused, 1)[0]! : this.fresh(Math.max(bytes, MIN_BUFFER_BYTES));
     if (buffer === undefined) return undefined;
     this.queuedBytes += buffer.byteLength;
     return buffer;
@@ -191,7 +205,12 @@ export class EventStore {
   /** The counters so far (per event, by the session's event name). */
   stats(): StoreStats {
     const byEvent = (counts: number[]) => Object.fromEntries(this.tables.map((table, i) => [table.event, counts[i]!]));
-    return { run: this.run, stored: byEvent(this.stored), lostStore: byEvent(this.lost), queuedBytes: this.queuedBytes };
+    return {
+      run: this.run,
+      stored: byEvent(this.stored),
+      lostStore: byEvent(this.lost),
+      queuedBytes: this.queuedBytes,
+    };
   }
 
   /**
@@ -203,10 +222,13 @@ export class EventStore {
     this.closing ??= new Promise<void>((resolve, reject) => {
       this.resolveClosed = resolve;
       this.rejectClosed = reject;
-      if (this.failure !== undefined) return reject(this.failure);
+      if (this.failure !== undefined) {
+        reject(this.failure);
+        return;
+      }
       const counts: RunCounts = {
         kind: 'end',
-        endedNs: String(clocks().wall),
+        endedUs: clocks().wall,
         delivered: this.tables.map((table) => totals.delivered[table.event] ?? 0),
         lostStore: this.lost,
         lostKernel: totals.lostKernel,

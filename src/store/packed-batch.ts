@@ -63,7 +63,8 @@ export function packedBytes(table: EventTable, columns: EventColumns): number {
     const width = fixedWidth(column);
     if (width > 0) bytes += arenaBytes(width * columns.length);
     const packed = packedColumn(columns, column);
-    if (packed !== undefined) bytes += arenaBytes((columns.length + 1) * 4) + arenaBytes(packed.offsets[packed.length]!);
+    if (packed !== undefined)
+      bytes += arenaBytes((columns.length + 1) * 4) + arenaBytes(packed.offsets[packed.length]!);
   }
   return bytes;
 }

@@ -12,16 +12,16 @@ export interface StoreWorkerData {
   tables: EventTable[];
   host: string;
   kernel: string;
-  /** Wall-clock ns at the start (as a decimal string: bigints do not cross as workerData in every Node). */
-  startedNs: string;
-  /** Wall-clock ns minus CLOCK_MONOTONIC ns, as a decimal string. */
-  clockOffsetNs: string;
+  /** Wall-clock µs since the epoch at the start. */
+  startedUs: number;
+  /** Wall-clock µs minus CLOCK_MONOTONIC µs: `wall` = ⌊time / 1000⌋ + this. */
+  clockOffsetUs: number;
 }
 
 /** The counts the runs table gets at the end, per event in the tables' order. */
 export interface RunCounts {
   kind: 'end';
-  endedNs: string;
+  endedUs: number;
   delivered: number[];
   lostStore: number[];
   lostKernel: number;

@@ -38,7 +38,7 @@ async function existingColumns(connection: DuckDBConnection, table: string): Pro
     'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position',
     [table],
   );
-  return reader.getRowsJS().map(([name, type]) => `${String(name)} ${String(type)}`);
+  return (reader.getRowsJS() as [string, string][]).map(([name, type]) => `${name} ${type}`);
 }
 
 /** Creates `table` if missing; if present, it must have the columns the event has now. */
@@ -66,17 +66,11 @@ async function registerRun(connection: DuckDBConnection): Promise<number> {
   for (const table of data.tables) {
     await connection.run(
       `INSERT INTO ${RUNS_TABLE} (run, host, kernel, started, event, table_name) ` +
-        'VALUES ($1, $2, $3, make_timestamp_ns($4::BIGINT), $5, $6)',
-      [run, data.host, data.kernel, data.startedNs, table.event, table.table],
+        'VALUES ($1, $2, $3, make_timestamp($4::BIGINT)::TIMESTAMPTZ, $5, $6)',
+      [run, data.host, data.kernel, data.startedUs, table.event, table.table],
     );
   }
   return run;
-}
-
-/** The clock offset as (low, high) u32 halves of its two's complement. */
-function offsetHalves(offsetNs: string): [number, number] {
-  const value = BigInt.asUintN(64, BigInt(offsetNs));
-  return [Number(value & 0xffffffffn), Number(value >> 32n)];
 }
 
 /** Opens the database, prepares the tables and the runs rows, and makes the appenders. */
@@ -98,13 +92,12 @@ async function openStore(duckdb: DuckDBModules): Promise<OpenStore> {
   const run = await registerRun(connection);
   const appenders: DuckDBAppender[] = [];
   const fillers: ChunkFiller[] = [];
-  const offset = offsetHalves(data.clockOffsetNs);
   for (const table of data.tables) {
     const appender = await connection.createAppender(table.table);
     const types = table.columns.map((_, i) => appender.columnType(i));
     const chunk = duckdb.api.DuckDBDataChunk.create(types);
     appenders.push(appender);
-    fillers.push(new ChunkFiller(duckdb.bindings, table, appender, chunk, run, offset));
+    fillers.push(new ChunkFiller(duckdb.bindings, table, appender, chunk, run, data.clockOffsetUs));
   }
   return { instance, connection, appenders, fillers, run, stored: data.tables.map(() => 0) };
 }
@@ -114,9 +107,17 @@ async function closeStore(store: OpenStore, counts: RunCounts): Promise<void> {
   for (const appender of store.appenders) appender.closeSync();
   for (const [i, table] of data.tables.entries()) {
     await store.connection.run(
-      `UPDATE ${RUNS_TABLE} SET ended = make_timestamp_ns($1::BIGINT), delivered = $2, stored = $3, ` +
+      `UPDATE ${RUNS_TABLE} SET ended = make_timestamp($1::BIGINT)::TIMESTAMPTZ, delivered = $2, stored = $3, ` +
         'lost_store = $4, run_lost_kernel = $5 WHERE run = $6 AND event = $7',
-      [counts.endedNs, counts.delivered[i]!, store.stored[i]!, counts.lostStore[i]!, counts.lostKernel, store.run, table.event],
+      [
+        counts.endedUs,
+        counts.delivered[i]!,
+        store.stored[i]!,
+        counts.lostStore[i]!,
+        counts.lostKernel,
+        store.run,
+        table.event,
+      ],
     );
   }
   await store.connection.run('CHECKPOINT');
@@ -126,8 +127,9 @@ async function closeStore(store: OpenStore, counts: RunCounts): Promise<void> {
 
 /** What a failure tells the main thread. */
 function failure(error: unknown): FromStoreWorker {
-  if (error instanceof StoreError) return { kind: 'failed', message: error.message, code: error.code, hint: error.hint };
-  const message = `DuckDB failed: ${(error as Error)?.message ?? String(error)}`;
+  if (error instanceof StoreError)
+    return { kind: 'failed', message: error.message, code: error.code, hint: error.hint };
+  const message = `DuckDB failed: ${error instanceof Error ? error.message : String(error)}`;
   return { kind: 'failed', message, code: 'STORE_FAILED', hint: 'the rows stored before the failure are kept' };
 }
 
@@ -155,7 +157,10 @@ async function main(): Promise<void> {
         post(failure(error));
       });
   };
-  port.on('message', (message: ToStoreWorker) => (store === undefined ? pending.push(message) : take(message)));
+  port.on('message', (message: ToStoreWorker) => {
+    if (store === undefined) pending.push(message);
+    else take(message);
+  });
   try {
     store = await openStore(loadDuckDB());
   } catch (error) {

@@ -13,7 +13,10 @@ export type ColumnSource =
   | { kind: 'run' }
   /** The sample's CLOCK_MONOTONIC time (ns), as the API and `perf script` give it. */
   | { kind: 'time' }
-  /** The same instant on the wall clock: `time` plus the run's offset between the two clocks. */
+  /**
+   * The same instant on the wall clock, in µs (TIMESTAMPTZ, so that `wall > now() - INTERVAL 1
+   * HOUR` works): `time` in whole µs plus the run's offset between the two clocks.
+   */
   | { kind: 'wall' }
   | { kind: 'cpu' }
   | { kind: 'pid' }
@@ -44,7 +47,7 @@ export interface EventTable {
 const SAMPLE_COLUMNS: readonly StoredColumn[] = [
   { name: 'run', type: 'UINTEGER', source: { kind: 'run' } },
   { name: 'time', type: 'UBIGINT', source: { kind: 'time' } },
-  { name: 'wall', type: 'TIMESTAMP_NS', source: { kind: 'wall' } },
+  { name: 'wall', type: 'TIMESTAMP WITH TIME ZONE', source: { kind: 'wall' } },
   { name: 'cpu', type: 'UINTEGER', source: { kind: 'cpu' } },
   { name: 'pid', type: 'UINTEGER', source: { kind: 'pid' } },
   { name: 'tid', type: 'UINTEGER', source: { kind: 'tid' } },
@@ -130,6 +133,6 @@ export function createTableSql(table: EventTable): string {
 /** The runs table: one row per event of each run, with the run's host, kernel and times. */
 export const CREATE_RUNS_SQL =
   `CREATE TABLE IF NOT EXISTS ${RUNS_TABLE} (` +
-  'run UINTEGER, host VARCHAR, kernel VARCHAR, started TIMESTAMP_NS, ended TIMESTAMP_NS, ' +
+  'run UINTEGER, host VARCHAR, kernel VARCHAR, started TIMESTAMPTZ, ended TIMESTAMPTZ, ' +
   'event VARCHAR, table_name VARCHAR, delivered UBIGINT, stored UBIGINT, lost_store UBIGINT, ' +
   'run_lost_kernel UBIGINT)';

@@ -39,6 +39,7 @@ test('a bare trace gets the defaults: no limits, format left to the output, self
     format: undefined,
     absoluteTime: false,
     outputFile: undefined,
+    database: undefined,
     ringPages: undefined,
     command: undefined,
     excludeSelf: true,
@@ -261,4 +262,27 @@ test('list, format and probes', () => {
   assert.deepEqual(parseCli(['probes', '--cleanup']), { kind: 'probes', cleanup: true });
   refused(['probes', 'x'], /probes takes no arguments, got "x"/);
   refused(['probes', '--', 'true'], /only trace runs a command/);
+});
+
+test('--db FILE stores instead of printing: it refuses the output and aggregation options, stacks and --count', () => {
+  assert.equal(trace(EXEC, '--db', 'events.duckdb', '--duration', '1').database, 'events.duckdb');
+  for (const other of [['--format', 'csv'], ['-o', 'x'], ['--abs-time'], ['--count-by', 'comm'], ['--hist', 'pid']]) {
+    refused(['trace', EXEC, '--db', 'e.duckdb', ...other], /does not apply to --db, which stores the events/);
+  }
+  refused(['trace', EXEC, '--db', 'e.duckdb', '--stack', 'user'], /--stack does not apply to --db yet/);
+  refused(['trace', EXEC, '--db', 'e.duckdb', '--count', '5'], /--count does not apply to --db/);
+  refused(['trace', EXEC, '--db', ''], /--db needs a value/);
+});
+
+test('query takes a database and one statement, and a table, jsonl or csv format', () => {
+  assert.deepEqual(parseCli(['query', 'e.duckdb', 'SELECT 1']), {
+    kind: 'query',
+    database: 'e.duckdb',
+    sql: 'SELECT 1',
+    format: 'table',
+  });
+  assert.equal((parseCli(['query', '--format', 'csv', 'e.duckdb', 'SELECT 1']) as { format: string }).format, 'csv');
+  refused(['query', 'e.duckdb'], /query takes a database file and one SQL statement, got 1/);
+  refused(['query', 'e.duckdb', 'SELECT', '1'], /got 3 argument/);
+  refused(['query', '--format', 'xml', 'e.duckdb', 'SELECT 1'], /--format xml is not supported by query/);
 });

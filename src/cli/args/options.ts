@@ -23,10 +23,10 @@ export interface OptionSpec {
 }
 
 /** The commands the CLI knows. */
-export type CommandName = 'trace' | 'list' | 'format' | 'probes' | 'help';
+export type CommandName = 'trace' | 'query' | 'list' | 'format' | 'probes' | 'help';
 
 /** Every command, in the order help lists them. */
-export const COMMAND_NAMES: readonly CommandName[] = ['trace', 'list', 'format', 'probes', 'help'];
+export const COMMAND_NAMES: readonly CommandName[] = ['trace', 'query', 'list', 'format', 'probes', 'help'];
 
 /** The longest `--duration` accepted: ten years, far beyond any trace yet well inside a double's exact range. */
 export const MAX_DURATION_SECONDS = 10 * 365 * 24 * 3600;
@@ -50,6 +50,11 @@ export const TRACE_OPTIONS: readonly OptionSpec[] = [
   },
   { long: 'abs-time', help: 'print monotonic timestamps instead of seconds since the start' },
   { long: 'output', short: 'o', value: 'FILE', help: "write the events to FILE; the command's output stays on stdout" },
+  {
+    long: 'db',
+    value: 'FILE',
+    help: 'store the events in the DuckDB database FILE (one table per event; see perf-bridge query)',
+  },
   { long: 'pid', short: 'p', value: 'PID[,PID...]', help: 'trace only these processes (with all their threads)' },
   { long: 'cpu', short: 'C', value: 'LIST', help: 'trace only these CPUs (0,2-3)' },
   { long: 'cgroup', value: 'PATH', help: 'trace only the processes of a cgroup v2 directory' },
@@ -91,12 +96,19 @@ export const PROBES_OPTIONS: readonly OptionSpec[] = [
   HELP,
 ];
 
+/** The options of `query`. */
+export const QUERY_OPTIONS: readonly OptionSpec[] = [
+  { long: 'format', value: 'table|jsonl|csv', help: 'how to print the rows (default: table)' },
+  HELP,
+];
+
 /** The options of `help`. */
 export const HELP_OPTIONS: readonly OptionSpec[] = [HELP];
 
 /** The options of each command. */
 export const OPTIONS_OF: Readonly<Record<CommandName, readonly OptionSpec[]>> = {
   trace: TRACE_OPTIONS,
+  query: QUERY_OPTIONS,
   list: LIST_OPTIONS,
   format: FORMAT_OPTIONS,
   probes: PROBES_OPTIONS,

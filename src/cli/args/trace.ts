@@ -140,6 +140,31 @@ function foldedAggregation(options: Map<string, OptionToken>): AggregateRequest 
   return { kind: 'folded' };
 }
 
+/**
+ * `--db FILE`, after refusing what does not go with it: the events go into the database, so no
+ * output options, no aggregation, and (for now) no stacks or `--count`.
+ */
+function databaseFile(options: Map<string, OptionToken>): string | undefined {
+  const file = nonEmpty(options.get('db'));
+  if (file === undefined) return undefined;
+  const printing = ['format', 'output', 'abs-time', ...AGGREGATIONS, 'top', 'interval'];
+  const other = printing.find((name) => options.has(name));
+  if (other !== undefined) {
+    throw new UsageError(
+      `--${other} does not apply to --db, which stores the events instead of printing them`,
+      'query the database afterwards: perf-bridge query FILE "SQL"',
+    );
+  }
+  if (options.has('stack')) throw new UsageError('--stack does not apply to --db yet: stacks are not stored');
+  if (options.has('count')) {
+    throw new UsageError(
+      '--count does not apply to --db, which stores whole batches',
+      'end the trace with --duration SEC, Ctrl-C, or a command (-- COMMAND)',
+    );
+  }
+  return file;
+}
+
 /** Refuses more than one of -p, --cgroup and a command: each says whose events to see. */
 function checkTargets(options: Map<string, OptionToken>, command: string[] | undefined): void {
   const given = [
@@ -167,6 +192,7 @@ export function parseTrace(args: readonly string[], command: string[] | undefine
   if (events.length + probes.length === 0) {
     throw new UsageError('trace needs at least one event, for example sched:sched_process_exec');
   }
+  const database = databaseFile(options);
   const value = (name: string) => options.get(name)?.value;
   const chosenFormat = outputFormat(value('format'));
   if (command?.length === 0) throw new UsageError('nothing after --: give the command to run');
@@ -183,6 +209,7 @@ export function parseTrace(args: readonly string[], command: string[] | undefine
     format,
     absoluteTime: options.has('abs-time'),
     outputFile: nonEmpty(options.get('output')),
+    database,
     ringPages: positiveNumber('ring-pages', value('ring-pages'), 'integer', Number.MAX_SAFE_INTEGER),
     command,
     excludeSelf: !options.has('no-exclude-self'),

@@ -138,10 +138,15 @@ export class TraceRun {
    * Waits until the trace has ended, writes `closing` (an aggregation's last table), and flushes the
    * output: always after a command's end or a limit, and after a signal only when there is a table
    * to deliver (until a second signal says stop waiting: the reader may never read again). There is
-   * nobody to flush to after a closed pipe. Then reports the failure, if any, and the summary on stderr.
+   * nobody to flush to after a closed pipe. `settle` (a store's close) is awaited first; what it
+   * throws is the run's failure. Then reports the failure, if any, and the summary on stderr.
    */
-  async conclude(closing: () => string, summary: () => string): Promise<void> {
+  async conclude(closing: () => string, summary: () => string, settle?: () => Promise<void>): Promise<void> {
     await this.stopped;
+    // A store's last rows are written after the session's final drain, before the summary counts them.
+    await settle?.().catch((error: unknown) => {
+      this.failure ??= error;
+    });
     const table = this.closed ? '' : closing();
     if (table !== '') this.parts.out.write(table);
     const wanted = this.stop === 'command' || this.stop === 'limit' || table !== '';
