@@ -54,7 +54,7 @@ output (| jq) are left out unless --no-exclude-self is given. A summary goes to 
     summary: 'run SQL on a database trace --db wrote, and print the rows',
     details: `FILE is a DuckDB database written by trace --db: one table per event, named after it with every
 character but letters, digits and _ made _ (sched:sched_process_exec is sched_sched_process_exec),
-with the columns run, time (CLOCK_MONOTONIC ns), wall (TIMESTAMP_NS), cpu, pid, tid, comm and the
+with the columns run, time (CLOCK_MONOTONIC ns), wall (TIMESTAMPTZ, µs), cpu, pid, tid, comm and the
 event's fields; perf_bridge_runs has a row per event and run (host, kernel, start, end, delivered,
 stored, lost). SQL is any DuckDB statement (COPY ... TO 'x.parquet' exports). Needs @duckdb/node-api.`,
     examples: [

@@ -8,7 +8,7 @@ import { runCli } from './cli-process.js';
 
 /** Splits a shell line of words and single-quoted words (all the examples use). */
 function shellWords(line: string): string[] {
-  return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((match) => match[1] ?? match[2]!);
+  return [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? match[2] ?? match[3]!);
 }
 
 /** The example command lines of a help text. */
@@ -51,10 +51,10 @@ test("each option of each command has one line of its command's help", async () 
   }
 });
 
-test('trace has 3 to 5 examples, one for each aggregation and one of a filtered command; all parse', async () => {
+test('trace has 3 to 6 examples, one for each aggregation, one of a filtered command and one of --db; all parse', async () => {
   const { stdout } = await runCli(['help', 'trace']);
   const lines = examples(stdout);
-  assert.ok(lines.length >= 3 && lines.length <= 5, `${lines.length} examples`);
+  assert.ok(lines.length >= 3 && lines.length <= 6, `${lines.length} examples`);
   const parsed = lines.map((line) => parseCli(shellWords(line).slice(1)));
   const kinds: (string | undefined)[] = parsed.map((command) =>
     command.kind === 'trace' ? command.aggregate?.kind : command.kind,
@@ -64,7 +64,8 @@ test('trace has 3 to 5 examples, one for each aggregation and one of a filtered 
     parsed.some((command) => command.kind === 'trace' && command.command && command.events.some((t) => t.filter)),
     'an example of a filtered trace of a command',
   );
-  for (const name of ['list', 'format', 'probes']) {
+  assert.ok(parsed.some((command) => command.kind === 'trace' && command.database !== undefined, 'an example of --db'));
+  for (const name of ['query', 'list', 'format', 'probes']) {
     for (const line of examples((await runCli(['help', name])).stdout)) {
       assert.equal(parseCli(shellWords(line).slice(1)).kind, name, line);
     }
