@@ -55,6 +55,7 @@ const LABELS: Record<RunnerId, string> = {
   'perf-record-2m': SAME_RING_LABEL,
   bpftrace: 'bpftrace',
   'cli-jsonl': 'pb cli jsonl',
+  'pb-duckdb': 'pb cli duckdb',
 };
 
 /** ✓ for a met target; for a missed one ✗ and the bound it needed, as `show` writes numbers. */
@@ -250,7 +251,7 @@ function headerLines(report: BenchReport): string[] {
     'marks (perf-bridge rows): delivered ≥ perf record; lost(gap) ≤ perf record, then = 0; ' +
       `CPU per event ≤ perf record (columnar) / ≤ ${CPU_FACTOR['pb-object']}x (object); p99 ≤ ${P99_LIMIT_MS} ms` +
       (report.scenarios.some((s) => s.scenario.selected !== undefined) ? '; + filter: delivered = expected' : '') +
-      '; cli jsonl: delivered ≥ perf record',
+      '; cli jsonl, cli duckdb: delivered ≥ perf record',
     'lost(kernel): what the tool says the kernel dropped; lost(gap): expected − delivered; CPU: reader user+sys ' +
       `from gate release to last event, per million delivered; ${SAME_RING_LABEL} is informational ` +
       "(perf-bridge's default ring size here)",

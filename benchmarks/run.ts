@@ -21,7 +21,7 @@ import { ensurePeers } from './peers.js';
 import { combineRuns } from './repeats.js';
 import { type BenchReport, type ScenarioResult, renderReport, writeReport } from './report.js';
 import { bpftraceRunner } from './runners/bpftrace.js';
-import { cliJsonlRunner } from './runners/cli-jsonl.js';
+import { cliDuckdbRunner, cliJsonlRunner } from './runners/cli.js';
 import { perfBridgeRunner } from './runners/perf-bridge.js';
 import { sweepStaleProbes } from './runners/perf-probe.js';
 import { perfRecordRunner } from './runners/perf-record.js';
@@ -43,9 +43,10 @@ options:
     .map((s) => s.id)
     .join(', ')})
   --runners IDS        comma-separated runners (pb-object, pb-object-filter, pb-columnar, perf-record,
-                       perf-record-filter, perf-record-2m, bpftrace, cli-jsonl; perf-record-2m is perf
-                       record -m with perf-bridge's default ring size; the -filter ones run on
-                       getppid-filter only; cli-jsonl is \`perf-bridge trace --format jsonl > FILE\`)
+                       perf-record-filter, perf-record-2m, bpftrace, cli-jsonl, pb-duckdb;
+                       perf-record-2m is perf record -m with perf-bridge's default ring size; the
+                       -filter ones run on getppid-filter only; cli-jsonl is \`perf-bridge trace
+                       --format jsonl > FILE\`, pb-duckdb \`perf-bridge trace --db FILE\`)
   --no-decode          skip the decode microbenchmarks
   --no-install         do not apt-get install missing peers (their runs are skipped)
   --profile            write node --cpu-prof profiles of the perf-bridge children to results/profiles
@@ -62,6 +63,7 @@ const RUNNERS: Runner[] = [
   perfRecordRunner('2m'),
   bpftraceRunner,
   cliJsonlRunner,
+  cliDuckdbRunner,
 ];
 
 /** The chosen runners a scenario is measured with: those it names, else those without a filter. */

@@ -65,7 +65,7 @@ export function scenarioTargets(runs: readonly RunFigures[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const perf = runs.find((run) => run.runner === 'perf-record');
   for (const run of runs) {
-    if (run.runner === 'cli-jsonl' && perf) {
+    if ((run.runner === 'cli-jsonl' || run.runner === 'pb-duckdb') && perf) {
       const where = { scenario: run.scenario, runner: run.runner };
       checks.push(
         check('delivered', Math.min(run.delivered, run.produced), '>=', Math.min(perf.delivered, perf.produced), where),

@@ -6,7 +6,8 @@ import type { ProducerReport } from '../workload.js';
 /**
  * The capture paths compared (perf-record-2m: perf record with perf-bridge's default ring size;
  * `-filter`: with a kernel filter keeping only the selected generator's events; cli-jsonl: the
- * perf-bridge command line writing JSON lines to a file).
+ * perf-bridge command line writing JSON lines to a file; pb-duckdb: the command line storing into
+ * a DuckDB database).
  */
 export type RunnerId =
   | 'pb-object'
@@ -16,7 +17,8 @@ export type RunnerId =
   | 'perf-record-filter'
   | 'perf-record-2m'
   | 'bpftrace'
-  | 'cli-jsonl';
+  | 'cli-jsonl'
+  | 'pb-duckdb';
 
 /** Paths and settings shared by all runs of one bench invocation. */
 export interface RunContext {
