@@ -19,6 +19,7 @@ export const KERNEL_SUITE: readonly string[] = [
   '.test-build/test/session/filters.test.js',
   '.test-build/test/session/process-names.test.js',
   '.test-build/test/session/kernel-stacks.test.js',
+  '.test-build/test/store/kprobe-store.test.js',
   // Probe-name collisions (issue 8): last, because if perf-bridge lets a collision through, the
   // kernel can oops and leave tracefs locked, which would hang every file after this one.
   '.test-build/test/probes/ownership-conflicts.test.js',
