@@ -26,40 +26,51 @@ export const CHUNK_ROWS = 2048;
 const STRING_T_BYTES = 16;
 const INLINE_BYTES = 12;
 
+/** What every row of one append gets besides its packed columns. */
+export interface RowStamp {
+  /** The run's id. */
+  run: number;
+  /** Wall-clock µs minus CLOCK_MONOTONIC µs of the run's host: `wall` = ⌊time / 1000⌋ + this. */
+  clockOffsetUs: number;
+  /** The host, for tables with a `host` column (those the NATS collector writes). */
+  host?: string;
+}
+
 /** Appends packed rows of one event table to its appender, chunk by chunk. */
 export class ChunkFiller {
   /** Scratch for one chunk's strings (16 bytes a row), run ids, wall times and list entries. */
   private readonly scratch = new ArrayBuffer(CHUNK_ROWS * STRING_T_BYTES);
   private readonly scratchBytes = new Uint8Array(this.scratch);
   private readonly scratchView = new DataView(this.scratch);
-  /** The run id in every row, as the `run` column's memory. */
+  /** The run id in every row, as the `run` column's memory; for `filledRun`. */
   private readonly runIds = new Uint32Array(CHUNK_ROWS);
+  private filledRun = 0;
   /** Each thread name's `duckdb_string_t` when it fits inline, by name. */
   private readonly commTemplates = new Map<string, Uint8Array | null>();
 
-  /** @param clockOffsetUs wall-clock µs minus CLOCK_MONOTONIC µs at the run's start, added for `wall`. */
   constructor(
     private readonly duckdb: typeof Bindings,
     private readonly table: EventTable,
     private readonly appender: DuckDBAppender,
     private readonly dataChunk: DuckDBDataChunk,
-    run: number,
-    private readonly clockOffsetUs: number,
   ) {
-    this.runIds.fill(run);
     this.chunk = dataChunk.chunk;
   }
 
   /** The chunk's handle, for the bindings' calls. */
   private readonly chunk: Bindings.DataChunk;
 
-  /** Appends every row of `packed`. */
-  append(packed: PackedRows): void {
+  /** Appends every row of `packed`, stamped with `stamp`. */
+  append(packed: PackedRows, stamp: RowStamp): void {
+    if (stamp.run !== this.filledRun) {
+      this.runIds.fill(stamp.run);
+      this.filledRun = stamp.run;
+    }
     for (let from = 0; from < packed.rows; from += CHUNK_ROWS) {
       const count = Math.min(CHUNK_ROWS, packed.rows - from);
       this.duckdb.data_chunk_reset(this.chunk);
       this.table.columns.forEach((column, i) => {
-        this.fillColumn(column, i, packed, from, count);
+        this.fillColumn(column, i, packed, from, count, stamp);
       });
       this.duckdb.data_chunk_set_size(this.chunk, count);
       this.appender.appendDataChunk(this.dataChunk);
@@ -67,14 +78,23 @@ export class ChunkFiller {
   }
 
   /** Fills column `index` of the chunk with rows [from, from + count) of `packed`. */
-  private fillColumn(column: StoredColumn, index: number, packed: PackedRows, from: number, count: number): void {
+  private fillColumn(
+    column: StoredColumn,
+    index: number,
+    packed: PackedRows,
+    from: number,
+    count: number,
+    stamp: RowStamp,
+  ): void {
     const vector = this.duckdb.data_chunk_get_vector(this.chunk, index);
     const at = packed.sections[index]!;
     const source = column.source;
     if (source.kind === 'run') {
       this.duckdb.copy_data_to_vector(vector, 0, this.runIds.buffer, 0, count * 4);
+    } else if (source.kind === 'host') {
+      this.fillConstant(vector, stamp.host ?? '', count);
     } else if (source.kind === 'wall') {
-      this.fillWall(vector, packed, from, count);
+      this.fillWall(vector, packed, from, count, stamp.clockOffsetUs);
     } else if (source.kind === 'comm') {
       this.fillComm(vector, packed, at, from, count);
     } else if (fixedWidth(column) > 0) {
@@ -94,17 +114,35 @@ export class ChunkFiller {
    * integer a double holds exactly (while `time` is below 2^53 ns, 104 days of uptime, and far
    * beyond: the terms stay exact until high·4294967 reaches 2^53).
    */
-  private fillWall(vector: Bindings.Vector, packed: PackedRows, from: number, count: number): void {
+  private fillWall(
+    vector: Bindings.Vector,
+    packed: PackedRows,
+    from: number,
+    count: number,
+    clockOffsetUs: number,
+  ): void {
     const timeAt = packed.sections[this.table.columns.findIndex((c) => c.source.kind === 'time')]!;
     const time = new Uint32Array(packed.buffer, timeAt + from * 8, count * 2);
     const wall = new Uint32Array(this.scratch, 0, count * 2);
     for (let i = 0; i < count * 2; i += 2) {
       const high = time[i + 1]!;
-      const micros = high * 4294967 + Math.floor((high * 296 + time[i]!) / 1000) + this.clockOffsetUs;
+      const micros = high * 4294967 + Math.floor((high * 296 + time[i]!) / 1000) + clockOffsetUs;
       wall[i] = micros % 4294967296;
       wall[i + 1] = Math.floor(micros / 4294967296);
     }
     this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * 8);
+  }
+
+  /** The same text in every row (the host). */
+  private fillConstant(vector: Bindings.Vector, text: string, count: number): void {
+    const template = this.commTemplate(text);
+    if (template === null) {
+      const utf8 = Buffer.from(text);
+      for (let i = 0; i < count; i++) this.duckdb.vector_assign_string_element_len(vector, i, utf8);
+      return;
+    }
+    for (let i = 0; i < count; i++) this.scratchBytes.set(template, i * STRING_T_BYTES);
+    this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * STRING_T_BYTES);
   }
 
   /** Thread names: each row's name's inline string, or a call for the (rare) long one. */

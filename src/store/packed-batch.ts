@@ -7,7 +7,7 @@
  * - numbers and booleans: the typed array's bytes;
  * - text and bytes: `rows + 1` u32 offsets (the first 0), then the values' bytes back to back;
  * - `comm`: a u32 per row indexing the message's `comms`;
- * - `run` and `wall`: nothing (the worker knows the run, and derives `wall` from `time`).
+ * - `run`, `host` and `wall`: nothing (the writer knows the run and host, and derives `wall` from `time`).
  */
 import { arenaBytes } from '../decode/columns.js';
 import type { BytesColumn, EventColumns, StringColumn } from '../decode/columns.js';
@@ -32,6 +32,7 @@ export function fixedWidth(column: StoredColumn): number {
   const source = column.source;
   switch (source.kind) {
     case 'run':
+    case 'host':
     case 'wall':
       return 0;
     case 'time':

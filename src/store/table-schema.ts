@@ -11,6 +11,8 @@ import type { EventFormat } from '../decode/format.js';
 export type ColumnSource =
   /** The run's id in `perf_bridge_runs`. */
   | { kind: 'run' }
+  /** The host the events came from (only in the tables the NATS collector writes). */
+  | { kind: 'host' }
   /** The sample's CLOCK_MONOTONIC time (ns), as the API and `perf script` give it. */
   | { kind: 'time' }
   /**
@@ -108,15 +110,27 @@ export function tableNames(events: readonly string[]): string[] {
 export const RUNS_TABLE = 'perf_bridge_runs';
 const RESERVED_TABLES = [RUNS_TABLE];
 
-/** The columns of an event's table, from its format. */
-export function eventTable(event: string, table: string, format: Pick<EventFormat, 'fields'>): EventTable {
-  const sampleNames = new Set(SAMPLE_COLUMNS.map((column) => column.name));
+/** The `host` column of collected tables, after `run`. */
+const HOST_COLUMN: StoredColumn = { name: 'host', type: 'VARCHAR', source: { kind: 'host' } };
+
+/**
+ * The columns of an event's table, from its format; `withHost`: with a `host` column after `run`
+ * (the tables of events collected from several hosts).
+ */
+export function eventTable(
+  event: string,
+  table: string,
+  format: Pick<EventFormat, 'fields'>,
+  withHost = false,
+): EventTable {
+  const sample = withHost ? [SAMPLE_COLUMNS[0]!, HOST_COLUMN, ...SAMPLE_COLUMNS.slice(1)] : SAMPLE_COLUMNS;
+  const sampleNames = new Set(sample.map((column) => column.name));
   const fields = format.fields.map((field): StoredColumn => {
     const shape = columnShape(field);
     const name = sampleNames.has(field.name) ? `field_${field.name}` : field.name;
     return { name, type: sqlType(shape), source: { kind: 'field', field: field.name, shape } };
   });
-  return { event, table, columns: [...SAMPLE_COLUMNS, ...fields] };
+  return { event, table, columns: [...sample, ...fields] };
 }
 
 /** `name` quoted as an SQL identifier. */
