@@ -113,3 +113,16 @@ export {
   type StoreOptions,
   type StoreStats,
 } from './store/index.js';
+
+// Shipping events: Arrow record batches through NATS JetStream, collected into DuckDB.
+export {
+  openPublisher,
+  collect,
+  ShipError,
+  type CollectorOptions,
+  type CollectorSummary,
+  type NatsPublisher,
+  type PublisherOptions,
+  type PublisherStats,
+  type ShipErrorCode,
+} from './ship/index.js';

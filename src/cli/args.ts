@@ -6,6 +6,7 @@ import type { LatencyPair } from '../aggregate/index.js';
 import type { StackSpace } from '../session/stack-option.js';
 import { COMMAND_NAMES, type CommandName, OPTIONS_OF } from './args/options.js';
 import { scanArguments } from './args/scan.js';
+import { parseCollect } from './args/destination.js';
 import { parseTrace } from './args/trace.js';
 import { UsageError } from './failure.js';
 import { didYouMean } from './suggest-option.js';
@@ -14,6 +15,23 @@ export { MAX_DURATION_SECONDS, type CommandName } from './args/options.js';
 
 /** How `trace` writes events. */
 export type OutputFormatName = 'text' | 'jsonl' | 'csv';
+
+/** Where `--nats` publishes. */
+export interface NatsTarget {
+  servers: string[];
+  host: string | undefined;
+  replicas: number | undefined;
+}
+
+/** The parsed `collect` command. */
+export interface CollectCommand {
+  kind: 'collect';
+  servers: string[];
+  database: string;
+  durable: string | undefined;
+  idleSeconds: number | undefined;
+  replicas: number | undefined;
+}
 
 /** How `query` prints rows. */
 export type QueryFormat = 'table' | 'jsonl' | 'csv';
@@ -53,6 +71,8 @@ export interface TraceCommand {
   outputFile: string | undefined;
   /** `--db FILE`: the DuckDB database the events are stored in, instead of printed. */
   database: string | undefined;
+  /** `--nats URL,...` (with `--host`, `--nats-replicas`): publish the events to JetStream instead. */
+  nats: NatsTarget | undefined;
   /** `--ring-pages` (undefined: the session's default). */
   ringPages: number | undefined;
   /** The command to run and trace, from after `--` (undefined: trace system-wide). */
@@ -79,6 +99,7 @@ export interface TraceCommand {
 export type CliCommand =
   | TraceCommand
   | { kind: 'query'; database: string; sql: string; format: QueryFormat }
+  | CollectCommand
   | { kind: 'list'; filter: string | undefined }
   | { kind: 'format'; event: string; typescript: boolean }
   | { kind: 'probes'; cleanup: boolean }
@@ -149,6 +170,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
       return parseTrace(rest, command);
     case 'query':
       return parseQuery(rest);
+    case 'collect':
+      return parseCollect(rest);
     case 'list': {
       const { positionals } = simpleCommand(verb, rest);
       if (positionals.length > 1) throw new UsageError('list takes at most one substring to filter by');

@@ -70,6 +70,23 @@ stored, lost). SQL is any DuckDB statement (COPY ... TO 'x.parquet' exports). Ne
       },
     ],
   },
+  collect: {
+    usage: 'perf-bridge collect --nats URL[,URL...] --db FILE [--durable NAME] [--idle SEC]',
+    summary: 'store the events hosts publish with trace --nats into a DuckDB database',
+    details: `Reads the JetStream stream PERF_BRIDGE (created if missing) through a durable consumer, so a
+restarted collector resumes where it stopped, and stores each host's events in FILE: the tables of
+trace --db with a host column after run, and one run per publisher run in perf_bridge_runs. Each
+round of messages is stored in one transaction with its keys (perf_bridge_batches) and acknowledged
+after it: every batch is stored once, also when the collector is killed. Runs until Ctrl-C or
+SIGTERM (finishing its round), or --idle SEC without a message. Needs @duckdb/node-api, nats and
+apache-arrow.`,
+    examples: [
+      {
+        what: 'collect a fleet into one database',
+        line: 'perf-bridge collect --nats nats://n1:4222,nats://n2:4222,nats://n3:4222 --db fleet.duckdb',
+      },
+    ],
+  },
   list: {
     usage: 'perf-bridge list [SUBSTRING]',
     summary: 'list the tracepoints of this kernel',

@@ -57,6 +57,10 @@ async function main(argv: string[]): Promise<number> {
       await print(await runQuery(command.database, command.sql, command.format));
       return 0;
     }
+    case 'collect': {
+      const { runCollect } = await import('./collect-command.js');
+      return runCollect(command);
+    }
     case 'trace': {
       // Loaded only for trace: help, list, format and probes start without the capture machinery.
       const { runTrace } = await import('./trace.js');

@@ -7,9 +7,11 @@
 import type { Aggregation } from '../aggregate/index.js';
 import { EventWriter } from '../output/index.js';
 import { pipeReadersOf } from '../process/pipe-readers.js';
+import { openPublisher } from '../ship/index.js';
 import { openStore } from '../store/index.js';
 import { type Session, openSession } from '../session/session.js';
-import type { TraceCommand } from './args.js';
+import type { ColumnBatch } from '../decode/columns.js';
+import type { NatsTarget, TraceCommand } from './args.js';
 import { type HeldCommand, startCommand } from './command.js';
 import { type EventOutput, openOutput } from './output.js';
 import { type StatusSample, StatusLine } from './status-line.js';
@@ -99,29 +101,58 @@ function feedEvents({ options, session, output, run, aroundWrite }: TraceSetUp):
   return { table: () => '', outcome: () => `${sink.written} events written` };
 }
 
-/** Feeds the session's batches to a DuckDB store (opened here: tables created or checked first). */
-async function feedStore({ session, run }: TraceSetUp, path: string): Promise<Closing> {
-  const store = await openStore(path, session.formats);
-  run.attach(new ColumnFeed(session, store.add, run.fail));
+/** A destination that takes column batches and is closed with the run's totals: a store or a publisher. */
+interface Forwarder {
+  add: (batch: ColumnBatch) => void;
+  close(totals: { delivered: Record<string, number>; lostKernel: number }): Promise<void>;
+}
+
+/** The sum of per-event counts. */
+function total(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
+/** Feeds the session's batches to `forwarder`, closed with the run's totals at the end. */
+function feedForwarder({ session, run }: TraceSetUp, forwarder: Forwarder, outcome: () => string): Closing {
+  run.attach(new ColumnFeed(session, forwarder.add, run.fail));
   const settle = () => {
     const stats = session.stats();
     const delivered = Object.fromEntries(
       Object.entries(stats.events).map(([event, counts]) => [event, counts.delivered]),
     );
-    return store.close({ delivered, lostKernel: stats.lost.total });
-  };
-  const outcome = () => {
-    const { stored, lostStore } = store.stats();
-    const total = (counts: Record<string, number>) => Object.values(counts).reduce((sum, n) => sum + n, 0);
-    const lost = total(lostStore);
-    return `${total(stored)} events stored in ${path} (run ${store.run}${lost > 0 ? `, ${lost} the store could not take` : ''})`;
+    return forwarder.close({ delivered, lostKernel: stats.lost.total });
   };
   return { table: () => '', outcome, settle };
+}
+
+/** Feeds the session's batches to a DuckDB store (opened here: tables created or checked first). */
+async function feedStore(setUp: TraceSetUp, path: string): Promise<Closing> {
+  const store = await openStore(path, setUp.session.formats);
+  return feedForwarder(setUp, store, () => {
+    const { stored, lostStore } = store.stats();
+    const lost = total(lostStore);
+    return `${total(stored)} events stored in ${path} (run ${store.run}${lost > 0 ? `, ${lost} the store could not take` : ''})`;
+  });
+}
+
+/** Feeds the session's batches to a NATS publisher (connected here, the stream created if missing). */
+async function feedNats(setUp: TraceSetUp, target: NatsTarget): Promise<Closing> {
+  const options = {
+    ...(target.host === undefined ? {} : { host: target.host }),
+    ...(target.replicas === undefined ? {} : { replicas: target.replicas }),
+  };
+  const publisher = await openPublisher(target.servers, setUp.session.formats, options);
+  return feedForwarder(setUp, publisher, () => {
+    const { published, lost, lastError } = publisher.stats();
+    const lostText = total(lost) > 0 ? `, ${total(lost)} not acknowledged (${lastError ?? 'unknown'})` : '';
+    return `${total(published)} events published to ${target.servers.join(',')}${lostText}`;
+  });
 }
 
 /** Where the batches go: the store (--db), the aggregation, or the event writer. */
 function chooseFeed(setUp: TraceSetUp, aggregation: Aggregation | undefined): Promise<Closing> {
   if (setUp.options.database !== undefined) return feedStore(setUp, setUp.options.database);
+  if (setUp.options.nats !== undefined) return feedNats(setUp, setUp.options.nats);
   return Promise.resolve(aggregation ? feedAggregation(setUp, aggregation) : feedEvents(setUp));
 }
 

@@ -3,7 +3,7 @@
  * runs table, one table per event (created, or checked against the event's columns), an appender
  * per table, and the runs' rows.
  */
-import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 
 import { ChunkFiller, type RowStamp } from './chunk-filler.js';
 import type { DuckDBModules } from './duckdb-module.js';
@@ -19,11 +19,11 @@ export interface RunOrigin {
   startedUs: number;
 }
 
-/** What the runs table gets for one event when its run ends. */
+/** What the runs table gets for one event when its run ends (`stored`: unless counted elsewhere). */
 export interface EventRunTotals {
   endedUs: number;
   delivered: number;
-  stored: number;
+  stored?: number;
   lostStore: number;
   lostKernel: number;
 }
@@ -96,13 +96,18 @@ export class EventDatabase {
       appender,
       this.duckdb.api.DuckDBDataChunk.create(types),
     );
-    return { table, append: (packed, stamp) => filler.append(packed, stamp) };
+    return {
+      table,
+      append: (packed, stamp) => {
+        filler.append(packed, stamp);
+      },
+    };
   }
 
   /** A new run's id (one more than any before) and its rows in the runs table, `ended` NULL until it ends. */
   async addRun(origin: RunOrigin, tables: readonly EventTable[]): Promise<number> {
     const reader = await this.connection.runAndReadAll(`SELECT coalesce(max(run), 0) + 1 FROM ${RUNS_TABLE}`);
-    const run = Number((reader.getRowsJS() as [number][])[0]![0]);
+    const run = Number((reader.getRowsJS() as [bigint][])[0]![0]);
     for (const table of tables) await this.addRunEvent(run, origin, table);
     return run;
   }
@@ -119,10 +124,20 @@ export class EventDatabase {
   /** Completes the row of `event` in run `run`. */
   async endRunEvent(run: number, event: string, totals: EventRunTotals): Promise<void> {
     await this.connection.run(
-      `UPDATE ${RUNS_TABLE} SET ended = make_timestamp($1::BIGINT)::TIMESTAMPTZ, delivered = $2, stored = $3, ` +
-        'lost_store = $4, run_lost_kernel = $5 WHERE run = $6 AND event = $7',
-      [totals.endedUs, totals.delivered, totals.stored, totals.lostStore, totals.lostKernel, run, event],
+      `UPDATE ${RUNS_TABLE} SET ended = make_timestamp($1::BIGINT)::TIMESTAMPTZ, delivered = $2, ` +
+        'stored = coalesce($3, stored), lost_store = $4, run_lost_kernel = $5 WHERE run = $6 AND event = $7',
+      [totals.endedUs, totals.delivered, totals.stored ?? null, totals.lostStore, totals.lostKernel, run, event],
     );
+  }
+
+  /** Runs a statement that returns nothing. */
+  async execute(sql: string, values?: DuckDBValue[]): Promise<void> {
+    await this.connection.run(sql, values);
+  }
+
+  /** The rows of a query, as JavaScript values (BIGINT as bigint). */
+  async rows(sql: string, values?: DuckDBValue[]): Promise<unknown[][]> {
+    return (await this.connection.runAndReadAll(sql, values)).getRowsJS();
   }
 
   /** Makes every appended row durable (each appender's flush commits its rows). */

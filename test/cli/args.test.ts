@@ -40,6 +40,7 @@ test('a bare trace gets the defaults: no limits, format left to the output, self
     absoluteTime: false,
     outputFile: undefined,
     database: undefined,
+    nats: undefined,
     ringPages: undefined,
     command: undefined,
     excludeSelf: true,

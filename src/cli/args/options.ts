@@ -23,10 +23,10 @@ export interface OptionSpec {
 }
 
 /** The commands the CLI knows. */
-export type CommandName = 'trace' | 'query' | 'list' | 'format' | 'probes' | 'help';
+export type CommandName = 'trace' | 'query' | 'collect' | 'list' | 'format' | 'probes' | 'help';
 
 /** Every command, in the order help lists them. */
-export const COMMAND_NAMES: readonly CommandName[] = ['trace', 'query', 'list', 'format', 'probes', 'help'];
+export const COMMAND_NAMES: readonly CommandName[] = ['trace', 'query', 'collect', 'list', 'format', 'probes', 'help'];
 
 /** The longest `--duration` accepted: ten years, far beyond any trace yet well inside a double's exact range. */
 export const MAX_DURATION_SECONDS = 10 * 365 * 24 * 3600;
@@ -55,6 +55,13 @@ export const TRACE_OPTIONS: readonly OptionSpec[] = [
     value: 'FILE',
     help: 'store the events in the DuckDB database FILE (one table per event; see perf-bridge query)',
   },
+  {
+    long: 'nats',
+    value: 'URL[,URL...]',
+    help: 'publish the events to NATS JetStream as Arrow record batches (see perf-bridge collect)',
+  },
+  { long: 'host', value: 'NAME', help: "with --nats: the host name to publish under (default: this host's)" },
+  { long: 'nats-replicas', value: 'N', help: 'with --nats: replicas of the stream when it is created (default 1)' },
   { long: 'pid', short: 'p', value: 'PID[,PID...]', help: 'trace only these processes (with all their threads)' },
   { long: 'cpu', short: 'C', value: 'LIST', help: 'trace only these CPUs (0,2-3)' },
   { long: 'cgroup', value: 'PATH', help: 'trace only the processes of a cgroup v2 directory' },
@@ -102,6 +109,20 @@ export const QUERY_OPTIONS: readonly OptionSpec[] = [
   HELP,
 ];
 
+/** The options of `collect`. */
+export const COLLECT_OPTIONS: readonly OptionSpec[] = [
+  { long: 'nats', value: 'URL[,URL...]', help: 'the NATS servers to collect from' },
+  { long: 'db', value: 'FILE', help: 'the DuckDB database to store into' },
+  {
+    long: 'durable',
+    value: 'NAME',
+    help: 'the durable consumer (default perf-bridge-collector): a restart resumes it',
+  },
+  { long: 'idle', value: 'SEC', help: 'stop after SEC seconds without a message (default: run until Ctrl-C)' },
+  { long: 'nats-replicas', value: 'N', help: 'replicas of the stream when it is created (default 1)' },
+  HELP,
+];
+
 /** The options of `help`. */
 export const HELP_OPTIONS: readonly OptionSpec[] = [HELP];
 
@@ -109,6 +130,7 @@ export const HELP_OPTIONS: readonly OptionSpec[] = [HELP];
 export const OPTIONS_OF: Readonly<Record<CommandName, readonly OptionSpec[]>> = {
   trace: TRACE_OPTIONS,
   query: QUERY_OPTIONS,
+  collect: COLLECT_OPTIONS,
   list: LIST_OPTIONS,
   format: FORMAT_OPTIONS,
   probes: PROBES_OPTIONS,

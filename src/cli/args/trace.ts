@@ -4,7 +4,8 @@ import type { AggregateRequest, OutputFormatName, TraceCommand, TraceTarget } fr
 import { UsageError } from '../failure.js';
 import { MAX_DURATION_SECONDS, TRACE_OPTIONS } from './options.js';
 import { type ArgToken, type OptionToken, scanArguments } from './scan.js';
-import { cpuList, fieldName, keyList, latencyPair, pidList, positiveNumber } from './values.js';
+import { destination } from './destination.js';
+import { cpuList, fieldName, keyList, latencyPair, nonEmpty, pidList, positiveNumber } from './values.js';
 
 const OUTPUT_FORMATS: readonly (OutputFormatName | 'folded')[] = ['text', 'jsonl', 'csv', 'folded'];
 const STACK_SPACES: readonly StackSpace[] = ['kernel', 'user', 'both'];
@@ -140,31 +141,6 @@ function foldedAggregation(options: Map<string, OptionToken>): AggregateRequest 
   return { kind: 'folded' };
 }
 
-/**
- * `--db FILE`, after refusing what does not go with it: the events go into the database, so no
- * output options, no aggregation, and (for now) no stacks or `--count`.
- */
-function databaseFile(options: Map<string, OptionToken>): string | undefined {
-  const file = nonEmpty(options.get('db'));
-  if (file === undefined) return undefined;
-  const printing = ['format', 'output', 'abs-time', ...AGGREGATIONS, 'top', 'interval'];
-  const other = printing.find((name) => options.has(name));
-  if (other !== undefined) {
-    throw new UsageError(
-      `--${other} does not apply to --db, which stores the events instead of printing them`,
-      'query the database afterwards: perf-bridge query FILE "SQL"',
-    );
-  }
-  if (options.has('stack')) throw new UsageError('--stack does not apply to --db yet: stacks are not stored');
-  if (options.has('count')) {
-    throw new UsageError(
-      '--count does not apply to --db, which stores whole batches',
-      'end the trace with --duration SEC, Ctrl-C, or a command (-- COMMAND)',
-    );
-  }
-  return file;
-}
-
 /** Refuses more than one of -p, --cgroup and a command: each says whose events to see. */
 function checkTargets(options: Map<string, OptionToken>, command: string[] | undefined): void {
   const given = [
@@ -180,19 +156,13 @@ function checkTargets(options: Map<string, OptionToken>, command: string[] | und
   }
 }
 
-function nonEmpty(option: OptionToken | undefined): string | undefined {
-  if (option?.value === undefined) return undefined;
-  if (option.value === '') throw new UsageError(`${option.written} needs a value, got ""`);
-  return option.value;
-}
-
 /** Parses the arguments of `trace` (without the verb); `command` is what followed `--`, if anything. */
 export function parseTrace(args: readonly string[], command: string[] | undefined): TraceCommand {
   const { options, events, probes } = collect(scanArguments(args, TRACE_OPTIONS, 'trace'));
   if (events.length + probes.length === 0) {
     throw new UsageError('trace needs at least one event, for example sched:sched_process_exec');
   }
-  const database = databaseFile(options);
+  const { database, nats } = destination(options);
   const value = (name: string) => options.get(name)?.value;
   const chosenFormat = outputFormat(value('format'));
   if (command?.length === 0) throw new UsageError('nothing after --: give the command to run');
@@ -210,6 +180,7 @@ export function parseTrace(args: readonly string[], command: string[] | undefine
     absoluteTime: options.has('abs-time'),
     outputFile: nonEmpty(options.get('output')),
     database,
+    nats,
     ringPages: positiveNumber('ring-pages', value('ring-pages'), 'integer', Number.MAX_SAFE_INTEGER),
     command,
     excludeSelf: !options.has('no-exclude-self'),

@@ -1,4 +1,5 @@
 /** Checking and converting the values of `trace` options: numbers, process and CPU lists, field keys. */
+import type { OptionToken } from './scan.js';
 import type { LatencyPair } from '../../aggregate/index.js';
 import { UsageError } from '../failure.js';
 
@@ -91,4 +92,11 @@ export function latencyPair(text: string | undefined): LatencyPair | undefined {
     throw new UsageError(`--latency takes ENTRY,RETURN (two event names or probe labels), got "${text}"`);
   }
   return { entry: parts[0]!, exit: parts[1]! };
+}
+
+/** The value of `option`, refusing an empty one. */
+export function nonEmpty(option: OptionToken | undefined): string | undefined {
+  if (option?.value === undefined) return undefined;
+  if (option.value === '') throw new UsageError(`${option.written} needs a value, got ""`);
+  return option.value;
 }
