@@ -227,6 +227,8 @@ test('every trace option in the help table is accepted', () => {
     top: ['--count-by', 'comm'],
     interval: ['--hist', 'ret'],
     'stack-depth': ['--stack', 'user'],
+    host: ['--nats', 'nats://127.0.0.1:4222'],
+    'nats-replicas': ['--nats', 'nats://127.0.0.1:4222'],
   };
   for (const option of TRACE_OPTIONS) {
     if (option.long === 'help' || option.long === 'filter') continue;
@@ -235,6 +237,7 @@ test('every trace option in the help table is accepted', () => {
     if (option.long === 'format') args.splice(-1, 1, 'text');
     if (option.long === 'count-by' || option.long === 'hist') args.splice(-1, 1, 'comm');
     if (option.long === 'stack') args.splice(-1, 1, 'both');
+    if (option.long === 'nats') args.splice(-1, 1, 'nats://127.0.0.1:4222');
     assert.doesNotThrow(() => trace(...args), `--${option.long}`);
   }
 });
@@ -268,11 +271,30 @@ test('list, format and probes', () => {
 test('--db FILE stores instead of printing: it refuses the output and aggregation options, stacks and --count', () => {
   assert.equal(trace(EXEC, '--db', 'events.duckdb', '--duration', '1').database, 'events.duckdb');
   for (const other of [['--format', 'csv'], ['-o', 'x'], ['--abs-time'], ['--count-by', 'comm'], ['--hist', 'pid']]) {
-    refused(['trace', EXEC, '--db', 'e.duckdb', ...other], /does not apply to --db, which stores the events/);
+    refused(['trace', EXEC, '--db', 'e.duckdb', ...other], /does not apply to --db, which sends the events on/);
   }
   refused(['trace', EXEC, '--db', 'e.duckdb', '--stack', 'user'], /--stack does not apply to --db yet/);
   refused(['trace', EXEC, '--db', 'e.duckdb', '--count', '5'], /--count does not apply to --db/);
   refused(['trace', EXEC, '--db', ''], /--db needs a value/);
+});
+
+test('--nats URL[,URL] publishes: host and replicas go with it, --db does not, each URL is checked', () => {
+  const command = trace(EXEC, '--nats', 'nats://a:4222,b:4223', '--host', 'web-1', '--nats-replicas', '3');
+  assert.deepEqual(command.nats, { servers: ['nats://a:4222', 'b:4223'], host: 'web-1', replicas: 3 });
+  refused(['trace', EXEC, '--host', 'x'], /--host goes with --nats only/);
+  refused(['trace', EXEC, '--nats', 'nats://a', '--db', 'e.duckdb'], /--db and --nats cannot be given together/);
+  refused(['trace', EXEC, '--nats', 'http://a/b'], /--nats http:\/\/a\/b is not a NATS server URL/);
+  refused(['trace', EXEC, '--nats', 'nats://a', '--format', 'csv'], /--format does not apply to --nats/);
+  assert.deepEqual(parseCli(['collect', '--nats', 'nats://a:4222', '--db', 'f.duckdb', '--idle', '5']), {
+    kind: 'collect',
+    servers: ['nats://a:4222'],
+    database: 'f.duckdb',
+    durable: undefined,
+    idleSeconds: 5,
+    replicas: undefined,
+  });
+  refused(['collect', '--db', 'f.duckdb'], /collect needs --nats URL and --db FILE/);
+  refused(['collect', '--nats', 'nats://a', '--db', 'f', 'extra'], /collect takes no arguments, got "extra"/);
 });
 
 test('query takes a database and one statement, and a table, jsonl or csv format', () => {
