@@ -5,7 +5,7 @@ import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 
 import { PROJECT_ROOT } from '../test/helpers/fixtures.js';
-import type { PeerStatus } from './peers.js';
+import type { PeerStatus, PeerTool } from './peers.js';
 
 /** The machine and software versions. */
 export interface MachineInfo {
@@ -41,7 +41,7 @@ function gitCommit(): string | undefined {
 }
 
 /** Collects the machine facts; peer versions come from peers.ts. */
-export function machineInfo(peers: Record<'perf' | 'bpftrace', PeerStatus>): MachineInfo {
+export function machineInfo(peers: Record<PeerTool, PeerStatus>): MachineInfo {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
   return {
     cpuModel: cpus()[0]?.model ?? 'unknown',

@@ -1,6 +1,6 @@
 /**
  * The peer tools perf-bridge is compared with. Missing ones are installed from apt when the
- * bench runs as root (Debian: linux-perf, bpftrace); otherwise their runs are skipped and the
+ * bench runs as root (Debian: linux-perf, bpftrace, nats-server); otherwise their runs are skipped and the
  * report says why.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,7 +14,10 @@ export interface PeerStatus {
   installed?: string;
 }
 
-const PACKAGES: Record<'perf' | 'bpftrace', string> = { perf: 'linux-perf', bpftrace: 'bpftrace' };
+/** The peer tools, by the command each is found by. */
+export type PeerTool = 'perf' | 'bpftrace' | 'nats-server';
+
+const PACKAGES: Record<PeerTool, string> = { perf: 'linux-perf', bpftrace: 'bpftrace', 'nats-server': 'nats-server' };
 
 function version(tool: string): string | undefined {
   try {
@@ -48,13 +51,10 @@ function aptInstall(pkg: string): string | undefined {
   return apt(['update']) ?? apt(install);
 }
 
-/** Finds perf and bpftrace, installing what is missing when allowed and possible. */
-export function ensurePeers(
-  allowInstall: boolean,
-  log: (line: string) => void,
-): Record<'perf' | 'bpftrace', PeerStatus> {
-  const result = {} as Record<'perf' | 'bpftrace', PeerStatus>;
-  for (const tool of ['perf', 'bpftrace'] as const) {
+/** Finds perf, bpftrace and nats-server, installing what is missing when allowed and possible. */
+export function ensurePeers(allowInstall: boolean, log: (line: string) => void): Record<PeerTool, PeerStatus> {
+  const result = {} as Record<PeerTool, PeerStatus>;
+  for (const tool of Object.keys(PACKAGES) as PeerTool[]) {
     let found = version(tool);
     if (found !== undefined) {
       result[tool] = { version: found };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import type { DecodeFigure } from './decode-micro.js';
 import type { MachineInfo } from './machine.js';
-import type { PeerStatus } from './peers.js';
+import type { PeerStatus, PeerTool } from './peers.js';
 import type { RunResult, RunnerId } from './runners/types.js';
 import type { Scenario } from './scenarios.js';
 import type { CombinedFigures, Range } from './repeats.js';
@@ -36,7 +36,7 @@ export interface BenchReport {
   /** How many times each runner ran each scenario; figures are medians over the runs. */
   repeat: number;
   machine: MachineInfo;
-  peers: Record<'perf' | 'bpftrace', PeerStatus>;
+  peers: Record<PeerTool, PeerStatus>;
   scenarios: ScenarioResult[];
   decode: DecodeFigure[];
   /** Why the decode microbenchmarks did not complete; undefined when they did (or did not run). */
@@ -56,6 +56,7 @@ const LABELS: Record<RunnerId, string> = {
   bpftrace: 'bpftrace',
   'cli-jsonl': 'pb cli jsonl',
   'pb-duckdb': 'pb cli duckdb',
+  'pb-nats': 'pb cli nats',
 };
 
 /** ✓ for a met target; for a missed one ✗ and the bound it needed, as `show` writes numbers. */
@@ -251,7 +252,7 @@ function headerLines(report: BenchReport): string[] {
     'marks (perf-bridge rows): delivered ≥ perf record; lost(gap) ≤ perf record, then = 0; ' +
       `CPU per event ≤ perf record (columnar) / ≤ ${CPU_FACTOR['pb-object']}x (object); p99 ≤ ${P99_LIMIT_MS} ms` +
       (report.scenarios.some((s) => s.scenario.selected !== undefined) ? '; + filter: delivered = expected' : '') +
-      '; cli jsonl, cli duckdb: delivered ≥ perf record',
+      '; cli jsonl, duckdb, nats: delivered ≥ perf record',
     'lost(kernel): what the tool says the kernel dropped; lost(gap): expected − delivered; CPU: reader user+sys ' +
       `from gate release to last event, per million delivered; ${SAME_RING_LABEL} is informational ` +
       "(perf-bridge's default ring size here)",
@@ -262,7 +263,7 @@ function headerLines(report: BenchReport): string[] {
 /** The table printed at the end of a bench run. */
 export function renderReport(report: BenchReport): string {
   const lines = headerLines(report);
-  for (const peer of ['perf', 'bpftrace'] as const) {
+  for (const peer of Object.keys(report.peers) as PeerTool[]) {
     if (report.peers[peer].skipped) lines.push(`${peer} skipped: ${report.peers[peer].skipped}`);
   }
   for (const scenario of report.scenarios) lines.push(scenarioBlock(scenario), '');

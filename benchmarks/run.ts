@@ -21,7 +21,7 @@ import { ensurePeers } from './peers.js';
 import { combineRuns } from './repeats.js';
 import { type BenchReport, type ScenarioResult, renderReport, writeReport } from './report.js';
 import { bpftraceRunner } from './runners/bpftrace.js';
-import { cliDuckdbRunner, cliJsonlRunner } from './runners/cli.js';
+import { cliDuckdbRunner, cliJsonlRunner, cliNatsRunner } from './runners/cli.js';
 import { perfBridgeRunner } from './runners/perf-bridge.js';
 import { sweepStaleProbes } from './runners/perf-probe.js';
 import { perfRecordRunner } from './runners/perf-record.js';
@@ -43,10 +43,11 @@ options:
     .map((s) => s.id)
     .join(', ')})
   --runners IDS        comma-separated runners (pb-object, pb-object-filter, pb-columnar, perf-record,
-                       perf-record-filter, perf-record-2m, bpftrace, cli-jsonl, pb-duckdb;
-                       perf-record-2m is perf record -m with perf-bridge's default ring size; the
-                       -filter ones run on getppid-filter only; cli-jsonl is \`perf-bridge trace
-                       --format jsonl > FILE\`, pb-duckdb \`perf-bridge trace --db FILE\`)
+                       perf-record-filter, perf-record-2m, bpftrace, cli-jsonl, pb-duckdb,
+                       pb-nats; perf-record-2m is perf record -m with perf-bridge's default ring
+                       size; the -filter ones run on getppid-filter only; cli-jsonl is
+                       \`perf-bridge trace --format jsonl > FILE\`, pb-duckdb \`... --db FILE\`,
+                       pb-nats \`... --nats URL\` to a JetStream server the bench starts)
   --no-decode          skip the decode microbenchmarks
   --no-install         do not apt-get install missing peers (their runs are skipped)
   --profile            write node --cpu-prof profiles of the perf-bridge children to results/profiles
@@ -64,6 +65,7 @@ const RUNNERS: Runner[] = [
   bpftraceRunner,
   cliJsonlRunner,
   cliDuckdbRunner,
+  cliNatsRunner,
 ];
 
 /** The chosen runners a scenario is measured with: those it names, else those without a filter. */

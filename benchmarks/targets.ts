@@ -57,6 +57,9 @@ function check(
   return { target, ...where, value, limit, relation, pass };
 }
 
+/** The CLI runners, held to delivering what perf record delivers. */
+const CLI_RUNNERS: ReadonlySet<RunnerId> = new Set(['cli-jsonl', 'pb-duckdb', 'pb-nats']);
+
 /** The perf-bridge runners the targets apply to. */
 const PERF_BRIDGE_RUNNERS: ReadonlySet<RunnerId> = new Set(['pb-object', 'pb-columnar', 'pb-object-filter']);
 
@@ -65,7 +68,7 @@ export function scenarioTargets(runs: readonly RunFigures[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const perf = runs.find((run) => run.runner === 'perf-record');
   for (const run of runs) {
-    if ((run.runner === 'cli-jsonl' || run.runner === 'pb-duckdb') && perf) {
+    if (CLI_RUNNERS.has(run.runner) && perf) {
       const where = { scenario: run.scenario, runner: run.runner };
       checks.push(
         check('delivered', Math.min(run.delivered, run.produced), '>=', Math.min(perf.delivered, perf.produced), where),

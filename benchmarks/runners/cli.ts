@@ -5,7 +5,10 @@
  *   capture, decoding, the compiled JSON-lines serializer and the file writes;
  * - `pb-duckdb`: `perf-bridge trace EVENT --db FILE -- GENERATOR`, capture and columnar decoding,
  *   then the store's copies and DuckDB's appends on its worker thread (in the same process, so its
- *   CPU counts), until the database is closed.
+ *   CPU counts), until the database is closed;
+ * - `pb-nats`: `perf-bridge trace EVENT --nats URL -- GENERATOR` publishing Arrow record batches to
+ *   a JetStream server started for the run, until every batch is acknowledged; the events are
+ *   counted by collecting the stream into a database afterwards.
  *
  * The CLI starts the generator itself and holds it before its exec until the session is enabled,
  * so the generator's appearance under its own name is the readiness signal (as with bpftrace's
@@ -16,8 +19,10 @@ import { createReadStream, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { collect } from '../../src/ship/index.js';
 import { loadDuckDB } from '../../src/store/duckdb-module.js';
 import { tableNames } from '../../src/store/table-schema.js';
+import { NatsCluster } from '../../test/helpers/nats-cluster.js';
 import { parseLoadgenReport } from '../../test/helpers/programs.js';
 import { GETPPID_TRACEPOINT, type Scenario, runTimeoutMs, uprobeDefinition } from '../scenarios.js';
 import { loadgenArgs } from '../workload.js';
@@ -38,7 +43,7 @@ function traceTarget(scenario: Scenario, loadgenPath: string): string {
  */
 export function parseCliSummary(stderr: string): { written: number; delivered: number; lost: number } {
   const match =
-    /perf-bridge: (\d+) events (?:written|stored in .* \(run \d+(?:, \d+ the store could not take)?\)), (\d+) delivered, (\d+) lost/.exec(
+    /perf-bridge: (\d+) events (?:written|stored in .* \(run \d+(?:, \d+ the store could not take)?\)|published to \S+?(?:, \d+ not acknowledged \(.*\))?), (\d+) delivered, (\d+) lost/.exec(
       stderr,
     );
   if (!match) throw new Error(`no summary line in the CLI's stderr: ${stderr.trim().slice(-2000)}`);
@@ -60,29 +65,84 @@ async function countStoredRows(path: string, event: string): Promise<number> {
   }
 }
 
-/** Where a CLI runner sends the events, and how it counts them afterwards. */
+/** A CLI runner's destination for one run: the trace options that send the events there, and their count. */
+interface OpenSink {
+  /** The trace options, and the shell redirection of its stdout (`''`: none). */
+  options: string[];
+  redirect: string;
+  /** The events of `event` that arrived. */
+  count(event: string): Promise<number>;
+  /** Removes what the run left (files, a server). */
+  close(): void;
+}
+
+/** Where a CLI runner sends the events. */
 interface CliSink {
-  id: 'cli-jsonl' | 'pb-duckdb';
-  /** The file's name suffix. */
-  suffix: string;
-  /** The trace options and the shell redirection that send the events to `file`. */
-  destination(file: string): { options: string[]; redirect: string };
-  /** The events of `event` in `file`. */
-  count(file: string, event: string): Promise<number>;
+  id: 'cli-jsonl' | 'pb-duckdb' | 'pb-nats';
+  /** Readies a destination; `base` is a path prefix for its files. */
+  open(base: string): Promise<OpenSink>;
+}
+
+/** Removes `path` and DuckDB's write-ahead log beside it. */
+function removeDatabase(path: string): void {
+  rmSync(path, { force: true });
+  rmSync(`${path}.wal`, { force: true });
 }
 
 const JSONL_SINK: CliSink = {
   id: 'cli-jsonl',
-  suffix: 'jsonl',
-  destination: (file) => ({ options: ['--format', 'jsonl'], redirect: ` > '${file}'` }),
-  count: countJsonLines,
+  open: (base) => {
+    const file = `${base}.jsonl`;
+    const close = () => {
+      rmSync(file, { force: true });
+    };
+    return Promise.resolve({
+      options: ['--format', 'jsonl'],
+      redirect: ` > '${file}'`,
+      count: (event) => countJsonLines(file, event),
+      close,
+    });
+  },
 };
 
 const DUCKDB_SINK: CliSink = {
   id: 'pb-duckdb',
-  suffix: 'duckdb',
-  destination: (file) => ({ options: ['--db', file], redirect: '' }),
-  count: countStoredRows,
+  open: (base) => {
+    const file = `${base}.duckdb`;
+    return Promise.resolve({
+      options: ['--db', file],
+      redirect: '',
+      count: (event) => countStoredRows(file, event),
+      close: () => {
+        removeDatabase(file);
+      },
+    });
+  },
+};
+
+/**
+ * A single JetStream server started for the run; the count collects the stream into a database
+ * afterwards (the collection is not part of the measured reader).
+ */
+const NATS_SINK: CliSink = {
+  id: 'pb-nats',
+  open: async (base) => {
+    // At nice 19: on this 2-core machine the server stands in for a remote cluster.
+    const server = await NatsCluster.start(1, 19);
+    const file = `${base}-collected.duckdb`;
+    return {
+      options: ['--nats', server.urls[0]!, '--host', 'bench'],
+      redirect: '',
+      count: async (event) => {
+        await collect(server.urls, file, { idleSeconds: 1 });
+        return countStoredRows(file, event);
+      },
+      close: () => {
+        server.stop();
+        removeDatabase(file);
+      },
+    };
+  },
 };
 
 /** Counts the JSON lines of `path` whose event is `event` (the file holds nothing else). */
@@ -119,11 +179,20 @@ export const cliDuckdbRunner: Runner = {
   run: (scenario, context) => runCli(DUCKDB_SINK, scenario, context),
 };
 
+/** The CLI publishing to a local JetStream server (`trace --nats`), as a runner. */
+export const cliNatsRunner: Runner = {
+  id: 'pb-nats',
+  label: 'pb cli nats',
+  peer: 'nats-server',
+  unavailable,
+  run: (scenario, context) => runCli(NATS_SINK, scenario, context),
+};
+
 async function runCli(sink: CliSink, scenario: Scenario, context: RunContext): Promise<RunResult> {
   const timeoutMs = runTimeoutMs(scenario);
-  const outFile = join(context.workDir, `${sink.id}-${scenario.id}.${sink.suffix}`);
+  const destination = await sink.open(join(context.workDir, `${sink.id}-${scenario.id}`));
   const event = scenario.mode === 'getppid' ? GETPPID_TRACEPOINT : 'uprobe_pb_target';
-  const { options, redirect } = sink.destination(outFile);
+  const { options, redirect } = destination;
   // Run by its shebang, as the installed command is: that sets the CLI's V8 flags.
   const trace = [CLI_SCRIPT, 'trace', traceTarget(scenario, context.loadgenPath), ...options];
   const generator = [context.loadgenPath, ...loadgenArgs(scenario, true)];
@@ -145,7 +214,7 @@ async function runCli(sink: CliSink, scenario: Scenario, context: RunContext): P
       throw new Error(`the CLI failed (${cost.usage.exitCode}): ${stderr.trim().slice(-2000)}`);
     }
     const summary = parseCliSummary(stderr);
-    const delivered = await sink.count(outFile, event);
+    const delivered = await destination.count(event);
     const notes: string[] = [];
     if (delivered !== summary.written) notes.push(`file holds ${delivered} events, CLI says ${summary.written}`);
     return {
@@ -158,7 +227,6 @@ async function runCli(sink: CliSink, scenario: Scenario, context: RunContext): P
       notes,
     };
   } finally {
-    rmSync(outFile, { force: true });
-    rmSync(`${outFile}.wal`, { force: true });
+    destination.close();
   }
 }

@@ -1,5 +1,6 @@
 /** What every capture runner takes and returns. */
 import type { CpuTime, LatencySummary } from '../measure.js';
+import type { PeerTool } from '../peers.js';
 import type { Scenario } from '../scenarios.js';
 import type { ProducerReport } from '../workload.js';
 
@@ -18,7 +19,8 @@ export type RunnerId =
   | 'perf-record-2m'
   | 'bpftrace'
   | 'cli-jsonl'
-  | 'pb-duckdb';
+  | 'pb-duckdb'
+  | 'pb-nats';
 
 /** Paths and settings shared by all runs of one bench invocation. */
 export interface RunContext {
@@ -69,7 +71,7 @@ export interface Runner {
   /** Column heading in the table. */
   label: string;
   /** The peer tool this runner needs (its availability is checked by peers.ts). */
-  peer?: 'perf' | 'bpftrace';
+  peer?: PeerTool;
   /** Sets a kernel filter on the selected generator's pid: runs only where a scenario asks for it. */
   kernelFilter?: boolean;
   /** Why this runner cannot run here, or undefined when it can. */

@@ -17,7 +17,7 @@ import { EventDatabase, type TableWriter } from '../store/event-database.js';
 import { type EventTable, eventTable } from '../store/table-schema.js';
 import { type BatchOrigin, decodeRows } from './arrow-rows.js';
 import { DEFAULT_STREAM, type StreamSettings, connectNats, ensureStream } from './jetstream.js';
-import { RUN_END_TOKEN, type RunEnd } from './nats-publisher.js';
+import { RUN_END_TOKEN, type RunEnd } from './run-end.js';
 import { type ShipModules, loadShipModules } from './ship-modules.js';
 
 /** Options of {@link collect}. */

@@ -55,11 +55,15 @@ export class EventDatabase {
     private readonly connection: DuckDBConnection,
   ) {}
 
-  /** Opens (or creates) the database at `path`, with its runs table. */
-  static async open(duckdb: DuckDBModules, path: string): Promise<EventDatabase> {
+  /**
+   * Opens (or creates) the database at `path`, with its runs table. `threads`: DuckDB's worker
+   * threads (default: one per core).
+   */
+  static async open(duckdb: DuckDBModules, path: string, threads?: number): Promise<EventDatabase> {
     let instance: DuckDBInstance;
     try {
-      instance = await duckdb.api.DuckDBInstance.create(path);
+      const config = threads === undefined ? undefined : { threads: String(threads) };
+      instance = await duckdb.api.DuckDBInstance.create(path, config);
     } catch (error) {
       throw new StoreError(
         'STORE_OPEN_FAILED',
