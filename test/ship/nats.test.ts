@@ -132,3 +132,16 @@ test(
     await assertExactlyOnce(database, counts);
   },
 );
+
+test('no server at the URL: trace --nats and collect fail before capturing, naming the URL and how to start one', async () => {
+  const unreachable = 'nats://127.0.0.1:1';
+  const traced = await startCli(['trace', GETPPID, '--nats', unreachable, '--', 'true']).done;
+  assert.equal(traced.code, 2, traced.stderr);
+  assert.match(
+    traced.stderr,
+    /no NATS server answered at nats:\/\/127\.0\.0\.1:1: .*\n {2}hint: start one with JetStream enabled/,
+  );
+  const collected = await startCli(['collect', '--nats', unreachable, '--db', join(dir, 'none.duckdb')]).done;
+  assert.notEqual(collected.code, 0);
+  assert.match(collected.stderr, /no NATS server answered at nats:\/\/127\.0\.0\.1:1/);
+});
