@@ -93,13 +93,10 @@ test('a uprobe with a string and an s64, as Arrow: Utf8 and Int64 columns any re
 test('a fixed array field (raw_syscalls:sys_enter args) travels as a List<Uint64> and comes back byte for byte', async () => {
   const { table, encoded } = await capture(['getppid', '100'], () => ({ events: ['raw_syscalls:sys_enter'] }));
   const getppid = encoded.flatMap(({ bytes }) =>
-    arrow
-      .tableFromIPC(bytes)
-      .toArray()
-      .filter((row: { id: bigint }) => row.id === 110n),
+    (arrow.tableFromIPC(bytes).toArray() as { id: bigint; args: arrow.Vector }[]).filter((row) => row.id === 110n),
   );
   assert.equal(getppid.length, 100);
-  for (const row of getppid as { args: arrow.Vector }[]) assert.equal(row.args.length, 6);
+  for (const row of getppid) assert.equal(row.args.length, 6);
   assert.equal(
     String(arrow.tableFromIPC(encoded[0]!.bytes).schema.fields.find((f) => f.name === 'args')!.type),
     'List<Uint64>',
