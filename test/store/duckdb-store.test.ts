@@ -171,3 +171,25 @@ test('a table that exists with other columns is refused, naming both column list
   }
   assert.deepEqual(await query(path, 'SELECT count(*) FROM perf_bridge_runs'), [[0n]]);
 });
+
+test('a fixed array field is a list column: raw_syscalls:sys_enter args as UBIGINT[] of 6', async () => {
+  const path = join(dir, 'raw.duckdb');
+  const N = 1000;
+  await storeRun(path, 'getppid', N, () => ({ events: ['raw_syscalls:sys_enter'] }));
+  assert.deepEqual(
+    await query(
+      path,
+      "SELECT data_type FROM information_schema.columns WHERE table_name = 'raw_syscalls_sys_enter' AND column_name = 'args'",
+    ),
+    [['UBIGINT[]']],
+  );
+  // getppid takes no arguments; its calls are exactly N rows of id 110 with six arguments each.
+  assert.deepEqual(
+    await query(path, 'SELECT count(*), min(len(args)), max(len(args)) FROM raw_syscalls_sys_enter WHERE id = 110'),
+    [[BigInt(N), 6n, 6n]],
+  );
+  // Arguments the generator is known to pass, in order: exit_group(0) (231) ends it, and its report
+  // is a write (1) to fd 1 (DuckDB lists count from 1).
+  assert.deepEqual(await query(path, 'SELECT args[1] FROM raw_syscalls_sys_enter WHERE id = 231'), [[0n]]);
+  assert.deepEqual(await query(path, 'SELECT DISTINCT args[1] FROM raw_syscalls_sys_enter WHERE id = 1'), [[1n]]);
+});
