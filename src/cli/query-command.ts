@@ -8,7 +8,7 @@ import type { DuckDBConnection, Json } from '@duckdb/node-api';
 
 import { renderTable } from '../aggregate/table.js';
 import { loadDuckDB } from '../store/duckdb-module.js';
-import { StoreError } from '../store/errors.js';
+import { StoreError, openFailed } from '../store/errors.js';
 import type { QueryFormat } from './args.js';
 
 /**
@@ -39,12 +39,9 @@ export async function runQuery(path: string, sql: string, format: QueryFormat): 
   }
   const { api } = loadDuckDB();
   const instance = await api.DuckDBInstance.create(path).catch((error: unknown) => {
-    throw new StoreError(
-      'STORE_OPEN_FAILED',
-      `cannot open ${path} as a DuckDB database: ${(error as Error).message}`,
-      'a trace may still be writing it (DuckDB allows one process at a time), or it is not a DuckDB database',
-      error,
-    );
+    const hint =
+      'a trace may still be writing it (DuckDB allows one process at a time), or it is not a DuckDB database';
+    throw openFailed(path, error, hint);
   });
   const connection = await instance.connect();
   try {

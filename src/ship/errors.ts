@@ -8,7 +8,9 @@ export type ShipErrorCode =
   /** No NATS server answered at the URLs given. */
   | 'NATS_UNREACHABLE'
   /** The server answered but has no JetStream, or refused the stream or consumer. */
-  | 'JETSTREAM_FAILED';
+  | 'JETSTREAM_FAILED'
+  /** The publisher's worker failed (its message says why). */
+  | 'WORKER_FAILED';
 
 /** A shipping failure: what went wrong, and in `hint` what to do. */
 export class ShipError extends PerfBridgeError {

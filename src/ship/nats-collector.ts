@@ -14,7 +14,7 @@ import type { Consumer, JsMsg, NatsConnection } from 'nats';
 
 import { type DuckDBModules, loadDuckDB } from '../store/duckdb-module.js';
 import { EventDatabase, type TableWriter } from '../store/event-database.js';
-import { type EventTable, eventTable } from '../store/table-schema.js';
+import { type EventTable, RUNS_TABLE, eventTable } from '../store/table-schema.js';
 import { type BatchOrigin, decodeRows } from './arrow-rows.js';
 import { DEFAULT_STREAM, type StreamSettings, connectNats, ensureStream } from './jetstream.js';
 import { RUN_END_TOKEN, type RunEnd } from './run-end.js';
@@ -85,10 +85,10 @@ class Collection {
       this.runs.set(batchKey(host, Number(startedUs), 0), run);
     }
     const [[maximum]] = (await this.database.rows(
-      `SELECT greatest((SELECT coalesce(max(run), 0) FROM perf_bridge_runs), (SELECT coalesce(max(run), 0) FROM ${BATCHES_TABLE}))`,
+      `SELECT greatest((SELECT coalesce(max(run), 0) FROM ${RUNS_TABLE}), (SELECT coalesce(max(run), 0) FROM ${BATCHES_TABLE}))`,
     )) as [[number]];
     this.nextRun = maximum + 1;
-    const events = await this.database.rows('SELECT run, event FROM perf_bridge_runs');
+    const events = await this.database.rows(`SELECT run, event FROM ${RUNS_TABLE}`);
     for (const [run, event] of events as [number, string][]) this.eventsOf(run).add(event);
   }
 
@@ -181,7 +181,7 @@ class Collection {
     for (const key of this.touched) {
       const [run, event] = key.split('\u0000') as [string, string];
       await this.database.execute(
-        `UPDATE perf_bridge_runs SET stored = (SELECT coalesce(sum(rows), 0) FROM ${BATCHES_TABLE} ` +
+        `UPDATE ${RUNS_TABLE} SET stored = (SELECT coalesce(sum(rows), 0) FROM ${BATCHES_TABLE} ` +
           'WHERE run = $1 AND event = $2) WHERE run = $1 AND event = $2',
         [Number(run), event],
       );

@@ -9,8 +9,8 @@ export type StoreErrorCode =
   | 'STORE_OPEN_FAILED'
   /** An event's table exists with other columns than the event has now. */
   | 'STORE_SCHEMA_MISMATCH'
-  /** DuckDB failed while storing or closing. */
-  | 'STORE_FAILED'
+  /** The store's worker failed while storing or closing (DuckDB's message says why). */
+  | 'WORKER_FAILED'
   /** A query given to `perf-bridge query` failed. */
   | 'QUERY_FAILED';
 
@@ -24,6 +24,12 @@ export class StoreError extends PerfBridgeError {
   ) {
     super(message, { hint, cause });
   }
+}
+
+/** The error for a database DuckDB would not open; `hint` says what is likely. */
+export function openFailed(path: string, cause: unknown, hint: string): StoreError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new StoreError('STORE_OPEN_FAILED', `cannot open ${path} as a DuckDB database: ${reason}`, hint, cause);
 }
 
 /** The error for a missing `@duckdb/node-api`. */

@@ -7,7 +7,7 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } fr
 
 import { ChunkFiller, type RowStamp } from './chunk-filler.js';
 import type { DuckDBModules } from './duckdb-module.js';
-import { StoreError } from './errors.js';
+import { StoreError, openFailed } from './errors.js';
 import type { PackedRows } from './packed-batch.js';
 import { CREATE_RUNS_SQL, type EventTable, RUNS_TABLE, createTableSql } from './table-schema.js';
 
@@ -65,12 +65,8 @@ export class EventDatabase {
       const config = threads === undefined ? undefined : { threads: String(threads) };
       instance = await duckdb.api.DuckDBInstance.create(path, config);
     } catch (error) {
-      throw new StoreError(
-        'STORE_OPEN_FAILED',
-        `cannot open ${path} as a DuckDB database: ${(error as Error).message}`,
-        'another process may have it open (DuckDB allows one writer), or the file is not a DuckDB database',
-        error,
-      );
+      const hint = 'another process may have it open (DuckDB allows one writer), or the file is not a DuckDB database';
+      throw openFailed(path, error, hint);
     }
     const connection = await instance.connect();
     await connection.run(CREATE_RUNS_SQL);

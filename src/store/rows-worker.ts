@@ -82,7 +82,7 @@ export class RowsWorker {
       this.onMessage(message);
     });
     worker.on('error', (error) => {
-      this.fail(failed('STORE_FAILED', `the worker failed: ${error.message}`, 'the rows taken before are kept'));
+      this.fail(failed('WORKER_FAILED', `the worker failed: ${error.message}`, 'the rows taken before are kept'));
     });
   }
 
@@ -97,7 +97,7 @@ export class RowsWorker {
       await worker.terminate();
       throw first.kind === 'failed'
         ? failed(first.code, first.message, first.hint)
-        : failed('STORE_FAILED', `the worker said ${first.kind} first`, 'report this as a bug');
+        : failed('WORKER_FAILED', `the worker said ${first.kind} first`, 'report this as a bug');
     }
     return new RowsWorker(worker, data.tables, first.run, maxQueuedBytes, failed);
   }

@@ -33,7 +33,7 @@ function failure(error: unknown, what: string): FromRowsWorker {
     return { kind: 'failed', message: error.message.split('\n  hint: ')[0]!, code: error.code, hint: error.hint };
   }
   const message = `${what} failed: ${error instanceof Error ? error.message : String(error)}`;
-  return { kind: 'failed', message, code: 'STORE_FAILED', hint: 'the rows taken before the failure are kept' };
+  return { kind: 'failed', message, code: 'WORKER_FAILED', hint: 'the rows taken before the failure are kept' };
 }
 
 /** Runs a rows worker around the taker `open` returns; `what` names its job in failures. */
