@@ -21,7 +21,17 @@ export interface StreamSettings {
 }
 
 /** The defaults of {@link StreamSettings} other than the servers. */
-export const DEFAULT_STREAM = { stream: 'PERF_BRIDGE', prefix: 'perf-bridge', replicas: 1 };
+const DEFAULT_STREAM = { stream: 'PERF_BRIDGE', prefix: 'perf-bridge', replicas: 1 };
+
+/** The settings for `servers` from a caller's options, each missing one its default. */
+export function streamSettings(servers: string[], options: Partial<Omit<StreamSettings, 'servers'>>): StreamSettings {
+  return {
+    servers,
+    stream: options.stream ?? DEFAULT_STREAM.stream,
+    prefix: options.prefix ?? DEFAULT_STREAM.prefix,
+    replicas: options.replicas ?? DEFAULT_STREAM.replicas,
+  };
+}
 
 /** How long JetStream remembers message ids: a publish retried within it is stored once. */
 const DUPLICATE_WINDOW_NS = 10 * 60 * 1e9;

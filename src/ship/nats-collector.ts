@@ -16,7 +16,7 @@ import { type DuckDBModules, loadDuckDB } from '../store/duckdb-module.js';
 import { EventDatabase, type TableWriter } from '../store/event-database.js';
 import { type EventTable, RUNS_TABLE, eventTable } from '../store/table-schema.js';
 import { type BatchOrigin, decodeRows } from './arrow-rows.js';
-import { DEFAULT_STREAM, type StreamSettings, connectNats, ensureStream } from './jetstream.js';
+import { type StreamSettings, streamSettings, connectNats, ensureStream } from './jetstream.js';
 import { RUN_END_TOKEN, type RunEnd } from './run-end.js';
 import { type ShipModules, loadShipModules } from './ship-modules.js';
 
@@ -249,12 +249,7 @@ export async function collect(
 ): Promise<CollectorSummary> {
   const ship = loadShipModules();
   const duckdb: DuckDBModules = loadDuckDB();
-  const settings: StreamSettings = {
-    servers,
-    stream: options.stream ?? DEFAULT_STREAM.stream,
-    prefix: options.prefix ?? DEFAULT_STREAM.prefix,
-    replicas: options.replicas ?? DEFAULT_STREAM.replicas,
-  };
+  const settings = streamSettings(servers, options);
   const database = await EventDatabase.open(duckdb, path);
   const collection = new Collection(ship, database);
   let connection: NatsConnection | undefined;

@@ -11,7 +11,7 @@ import type { ColumnBatch } from '../decode/columns.js';
 import type { EventFormat } from '../decode/format.js';
 import { RowsWorker, type RunTotals, runData } from '../store/rows-worker.js';
 import { ShipError, type ShipErrorCode } from './errors.js';
-import { DEFAULT_STREAM, type StreamSettings } from './jetstream.js';
+import { streamSettings } from './jetstream.js';
 import type { PublishWorkerData } from './publish-worker.js';
 import { loadShipModules } from './ship-modules.js';
 
@@ -60,12 +60,7 @@ export class NatsPublisher {
     options: PublisherOptions = {},
   ): Promise<NatsPublisher> {
     loadShipModules(); // fails here, with its hint, when nats or apache-arrow is missing
-    const settings: StreamSettings = {
-      servers,
-      stream: options.stream ?? DEFAULT_STREAM.stream,
-      prefix: options.prefix ?? DEFAULT_STREAM.prefix,
-      replicas: options.replicas ?? DEFAULT_STREAM.replicas,
-    };
+    const settings = streamSettings(servers, options);
     const data: PublishWorkerData = {
       ...runData(formats, options.host),
       settings,

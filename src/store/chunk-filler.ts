@@ -36,6 +36,13 @@ export interface RowStamp {
   host?: string;
 }
 
+/** A name (a thread's, the host) as chunks take it. */
+interface NameText {
+  utf8: Buffer;
+  /** Its `duckdb_string_t` when it fits inline; null: stored by a call per row. */
+  inline: Uint8Array | null;
+}
+
 /** Appends packed rows of one event table to its appender, chunk by chunk. */
 export class ChunkFiller {
   /** Scratch for one chunk's strings (16 bytes a row), run ids, wall times and list entries. */
@@ -45,8 +52,12 @@ export class ChunkFiller {
   /** The run id in every row, as the `run` column's memory; for `filledRun`. */
   private readonly runIds = new Uint32Array(CHUNK_ROWS);
   private filledRun = 0;
-  /** Each thread name's `duckdb_string_t` when it fits inline, by name. */
-  private readonly commTemplates = new Map<string, Uint8Array | null>();
+  /** Thread names (and the host) as {@link NameText}, by name. */
+  private readonly names = new Map<string, NameText>();
+  /** Bytes per row of each column's packed section (0: text, a list, or none), as fixedWidth() says. */
+  private readonly widths: number[];
+  /** The index of the `time` column, which `wall` is derived from. */
+  private readonly timeIndex: number;
 
   constructor(
     private readonly duckdb: typeof Bindings,
@@ -55,6 +66,8 @@ export class ChunkFiller {
     private readonly dataChunk: DuckDBDataChunk,
   ) {
     this.chunk = dataChunk.chunk;
+    this.widths = table.columns.map(fixedWidth);
+    this.timeIndex = table.columns.findIndex((column) => column.source.kind === 'time');
   }
 
   /** The chunk's handle, for the bindings' calls. */
@@ -97,8 +110,8 @@ export class ChunkFiller {
       this.fillWall(vector, packed, from, count, stamp.clockOffsetUs);
     } else if (source.kind === 'comm') {
       this.fillComm(vector, packed, at, from, count);
-    } else if (fixedWidth(column) > 0) {
-      const width = fixedWidth(column);
+    } else if (this.widths[index]! > 0) {
+      const width = this.widths[index]!;
       this.duckdb.copy_data_to_vector(vector, 0, packed.buffer, at + from * width, count * width);
     } else if (column.type === 'VARCHAR' || column.type === 'BLOB') {
       this.fillStrings(vector, packed.buffer, at, packed.rows, from, count, column.type === 'VARCHAR');
@@ -121,7 +134,7 @@ export class ChunkFiller {
     count: number,
     clockOffsetUs: number,
   ): void {
-    const timeAt = packed.sections[this.table.columns.findIndex((c) => c.source.kind === 'time')]!;
+    const timeAt = packed.sections[this.timeIndex]!;
     const time = new Uint32Array(packed.buffer, timeAt + from * 8, count * 2);
     const wall = new Uint32Array(this.scratch, 0, count * 2);
     for (let i = 0; i < count * 2; i += 2) {
@@ -135,42 +148,47 @@ export class ChunkFiller {
 
   /** The same text in every row (the host). */
   private fillConstant(vector: Bindings.Vector, text: string, count: number): void {
-    const template = this.commTemplate(text);
-    if (template === null) {
-      const utf8 = Buffer.from(text);
-      for (let i = 0; i < count; i++) this.duckdb.vector_assign_string_element_len(vector, i, utf8);
-      return;
-    }
-    for (let i = 0; i < count; i++) this.scratchBytes.set(template, i * STRING_T_BYTES);
-    this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * STRING_T_BYTES);
+    this.fillNames(vector, [this.nameText(text)], new Uint32Array(count), count);
   }
 
-  /** Thread names: each row's name's inline string, or a call for the (rare) long one. */
+  /** Thread names, from the packed section's indexes into the message's names. */
   private fillComm(vector: Bindings.Vector, packed: PackedRows, at: number, from: number, count: number): void {
     const indexes = new Uint32Array(packed.buffer, at + from * 4, count);
-    const templates = packed.comms.map((name) => this.commTemplate(name));
+    this.fillNames(
+      vector,
+      packed.comms.map((name) => this.nameText(name)),
+      indexes,
+      count,
+    );
+  }
+
+  /** Row i gets `texts[indexes[i]]`: inline strings in one copy, then a call for each long one. */
+  private fillNames(vector: Bindings.Vector, texts: readonly NameText[], indexes: Uint32Array, count: number): void {
     const bytes = this.scratchBytes;
+    let long = false;
     for (let i = 0; i < count; i++) {
-      const template = templates[indexes[i]!];
-      if (template) bytes.set(template, i * STRING_T_BYTES);
+      const inline = texts[indexes[i]!]!.inline;
+      if (inline) bytes.set(inline, i * STRING_T_BYTES);
+      else long = true;
     }
     this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * STRING_T_BYTES);
+    if (!long) return;
     for (let i = 0; i < count; i++) {
-      if (!templates[indexes[i]!])
-        this.duckdb.vector_assign_string_element_len(vector, i, Buffer.from(packed.comms[indexes[i]!]!));
+      const text = texts[indexes[i]!]!;
+      if (!text.inline) this.duckdb.vector_assign_string_element_len(vector, i, text.utf8);
     }
   }
 
-  /** The inline `duckdb_string_t` of `name`, or null when its UTF-8 is longer than 12 bytes. */
-  private commTemplate(name: string): Uint8Array | null {
-    let template = this.commTemplates.get(name);
-    if (template === undefined) {
+  /** `name` as a chunk takes it, made once per name (bounded: the map is emptied past 4096 names). */
+  private nameText(name: string): NameText {
+    let text = this.names.get(name);
+    if (text === undefined) {
       const utf8 = Buffer.from(name);
-      template = utf8.length > INLINE_BYTES ? null : inlineString(utf8, 0, utf8.length);
-      if (this.commTemplates.size > 4096) this.commTemplates.clear();
-      this.commTemplates.set(name, template);
+      text = { utf8, inline: utf8.length > INLINE_BYTES ? null : inlineString(utf8, 0, utf8.length) };
+      if (this.names.size > 4096) this.names.clear();
+      this.names.set(name, text);
     }
-    return template;
+    return text;
   }
 
   /**
@@ -205,11 +223,16 @@ export class ChunkFiller {
       }
     }
     this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * STRING_T_BYTES);
+    // The rows the copy did not settle: long values, and (text with a byte ≥ 0x80) invalid UTF-8.
     for (let i = 0; i < count; i++) {
-      const value = data.subarray(offsets[from + i], offsets[from + i + 1]);
-      if (text && !(ascii && value.length <= INLINE_BYTES) && !isUtf8(value)) {
+      const start = offsets[from + i]!;
+      const end = offsets[from + i + 1]!;
+      const long = end - start > INLINE_BYTES;
+      if (!long && (ascii || !text)) continue;
+      const value = data.subarray(start, end);
+      if (text && !isUtf8(value)) {
         this.duckdb.vector_assign_string_element(vector, i, Buffer.from(value).toString('utf8'));
-      } else if (value.length > INLINE_BYTES) {
+      } else if (long) {
         this.duckdb.vector_assign_string_element_len(vector, i, value);
       }
     }
@@ -228,11 +251,14 @@ export class ChunkFiller {
     const offsets = new Uint32Array(buffer, at, rows + 1);
     const dataAt = at + arenaBytes((rows + 1) * 4);
     const first = offsets[from]!;
-    const entries = new DataView(this.scratch, 0, count * 16);
+    // Each entry is two u64 (offset, length in elements); both fit u32 (a chunk's bytes do).
+    const entries = new Uint32Array(this.scratch, 0, count * 4);
     for (let i = 0; i < count; i++) {
       const start = offsets[from + i]!;
-      entries.setBigUint64(i * 16, BigInt((start - first) / elementSize), true);
-      entries.setBigUint64(i * 16 + 8, BigInt((offsets[from + i + 1]! - start) / elementSize), true);
+      entries[i * 4] = (start - first) / elementSize;
+      entries[i * 4 + 1] = 0;
+      entries[i * 4 + 2] = (offsets[from + i + 1]! - start) / elementSize;
+      entries[i * 4 + 3] = 0;
     }
     this.duckdb.copy_data_to_vector(vector, 0, this.scratch, 0, count * 16);
     const bytes = offsets[from + count]! - first;

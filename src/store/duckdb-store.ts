@@ -9,7 +9,6 @@ import type { EventFormat } from '../decode/format.js';
 import { StoreError, type StoreErrorCode } from './errors.js';
 import { RowsWorker, type RunTotals, runData } from './rows-worker.js';
 import type { StoreWorkerData } from './store-worker.js';
-import type { EventTable } from './table-schema.js';
 
 export type { RunTotals } from './rows-worker.js';
 
@@ -64,11 +63,6 @@ export class EventStore {
   /** This run's id. */
   get run(): number {
     return this.rows.run;
-  }
-
-  /** The tables this store writes, in order. */
-  get eventTables(): readonly EventTable[] {
-    return this.rows.tables;
   }
 
   /** Queues every row of `batch` for the database; a column listener (session.onColumns). */
