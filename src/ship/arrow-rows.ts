@@ -48,8 +48,15 @@ function intType(arrow: typeof Arrow, size: number, signed: boolean): Arrow.Int 
   }
 }
 
-/** The typed array constructor of an integer of `size` bytes. */
-function intArray(size: number, signed: boolean) {
+/** A typed array of integers. */
+type IntArray =
+  Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+
+/** The typed array constructor of an integer of `size` bytes (over shared memory too). */
+function intArray(
+  size: number,
+  signed: boolean,
+): new (buffer: ArrayBufferLike, at: number, length: number) => IntArray {
   switch (size) {
     case 1:
       return signed ? Int8Array : Uint8Array;
@@ -74,14 +81,19 @@ function scalarOf(column: StoredColumn): { size: number; signed: boolean; bool: 
 }
 
 /** A packed section's offsets and data. */
-function packedSection(packed: PackedRows, at: number): { offsets: Int32Array; data: Uint8Array } {
+function packedSection(packed: PackedRows<ArrayBufferLike>, at: number): { offsets: Int32Array; data: Uint8Array } {
   const offsets = new Int32Array(packed.buffer, at, packed.rows + 1);
   const data = new Uint8Array(packed.buffer, at + arenaBytes((packed.rows + 1) * 4), offsets[packed.rows]);
   return { offsets, data };
 }
 
 /** One column's Arrow data. */
-function columnData(arrow: typeof Arrow, column: StoredColumn, packed: PackedRows, at: number): Arrow.Data {
+function columnData(
+  arrow: typeof Arrow,
+  column: StoredColumn,
+  packed: PackedRows<ArrayBufferLike>,
+  at: number,
+): Arrow.Data {
   const length = packed.rows;
   if (column.source.kind === 'comm') {
     const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Uint32());
@@ -120,7 +132,7 @@ function columnData(arrow: typeof Arrow, column: StoredColumn, packed: PackedRow
 export function encodeRows(
   arrow: typeof Arrow,
   table: EventTable,
-  packed: PackedRows,
+  packed: PackedRows<ArrayBufferLike>,
   origin: BatchOrigin,
 ): Uint8Array {
   const columns = table.columns
@@ -143,7 +155,7 @@ export interface ReceivedRows {
   /** The event's table as the publisher built it (no `host` column). */
   table: EventTable;
   /** The rows, packed as the store packs them, for `table` (run, host and wall have no section). */
-  packed: PackedRows;
+  packed: PackedRows<ArrayBuffer>;
 }
 
 /** Copies `view`'s bytes to `at` of `buffer`; returns the next aligned offset. */
@@ -224,5 +236,5 @@ export function decodeRows(arrow: typeof Arrow, bytes: Uint8Array): ReceivedRows
     sections.push(data ? at : -1);
     if (data) at = unpackColumn(column, data, rows, buffer, at, comms);
   });
-  return { origin, table: eventTable, packed: { kind: 'rows', table: 0, rows, buffer, sections, comms } };
+  return { origin, table: eventTable, packed: { kind: 'rows', table: 0, rows, buffer, bytes: at, sections, comms } };
 }

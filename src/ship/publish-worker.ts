@@ -69,11 +69,11 @@ async function openPublisher(): Promise<RowsTaker> {
     const sending = publish(subjects[table]!, bytes, `${host}.${data.startedUs}.${seq}`).then(
       () => {
         published[table]! += rows;
-        post({ kind: 'done', table, rows, lost: false, buffer }, [buffer]);
+        post({ kind: 'done', table, rows, lost: false, buffer });
       },
       (error: unknown) => {
         lost[table]! += rows;
-        post({ kind: 'done', table, rows, lost: true, error: (error as Error).message, buffer }, [buffer]);
+        post({ kind: 'done', table, rows, lost: true, error: (error as Error).message, buffer });
       },
     );
     const tracked = sending.finally(() => pending.delete(tracked));

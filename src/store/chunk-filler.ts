@@ -74,7 +74,7 @@ export class ChunkFiller {
   private readonly chunk: Bindings.DataChunk;
 
   /** Appends every row of `packed`, stamped with `stamp`. */
-  append(packed: PackedRows, stamp: RowStamp): void {
+  append(packed: PackedRows<ArrayBuffer>, stamp: RowStamp): void {
     if (stamp.run !== this.filledRun) {
       this.runIds.fill(stamp.run);
       this.filledRun = stamp.run;
@@ -94,7 +94,7 @@ export class ChunkFiller {
   private fillColumn(
     column: StoredColumn,
     index: number,
-    packed: PackedRows,
+    packed: PackedRows<ArrayBuffer>,
     from: number,
     count: number,
     stamp: RowStamp,
@@ -129,7 +129,7 @@ export class ChunkFiller {
    */
   private fillWall(
     vector: Bindings.Vector,
-    packed: PackedRows,
+    packed: PackedRows<ArrayBuffer>,
     from: number,
     count: number,
     clockOffsetUs: number,
@@ -152,7 +152,13 @@ export class ChunkFiller {
   }
 
   /** Thread names, from the packed section's indexes into the message's names. */
-  private fillComm(vector: Bindings.Vector, packed: PackedRows, at: number, from: number, count: number): void {
+  private fillComm(
+    vector: Bindings.Vector,
+    packed: PackedRows<ArrayBuffer>,
+    at: number,
+    from: number,
+    count: number,
+  ): void {
     const indexes = new Uint32Array(packed.buffer, at + from * 4, count);
     this.fillNames(
       vector,

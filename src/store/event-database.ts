@@ -32,7 +32,7 @@ export interface EventRunTotals {
 export interface TableWriter {
   readonly table: EventTable;
   /** Appends every row of `packed`, stamped with its run (and host). */
-  append(packed: PackedRows, stamp: RowStamp): void;
+  append(packed: PackedRows<ArrayBuffer>, stamp: RowStamp): void;
 }
 
 /** The types of `table`'s columns in the database, as `name TYPE` (empty: no such table). */

@@ -1,26 +1,34 @@
 /**
- * One event's rows of a columnar batch, copied into one transferable buffer for the store's
- * worker: the columns' memory is reused by the session for its next batch, and the worker
- * appends later, on another thread. Each column is a section of the buffer, 8-byte aligned, laid
- * out as the worker reads it (store-chunks.ts):
+ * One event's rows of a columnar batch, copied into one buffer shared with the store's worker: the
+ * columns' memory is reused by the session for its next batch, and the worker appends later, on
+ * another thread. Each column is a section of the buffer, 8-byte aligned, laid out as the worker
+ * reads it (chunk-filler.ts):
  *
  * - numbers and booleans: the typed array's bytes;
  * - text and bytes: `rows + 1` u32 offsets (the first 0), then the values' bytes back to back;
  * - `comm`: a u32 per row indexing the message's `comms`;
  * - `run`, `host` and `wall`: nothing (the writer knows the run and host, and derives `wall` from `time`).
+ *
+ * The buffer is a SharedArrayBuffer, shared rather than transferred: the first ArrayBuffer a thread
+ * detaches (by transferring it) makes V8 discard all of that thread's optimised code that assumed
+ * no buffer is ever detached. On the capture's thread that is every warmed decoder, and it happened
+ * at the first batch of a flood: 50–100 ms of unoptimised decoding, which filled the ring and lost
+ * records in 2 of 5 runs of the getppid flood stored into DuckDB.
  */
 import { arenaBytes } from '../decode/columns.js';
 import type { BytesColumn, EventColumns, StringColumn } from '../decode/columns.js';
 import type { EventTable, StoredColumn } from './table-schema.js';
 
 /** What the main thread posts to the worker for one event's rows of one batch. */
-export interface PackedRows {
+export interface PackedRows<Memory extends ArrayBufferLike = SharedArrayBuffer> {
   kind: 'rows';
   /** Index of the event's table in the store's tables. */
   table: number;
   rows: number;
-  /** Transferred to the worker, which sends it back for reuse once the rows are appended. */
-  buffer: ArrayBuffer;
+  /** Shared with the worker, which sends it back for reuse once the rows are taken. */
+  buffer: Memory;
+  /** Bytes of `buffer` the sections fill. */
+  bytes: number;
   /** Byte offset of each column's section in `buffer`, in the table's column order (-1: none). */
   sections: number[];
   /** The distinct thread names the `comm` section indexes. */
@@ -88,7 +96,7 @@ function fixedValues(columns: EventColumns, column: StoredColumn): ArrayBufferVi
 }
 
 /** Writes each row's index in `comms` (appended to as new names come) at `at` of `buffer`. */
-function packComms(columns: EventColumns, buffer: ArrayBuffer, at: number, comms: string[]): void {
+function packComms(columns: EventColumns, buffer: SharedArrayBuffer, at: number, comms: string[]): void {
   const indexes = new Uint32Array(buffer, at, columns.length);
   const seen = new Map<string, number>();
   const names = columns.comm;
@@ -111,7 +119,7 @@ function packComms(columns: EventColumns, buffer: ArrayBuffer, at: number, comms
 }
 
 /** Copies a packed column: its offsets (already starting at 0), then its bytes. Returns the end. */
-function packVariable(packed: StringColumn | BytesColumn, buffer: ArrayBuffer, at: number): number {
+function packVariable(packed: StringColumn | BytesColumn, buffer: SharedArrayBuffer, at: number): number {
   const rows = packed.length;
   new Uint32Array(buffer, at, rows + 1).set(packed.offsets.subarray(0, rows + 1));
   const dataAt = at + arenaBytes((rows + 1) * 4);
@@ -124,7 +132,12 @@ function packVariable(packed: StringColumn | BytesColumn, buffer: ArrayBuffer, a
  * Packs `columns` (the rows of `table`'s event in one batch) into `buffer`, which holds at least
  * {@link packedBytes} bytes.
  */
-export function packRows(table: EventTable, index: number, columns: EventColumns, buffer: ArrayBuffer): PackedRows {
+export function packRows(
+  table: EventTable,
+  index: number,
+  columns: EventColumns,
+  buffer: SharedArrayBuffer,
+): PackedRows {
   const rows = columns.length;
   const sections: number[] = [];
   const comms: string[] = [];
@@ -148,5 +161,20 @@ export function packRows(table: EventTable, index: number, columns: EventColumns
       at += arenaBytes(rows * width);
     }
   }
-  return { kind: 'rows', table: index, rows, buffer, sections, comms };
+  return { kind: 'rows', table: index, rows, buffer, bytes: at, sections, comms };
+}
+
+/**
+ * A thread's own copy of the rows it takes, in one buffer reused from take to take: DuckDB's
+ * bindings copy into vectors only from an ArrayBuffer, not from shared memory.
+ */
+export class LocalRows {
+  private memory = new ArrayBuffer(0);
+
+  /** `packed` with its bytes copied into this thread's buffer, valid until the next copy. */
+  copy(packed: PackedRows): PackedRows<ArrayBuffer> {
+    if (this.memory.byteLength < packed.bytes) this.memory = new ArrayBuffer(packed.bytes);
+    new Uint8Array(this.memory, 0, packed.bytes).set(new Uint8Array(packed.buffer, 0, packed.bytes));
+    return { ...packed, buffer: this.memory };
+  }
 }

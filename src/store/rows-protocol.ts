@@ -35,7 +35,7 @@ export type FromRowsWorker =
   /** Ready; `run`: the run's id, where the worker gives one (the store's database). */
   | { kind: 'ready'; run: number }
   /** Rows of one PackedRows taken (`lost`: given up on); its buffer comes back for reuse. */
-  | { kind: 'done'; table: number; rows: number; lost: boolean; error?: string; buffer: ArrayBuffer }
+  | { kind: 'done'; table: number; rows: number; lost: boolean; error?: string; buffer: SharedArrayBuffer }
   /** The run ended and the worker closed what it held. */
   | { kind: 'closed' }
   /** The worker failed; nothing more will be taken. */

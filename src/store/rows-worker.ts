@@ -59,7 +59,7 @@ export class RowsWorker {
   private readonly lostQueued: number[];
   /** Why the latest rows were lost, if any were. */
   lastLoss: string | undefined;
-  private readonly free: ArrayBuffer[] = [];
+  private readonly free: SharedArrayBuffer[] = [];
   private queued = 0;
   private failure: PerfBridgeError | undefined;
   private closing: Promise<void> | undefined;
@@ -121,12 +121,12 @@ export class RowsWorker {
         this.lastLoss = this.failure?.message ?? `more than ${this.maxQueuedBytes} bytes of rows waited`;
         continue;
       }
-      this.worker.postMessage(packRows(table, index, columns, buffer), [buffer]);
+      this.worker.postMessage(packRows(table, index, columns, buffer));
     }
   };
 
   /** A buffer of at least `bytes` from the pool, or undefined when the queue is full. */
-  private take(bytes: number): ArrayBuffer | undefined {
+  private take(bytes: number): SharedArrayBuffer | undefined {
     const reused = this.free.findIndex((buffer) => buffer.byteLength >= bytes);
     const buffer = reused >= 0 ? this.free.splice(reused, 1)[0]! : this.fresh(Math.max(bytes, MIN_BUFFER_BYTES));
     if (buffer !== undefined) this.queued += buffer.byteLength;
@@ -134,13 +134,13 @@ export class RowsWorker {
   }
 
   /** A new buffer, if the queue has room (free buffers, too small for this batch, are dropped for it). */
-  private fresh(bytes: number): ArrayBuffer | undefined {
+  private fresh(bytes: number): SharedArrayBuffer | undefined {
     const held = this.free.reduce((sum, buffer) => sum + buffer.byteLength, 0);
     if (this.queued + held + bytes > this.maxQueuedBytes) {
       if (this.queued + bytes > this.maxQueuedBytes) return undefined;
       this.free.length = 0;
     }
-    return new ArrayBuffer(bytes);
+    return new SharedArrayBuffer(bytes);
   }
 
   private onMessage(message: FromRowsWorker): void {

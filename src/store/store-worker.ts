@@ -8,7 +8,7 @@ import { workerData } from 'node:worker_threads';
 
 import { loadDuckDB } from './duckdb-module.js';
 import { EventDatabase, type TableWriter } from './event-database.js';
-import type { PackedRows } from './packed-batch.js';
+import { LocalRows, type PackedRows } from './packed-batch.js';
 import type { RunCounts, RunData } from './rows-protocol.js';
 import { type RowsTaker, post, runRowsWorker } from './worker-loop.js';
 
@@ -29,13 +29,14 @@ async function openStore(): Promise<RowsTaker> {
   const run = await database.addRun(data, data.tables);
   const stamp = { run, clockOffsetUs: data.clockOffsetUs };
   const stored = data.tables.map(() => 0);
+  const local = new LocalRows();
   return {
     run,
     take: (packed: PackedRows) => {
-      writers[packed.table]!.append(packed, stamp);
+      writers[packed.table]!.append(local.copy(packed), stamp);
       stored[packed.table]! += packed.rows;
       const { table, rows, buffer } = packed;
-      post({ kind: 'done', table, rows, lost: false, buffer }, [buffer]);
+      post({ kind: 'done', table, rows, lost: false, buffer });
     },
     end: async (counts: RunCounts) => {
       database.flush();

@@ -22,9 +22,9 @@ export interface RowsTaker {
 
 const port = parentPort!;
 
-/** Posts a message to the capture's thread, transferring `transfer`. */
-export function post(message: FromRowsWorker, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(message, transfer);
+/** Posts a message to the capture's thread. */
+export function post(message: FromRowsWorker): void {
+  port.postMessage(message);
 }
 
 /** What a failure tells the capture's thread; `what` names the worker's job in the message. */

@@ -29,7 +29,7 @@ async function capture(args: string[], options: (binary: string) => SessionOptio
   session.onColumns((batch) => {
     const columns = batch.events.get(event!);
     if (columns === undefined || columns.length === 0) return;
-    const packed = packRows(table, 0, columns, new ArrayBuffer(packedBytes(table, columns)));
+    const packed = packRows(table, 0, columns, new SharedArrayBuffer(packedBytes(table, columns)));
     encoded.push({ bytes: encodeRows(arrow, table, packed, ORIGIN), packed });
   });
   session.start();
@@ -51,6 +51,8 @@ function assertRoundTrip(table: EventTable, bytes: Uint8Array, packed: ReturnTyp
     assert.equal(received.packed.sections[i]! < 0, at < 0, column.name);
   });
   // The packing's buffer is exactly packedBytes() long: the unpacked one must be the same bytes, no more, no fewer.
+  assert.equal(packed.bytes, packed.buffer.byteLength);
+  assert.equal(received.packed.bytes, packed.bytes);
   assert.deepEqual(new Uint8Array(received.packed.buffer), new Uint8Array(packed.buffer));
 }
 
