@@ -37,7 +37,15 @@ export function decodeStackRecords(
   let lastHigh = -1;
   let slot: EventSlot | undefined;
   let pos = 0;
-  for (let size = 0; (size = recordSize(view, pos, length, size)) >= 0; pos += size) {
+  // The walk ends in its loop condition, with nothing after the loop: V8 compiles the loop mid-call
+  // (OSR) during the warm-up, before code after it has ever run, and such code, without type
+  // feedback, threw the compiled loop away at the end of every batch.
+  for (let size = 0; pos < length; pos += size) {
+    size = recordSize(view, pos, length, size);
+    if (size < 0) {
+      errors.malformed++; // a record whose size overruns the batch ends the walk
+      break;
+    }
     const low = view.getUint32(pos + SampleLayout.id, true);
     const high = view.getUint32(pos + SampleLayout.id + 4, true);
     if (low !== lastLow || high !== lastHigh) {
@@ -73,5 +81,4 @@ export function decodeStackRecords(
     out.push(event);
     slot.delivered++;
   }
-  if (pos < length) errors.malformed++;
 }
