@@ -37,9 +37,7 @@ export function decodeStackRecords(
   let lastHigh = -1;
   let slot: EventSlot | undefined;
   let pos = 0;
-  // The walk ends in its loop condition, with nothing after the loop: V8 compiles the loop mid-call
-  // (OSR) during the warm-up, before code after it has ever run, and such code, without type
-  // feedback, threw the compiled loop away at the end of every batch.
+  // Nothing after the loop, as in decodeRecords (records.ts), which says why.
   for (let size = 0; pos < length; pos += size) {
     size = recordSize(view, pos, length, size);
     if (size < 0) {

@@ -13,7 +13,7 @@
  * detaches (by transferring it) makes V8 discard all of that thread's optimised code that assumed
  * no buffer is ever detached. On the capture's thread that is every warmed decoder, and it happened
  * at the first batch of a flood: 50–100 ms of unoptimised decoding, which filled the ring and lost
- * records in 2 of 5 runs of the getppid flood stored into DuckDB.
+ * records in about a third of the runs of the getppid flood stored into DuckDB.
  */
 import { arenaBytes } from '../decode/columns.js';
 import type { BytesColumn, EventColumns, StringColumn } from '../decode/columns.js';
