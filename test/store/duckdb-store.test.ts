@@ -3,10 +3,12 @@
  * the load generator, values compared row by row, and read back through DuckDB itself.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, test } from 'node:test';
+import { promisify } from 'node:util';
 
 import type { SessionOptions } from '../../src/session/options.js';
 import { openSession } from '../../src/session/session.js';
@@ -192,4 +194,59 @@ test('a fixed array field is a list column: raw_syscalls:sys_enter args as UBIGI
   // is a write (1) to fd 1 (DuckDB lists count from 1).
   assert.deepEqual(await query(path, 'SELECT args[1] FROM raw_syscalls_sys_enter WHERE id = 231'), [[0n]]);
   assert.deepEqual(await query(path, 'SELECT DISTINCT args[1] FROM raw_syscalls_sys_enter WHERE id = 1'), [[1n]]);
+});
+
+/**
+ * The child of the next test: V8's optimisation state of a function over a typed array before and
+ * after `N` getppid() calls of its own were captured and stored, and after it then transferred a
+ * buffer (the control: a transfer detaches one, which must show).
+ */
+const DETACH_PROBE = `
+const [sessionUrl, storeUrl, path, n] = process.argv.slice(2);
+const { openSession } = await import(sessionUrl);
+const { EventStore } = await import(storeUrl);
+function sum(a) { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s; }
+const numbers = new Uint32Array(64);
+%PrepareFunctionForOptimization(sum); sum(numbers); sum(numbers);
+%OptimizeFunctionOnNextCall(sum); sum(numbers);
+const before = %GetOptimizationStatus(sum);
+const session = openSession({ events: ['${GETPPID}'], pid: process.pid, ringPages: 64 });
+const store = await EventStore.open(path, session.formats);
+session.onColumns(store.add);
+session.start();
+for (let i = 0; i < Number(n); i++) process.ppid;
+session.close();
+const stats = session.stats();
+await store.close({ delivered: { '${GETPPID}': stats.delivered }, lostKernel: stats.lost.total });
+const stored = store.stats().stored['${GETPPID}'];
+const afterStore = %GetOptimizationStatus(sum);
+const buffer = new ArrayBuffer(8);
+structuredClone(buffer, { transfer: [buffer] });
+const afterTransfer = %GetOptimizationStatus(sum);
+console.log(JSON.stringify({ before, afterStore, afterTransfer, stored }));
+`;
+
+/** Bit of V8's optimisation status (%GetOptimizationStatus) that says TurboFan code runs. */
+const TURBOFANNED = 1 << 6;
+
+test("storing leaves the capture thread's typed-array code optimised: rows are shared with the worker, no buffer is detached", async () => {
+  // The first ArrayBuffer a thread detaches makes V8 discard its optimised typed-array code, the
+  // warmed decoders included: at a flood's first batch that lost records (packed-batch.ts).
+  const N = 2000;
+  const modules = ['../../src/session/session.js', '../../src/store/duckdb-store.js'];
+  const urls = modules.map((module) => new URL(module, import.meta.url).href);
+  const probe = join(dir, 'detach-probe.mjs');
+  writeFileSync(probe, DETACH_PROBE);
+  const args = ['--allow-natives-syntax', probe, ...urls, join(dir, 'detach.duckdb'), String(N)];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { timeout: 60_000 });
+  const report = JSON.parse(stdout) as { before: number; afterStore: number; afterTransfer: number; stored: number };
+  assert.equal(report.stored, N);
+  assert.ok(report.before & TURBOFANNED, `optimised before: status ${report.before.toString(2)}`);
+  assert.ok(report.afterStore & TURBOFANNED, `still optimised after storing: status ${report.afterStore.toString(2)}`);
+  // The control: a transfer does discard it, so the check above can fail.
+  assert.equal(
+    report.afterTransfer & TURBOFANNED,
+    0,
+    `discarded by a transfer: status ${report.afterTransfer.toString(2)}`,
+  );
 });
