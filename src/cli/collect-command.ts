@@ -2,13 +2,16 @@
 import { collect } from '../ship/index.js';
 import type { CollectCommand } from './args.js';
 
+/** The signals that stop the collector after its current round. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /** Runs the collector; resolves with the exit status. */
 export async function runCollect(command: CollectCommand): Promise<number> {
   const stop = new AbortController();
   const onSignal = () => {
     stop.abort();
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     const summary = await collect(command.servers, command.database, {
       signal: stop.signal,
@@ -22,6 +25,6 @@ export async function runCollect(command: CollectCommand): Promise<number> {
     );
     return 0;
   } finally {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
 }

@@ -149,7 +149,7 @@ async function feedNats(setUp: TraceSetUp, target: NatsTarget): Promise<Closing>
   });
 }
 
-/** Where the batches go: the store (--db), the aggregation, or the event writer. */
+/** Where the batches go: the store (--db), the publisher (--nats), the aggregation, or the event writer. */
 function chooseFeed(setUp: TraceSetUp, aggregation: Aggregation | undefined): Promise<Closing> {
   if (setUp.options.database !== undefined) return feedStore(setUp, setUp.options.database);
   if (setUp.options.nats !== undefined) return feedNats(setUp, setUp.options.nats);

@@ -3,6 +3,8 @@
  * stream (default `PERF_BRIDGE`) holding the subjects `perf-bridge.<host>.<table>` of every host,
  * with a duplicate window, so that a publish retried after a lost acknowledgement is stored once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { JetStreamManager, NatsConnection } from 'nats';
 
 import { ShipError } from './errors.js';
@@ -82,7 +84,7 @@ export async function ensureStream(connection: NatsConnection, settings: StreamS
     } catch (error) {
       const busy = /timeout|no responders|already in use/i.test((error as Error).message);
       if (busy && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await sleep(500);
         continue;
       }
       throw streamRefused(settings, error);

@@ -5,6 +5,7 @@
  * only when its batch is acknowledged or given up). At the lowest priority (store/worker-loop.ts):
  * encoding a flood's batches must not delay the capture's drains.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { workerData } from 'node:worker_threads';
 
 import type { PackedRows } from '../store/packed-batch.js';
@@ -23,11 +24,6 @@ export interface PublishWorkerData extends RunData {
 }
 
 const data = workerData as PublishWorkerData;
-
-const sleep = (ms: number) =>
-  new Promise<void>((resolve) => {
-    setTimeout(resolve, ms);
-  });
 
 async function openPublisher(): Promise<RowsTaker> {
   const modules = loadShipModules();

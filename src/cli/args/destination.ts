@@ -4,12 +4,12 @@
  */
 import type { CollectCommand, NatsTarget } from '../args.js';
 import { UsageError } from '../failure.js';
-import { COLLECT_OPTIONS, MAX_DURATION_SECONDS } from './options.js';
+import { AGGREGATIONS, COLLECT_OPTIONS, MAX_DURATION_SECONDS } from './options.js';
 import { type OptionToken, scanArguments } from './scan.js';
 import { nonEmpty, positiveNumber } from './values.js';
 
 /** What printing options --db and --nats refuse, with the aggregations. */
-const PRINTING = ['format', 'output', 'abs-time', 'count-by', 'hist', 'latency', 'top', 'interval'];
+const PRINTING = ['format', 'output', 'abs-time', ...AGGREGATIONS, 'top', 'interval'];
 
 /** `--nats URL,URL`: the server URLs, each checked to be one. */
 function serverList(option: OptionToken): string[] {

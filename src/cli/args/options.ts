@@ -28,6 +28,9 @@ export type CommandName = 'trace' | 'query' | 'collect' | 'list' | 'format' | 'p
 /** Every command, in the order help lists them. */
 export const COMMAND_NAMES: readonly CommandName[] = ['trace', 'query', 'collect', 'list', 'format', 'probes', 'help'];
 
+/** The options of `trace` that each ask for an aggregation (one per trace). */
+export const AGGREGATIONS = ['count-by', 'hist', 'latency'] as const;
+
 /** The longest `--duration` accepted: ten years, far beyond any trace yet well inside a double's exact range. */
 export const MAX_DURATION_SECONDS = 10 * 365 * 24 * 3600;
 

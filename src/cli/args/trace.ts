@@ -2,14 +2,13 @@
 import type { StackSpace } from '../../session/stack-option.js';
 import type { AggregateRequest, OutputFormatName, TraceCommand, TraceTarget } from '../args.js';
 import { UsageError } from '../failure.js';
-import { MAX_DURATION_SECONDS, TRACE_OPTIONS } from './options.js';
+import { AGGREGATIONS, MAX_DURATION_SECONDS, TRACE_OPTIONS } from './options.js';
 import { type ArgToken, type OptionToken, scanArguments } from './scan.js';
 import { destination } from './destination.js';
 import { cpuList, fieldName, keyList, latencyPair, nonEmpty, pidList, positiveNumber } from './values.js';
 
 const OUTPUT_FORMATS: readonly (OutputFormatName | 'folded')[] = ['text', 'jsonl', 'csv', 'folded'];
 const STACK_SPACES: readonly StackSpace[] = ['kernel', 'user', 'both'];
-const AGGREGATIONS = ['count-by', 'hist', 'latency'] as const;
 
 /** The options given once each (by long name), and the targets with their filters. */
 interface Collected {
